@@ -1,0 +1,87 @@
+package io.lbkit;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * An endpoint group the application changes at run time: servers join and leave the pool.
+ * Thread-safe; changes are serialised and each publishes one new snapshot.
+ *
+ * <p>Endpoints are identified by {@linkplain Endpoint#address() address}: adding an endpoint
+ * whose address is present replaces it (a new weight, say) and keeps its place in the list.
+ * Create one with {@link EndpointGroup#dynamic(Endpoint...)}.
+ */
+public final class DynamicEndpointGroup extends AbstractEndpointGroup {
+
+    private final Object writeLock = new Object();
+
+    DynamicEndpointGroup(List<Endpoint> initial) {
+        update(initial);
+    }
+
+    /**
+     * Adds an endpoint, or replaces the one with the same address.
+     *
+     * @return whether the snapshot changed
+     */
+    public boolean add(Endpoint endpoint) {
+        requireNonNull(endpoint, "endpoint");
+        synchronized (writeLock) {
+            List<Endpoint> next = new ArrayList<>(endpoints());
+            int i = indexOf(next, endpoint.address());
+            if (i >= 0) {
+                next.set(i, endpoint);
+            } else {
+                next.add(endpoint);
+            }
+            return update(next);
+        }
+    }
+
+    /**
+     * Removes the endpoint with this endpoint's address (other fields are ignored).
+     *
+     * @return whether an endpoint was removed
+     */
+    public boolean remove(Endpoint endpoint) {
+        requireNonNull(endpoint, "endpoint");
+        synchronized (writeLock) {
+            List<Endpoint> next = new ArrayList<>(endpoints());
+            int i = indexOf(next, endpoint.address());
+            if (i < 0) {
+                return false;
+            }
+            next.remove(i);
+            return update(next);
+        }
+    }
+
+    /**
+     * Replaces all endpoints.
+     *
+     * @return whether the snapshot changed
+     * @throws IllegalArgumentException if two endpoints share an address; nothing changes then
+     */
+    public boolean set(Collection<Endpoint> endpoints) {
+        synchronized (writeLock) {
+            return update(endpoints);
+        }
+    }
+
+    private static int indexOf(List<Endpoint> list, String address) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).address().equals(address)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return "DynamicEndpointGroup" + endpoints();
+    }
+}

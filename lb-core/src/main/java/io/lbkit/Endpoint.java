@@ -1,0 +1,270 @@
+package io.lbkit;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One address that calls can be sent to: a host and port, with the weight, zone, priority and
+ * free-form attributes that balancing uses. Immutable and thread-safe.
+ *
+ * <p>Two endpoints with the same {@linkplain #host() host} and {@linkplain #port() port} are the
+ * same <em>address</em> ({@link #address()}): a load balancer keeps per-endpoint state (in-flight
+ * calls, latency, health) by address, so when an update changes only an endpoint's weight, its
+ * state carries over. {@link #equals(Object)} compares every field.
+ */
+public final class Endpoint {
+
+    /** Smallest weight: 1. A weight of zero would be a removed endpoint; remove it instead. */
+    public static final int MIN_WEIGHT = 1;
+
+    /** Largest weight: 65,535, the range of a DNS SRV weight. */
+    public static final int MAX_WEIGHT = 65_535;
+
+    /** Largest priority: 127. Priority 0 is the primary group, higher numbers are fallbacks. */
+    public static final int MAX_PRIORITY = 127;
+
+    private final String host;
+    private final int port;
+    private final int weight;
+    private final String zone; // null when unset
+    private final int priority;
+    private final Map<String, String> attributes;
+    private final String address;
+
+    private Endpoint(String host, int port, int weight, String zone, int priority,
+            Map<String, String> attributes) {
+        this.host = host;
+        this.port = port;
+        this.weight = weight;
+        this.zone = zone;
+        this.priority = priority;
+        this.attributes = attributes;
+        this.address = formatAddress(host, port);
+    }
+
+    /**
+     * An endpoint of weight 1, no zone, priority 0.
+     *
+     * @param host a host name or IP literal (IPv6 without brackets), not empty
+     * @param port 1..65535
+     * @throws IllegalArgumentException if host is empty or port out of range
+     */
+    public static Endpoint of(String host, int port) {
+        return builder(host, port).build();
+    }
+
+    /**
+     * An endpoint of the given weight, no zone, priority 0.
+     *
+     * @param weight {@value #MIN_WEIGHT}..{@value #MAX_WEIGHT}
+     * @throws IllegalArgumentException if an argument is out of range
+     */
+    public static Endpoint of(String host, int port, int weight) {
+        return builder(host, port).weight(weight).build();
+    }
+
+    /** A builder for an endpoint with a zone, priority or attributes. */
+    public static Builder builder(String host, int port) {
+        return new Builder(host, port);
+    }
+
+    /** A builder that starts from this endpoint's values; each may be set once more. */
+    public Builder toBuilder() {
+        Builder b = new Builder(host, port);
+        b.weight = weight;
+        b.zone = zone;
+        b.priority = priority;
+        b.attributes.putAll(attributes);
+        return b;
+    }
+
+    /** The host name or IP literal, as given (IPv6 without brackets). */
+    public String host() {
+        return host;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The relative share of traffic weighted strategies give this endpoint; 1 by default. */
+    public int weight() {
+        return weight;
+    }
+
+    /** The zone (for example {@code "eu-1a"}), if one was set. */
+    public Optional<String> zone() {
+        return Optional.ofNullable(zone);
+    }
+
+    /** The failover priority: 0 (the default) is primary, 1 the first fallback, and so on. */
+    public int priority() {
+        return priority;
+    }
+
+    /** Free-form attributes (for example a version label); an immutable, possibly empty map. */
+    public Map<String, String> attributes() {
+        return attributes;
+    }
+
+    /**
+     * The identity of this endpoint for per-endpoint state: {@code host:port}, with IPv6 literals
+     * in brackets ({@code [::1]:8080}).
+     */
+    public String address() {
+        return address;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Endpoint)) {
+            return false;
+        }
+        Endpoint e = (Endpoint) o;
+        return port == e.port && weight == e.weight && priority == e.priority
+                && host.equals(e.host) && java.util.Objects.equals(zone, e.zone)
+                && attributes.equals(e.attributes);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(host, port, weight, zone, priority, attributes);
+    }
+
+    /** {@code host:port}, then any non-default weight, zone and priority. */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder(address);
+        if (weight != 1) {
+            sb.append(" weight=").append(weight);
+        }
+        if (zone != null) {
+            sb.append(" zone=").append(zone);
+        }
+        if (priority != 0) {
+            sb.append(" priority=").append(priority);
+        }
+        if (!attributes.isEmpty()) {
+            sb.append(' ').append(attributes);
+        }
+        return sb.toString();
+    }
+
+    private static String formatAddress(String host, int port) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+    }
+
+    /**
+     * Builds an {@link Endpoint}. Not thread-safe. Each option may be set once; arguments are
+     * validated when set.
+     */
+    public static final class Builder {
+        private final String host;
+        private final int port;
+        private int weight = 1;
+        private boolean weightSet;
+        private String zone;
+        private boolean zoneSet;
+        private int priority;
+        private boolean prioritySet;
+        private final Map<String, String> attributes = new LinkedHashMap<>();
+
+        private Builder(String host, int port) {
+            requireNonNull(host, "host");
+            String h = host.strip();
+            if (h.startsWith("[") && h.endsWith("]")) {
+                h = h.substring(1, h.length() - 1);
+            }
+            if (h.isEmpty()) {
+                throw new IllegalArgumentException("host must not be empty");
+            }
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("port must be in 1..65535, was " + port);
+            }
+            this.host = h;
+            this.port = port;
+        }
+
+        /**
+         * The weight, {@value Endpoint#MIN_WEIGHT}..{@value Endpoint#MAX_WEIGHT}; default 1.
+         *
+         * @throws IllegalStateException if the weight was already set
+         */
+        public Builder weight(int weight) {
+            if (weightSet) {
+                throw new IllegalStateException("weight was already set to " + this.weight);
+            }
+            if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
+                throw new IllegalArgumentException(
+                        "weight must be in " + MIN_WEIGHT + ".." + MAX_WEIGHT + ", was " + weight);
+            }
+            this.weight = weight;
+            weightSet = true;
+            return this;
+        }
+
+        /**
+         * The zone name, not blank; default none.
+         *
+         * @throws IllegalStateException if the zone was already set
+         */
+        public Builder zone(String zone) {
+            requireNonNull(zone, "zone");
+            if (zoneSet) {
+                throw new IllegalStateException("zone was already set to " + this.zone);
+            }
+            if (zone.isBlank()) {
+                throw new IllegalArgumentException("zone must not be blank");
+            }
+            this.zone = zone;
+            zoneSet = true;
+            return this;
+        }
+
+        /**
+         * The priority, 0..{@value Endpoint#MAX_PRIORITY}; default 0 (primary).
+         *
+         * @throws IllegalStateException if the priority was already set
+         */
+        public Builder priority(int priority) {
+            if (prioritySet) {
+                throw new IllegalStateException("priority was already set to " + this.priority);
+            }
+            if (priority < 0 || priority > MAX_PRIORITY) {
+                throw new IllegalArgumentException(
+                        "priority must be in 0.." + MAX_PRIORITY + ", was " + priority);
+            }
+            this.priority = priority;
+            prioritySet = true;
+            return this;
+        }
+
+        /**
+         * Adds an attribute.
+         *
+         * @throws IllegalStateException if this key was already set
+         */
+        public Builder attribute(String key, String value) {
+            requireNonNull(key, "key");
+            requireNonNull(value, "value");
+            if (attributes.containsKey(key)) {
+                throw new IllegalStateException(
+                        "attribute " + key + " was already set to " + attributes.get(key));
+            }
+            attributes.put(key, value);
+            return this;
+        }
+
+        public Endpoint build() {
+            return new Endpoint(host, port, weight, zone, priority,
+                    attributes.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(
+                            new LinkedHashMap<>(attributes)));
+        }
+    }
+}

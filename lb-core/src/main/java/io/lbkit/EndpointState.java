@@ -1,0 +1,146 @@
+package io.lbkit;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One endpoint's live state in one balancer, and the {@link Pick} handed out for it.
+ * Thread-safe.
+ */
+/*
+ * Implementation notes.
+ *
+ * Counters are LongAdders: an uncontended update is one CAS on the adder's base; when two
+ * threads update the same endpoint at once the adder stripes itself into per-thread cells, so
+ * two pickers sharing a small endpoint set stop bouncing one cache line between them. The
+ * in-flight sum a load-aware strategy reads is therefore not an atomic snapshot: a concurrent
+ * pick and report can make it momentarily one off (even -1), which only nudges one comparison.
+ *
+ * The peak-EWMA latency is two volatile fields (value, time of last update) written by
+ * reporters without a lock. Two reports racing can lose one sample or pair one value with the
+ * other's timestamp; the estimate is statistical and both outcomes are harmless. The fields sit
+ * between padding so that reports on neighbouring endpoints do not share a cache line.
+ */
+final class EndpointState extends EndpointStateFields implements Pick {
+
+    /** The floor of the idle-decay check: estimates younger than decay/64 are used as they are. */
+    private static final int FRESH_SHIFT = 6;
+
+    private final LongAdder inFlight = new LongAdder();
+    private final LongAdder successes = new LongAdder();
+    private final LongAdder failures = new LongAdder();
+    private final Ticker ticker;
+    private final long decayNanos; // 0: latency not tracked
+
+    EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos) {
+        this.endpoint = endpoint;
+        this.ticker = ticker;
+        this.decayNanos = decayNanos;
+    }
+
+    @Override
+    public Endpoint endpoint() {
+        return endpoint;
+    }
+
+    void endpoint(Endpoint updated) {
+        this.endpoint = updated;
+    }
+
+    void acquire() {
+        inFlight.increment();
+    }
+
+    @Override
+    public void onSuccess(long latencyNanos) {
+        inFlight.decrement();
+        successes.increment();
+        if (decayNanos != 0) {
+            observe(Math.max(0, latencyNanos));
+        }
+    }
+
+    @Override
+    public void onFailure(long latencyNanos) {
+        inFlight.decrement();
+        failures.increment();
+        if (decayNanos != 0) {
+            // A failure must never make an endpoint look fast (a server failing in 1 ms would
+            // otherwise attract traffic): it counts as twice the current estimate, and at least
+            // as long as it took.
+            observe(Math.max(Math.max(0, latencyNanos), 2 * ewmaNanos));
+        }
+    }
+
+    @Override
+    public void release() {
+        inFlight.decrement();
+    }
+
+    int inFlight() {
+        long n = inFlight.sum();
+        return n <= 0 ? 0 : (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The peak-EWMA latency estimate decayed to {@code now}, 0 when no call has completed. An
+     * endpoint that stops receiving calls sees its estimate fade (by 1/e per decay time), so a
+     * once-slow endpoint is tried again eventually.
+     */
+    double latencyNanos(long now) {
+        double e = ewmaNanos;
+        if (e == 0) {
+            return 0;
+        }
+        long age = now - stampNanos;
+        if (age <= decayNanos >> FRESH_SHIFT) {
+            return e;
+        }
+        return e * Math.exp(-(double) age / decayNanos);
+    }
+
+    private void observe(double rtt) {
+        long now = ticker.read();
+        double prev = ewmaNanos;
+        if (rtt >= prev) {
+            ewmaNanos = rtt; // peak: a slower sample takes over at once
+        } else {
+            double w = Math.exp(-(double) Math.max(0, now - stampNanos) / decayNanos);
+            ewmaNanos = prev * w + rtt * (1 - w);
+        }
+        stampNanos = now;
+    }
+
+    EndpointStats stats() {
+        Optional<Duration> latency = Optional.empty();
+        if (decayNanos != 0 && ewmaNanos != 0) {
+            latency = Optional.of(Duration.ofNanos((long) latencyNanos(ticker.read())));
+        }
+        return new EndpointStats(endpoint, inFlight(), successes.sum(), failures.sum(), latency);
+    }
+
+    @Override
+    public String toString() {
+        return "Pick[" + endpoint.address() + ", inFlight=" + inFlight() + "]";
+    }
+}
+
+/** 128 bytes of padding before the hot fields. */
+abstract class EndpointStatePadBefore {
+    long p00, p01, p02, p03, p04, p05, p06, p07;
+    long p08, p09, p10, p11, p12, p13, p14, p15;
+}
+
+/** Fields written by reporters; see the implementation notes of {@link EndpointState}. */
+abstract class EndpointStateHot extends EndpointStatePadBefore {
+    volatile Endpoint endpoint;
+    volatile double ewmaNanos;
+    volatile long stampNanos;
+}
+
+/** 128 bytes of padding after the hot fields. */
+abstract class EndpointStateFields extends EndpointStateHot {
+    long q00, q01, q02, q03, q04, q05, q06, q07;
+    long q08, q09, q10, q11, q12, q13, q14, q15;
+}

@@ -1,0 +1,25 @@
+package io.lbkit;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * A point-in-time view of one endpoint's state in a {@link LoadBalancer}. Immutable.
+ *
+ * @param endpoint the endpoint
+ * @param inFlight calls picked and not yet reported
+ * @param successes calls reported with {@link Pick#onSuccess} since the endpoint joined
+ * @param failures calls reported with {@link Pick#onFailure} since the endpoint joined
+ * @param latency the peak-EWMA latency, when the strategy tracks latency and a call has completed
+ */
+public record EndpointStats(Endpoint endpoint, int inFlight, long successes, long failures,
+        Optional<Duration> latency) {
+
+    /** Validates the components. */
+    public EndpointStats {
+        requireNonNull(endpoint, "endpoint");
+        requireNonNull(latency, "latency");
+    }
+}

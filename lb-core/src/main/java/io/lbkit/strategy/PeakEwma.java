@@ -1,0 +1,72 @@
+package io.lbkit.strategy;
+
+import java.time.Duration;
+
+/** {@link Strategy#peakEwma()}: power of two choices on latency × (in-flight + 1). */
+final class PeakEwma implements Strategy {
+
+    /** 10 s: Finagle's and Linkerd's default decay time. */
+    static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
+    static final Duration MIN_DECAY = Duration.ofMillis(1);
+    static final Duration MAX_DECAY = Duration.ofHours(1);
+
+    /** The cost of an endpoint with no completed call but a call in flight: avoid it. */
+    private static final double UNPROVEN_BUSY = Double.MAX_VALUE / 4;
+
+    static final PeakEwma DEFAULT = new PeakEwma(DEFAULT_DECAY, RandomSource.threadLocal());
+
+    private final Duration decay;
+    private final RandomSource random;
+
+    PeakEwma(Duration decay, RandomSource random) {
+        if (decay.compareTo(MIN_DECAY) < 0 || decay.compareTo(MAX_DECAY) > 0) {
+            throw new IllegalArgumentException(
+                    "decayTime must be in " + MIN_DECAY + ".." + MAX_DECAY + ", was " + decay);
+        }
+        this.decay = decay;
+        this.random = random;
+    }
+
+    @Override
+    public Duration latencyDecay() {
+        return decay;
+    }
+
+    @Override
+    public Picker newPicker(Candidates c) {
+        int n = c.size();
+        if (n == 1) {
+            return () -> 0;
+        }
+        RandomSource r = random;
+        return () -> {
+            long bits = r.nextLong();
+            int a = RandomSource.index((int) (bits >>> 32), n);
+            int b = RandomSource.index((int) bits, n - 1);
+            if (b >= a) {
+                b++;
+            }
+            long now = c.ticker().read();
+            double ca = cost(c, a, now);
+            double cb = cost(c, b, now);
+            if (ca != cb) {
+                return ca < cb ? a : b;
+            }
+            return (bits & 1) == 0 ? a : b;
+        };
+    }
+
+    private static double cost(Candidates c, int i, long now) {
+        int inFlight = c.inFlight(i);
+        double latency = c.latencyNanos(i, now);
+        if (latency == 0) {
+            return inFlight == 0 ? 0 : UNPROVEN_BUSY + inFlight;
+        }
+        return latency * (inFlight + 1);
+    }
+
+    @Override
+    public String toString() {
+        return "Strategy.peakEwma(" + decay + ")";
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * lbkit core: endpoint groups, the lock-free load balancer and its strategies. Depends on the
+ * JDK only.
+ */
+module io.lbkit.core {
+    exports io.lbkit;
+    exports io.lbkit.strategy;
+}
