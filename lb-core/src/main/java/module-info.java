@@ -5,4 +5,7 @@
 module io.lbkit.core {
     exports io.lbkit;
     exports io.lbkit.strategy;
+    exports io.lbkit.health;
+
+    requires jdk.jfr;
 }

@@ -1,8 +1,10 @@
 package io.lbkit;
 
-import io.lbkit.strategy.Strategy;
+import io.lbkit.health.HealthEvent;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -14,34 +16,43 @@ import java.util.Map;
  *
  * Readers never wait; writers copy. pick() does one volatile read of `table`, asks the table's
  * picker for an index (lock-free by the Picker contract), bumps that endpoint's in-flight
- * adder and returns the endpoint's state as the Pick: no lock, no allocation.
+ * adder and returns the endpoint's state as the Pick: no lock, no allocation. Only when the
+ * table has in-flight caps (overload guard, half-open circuits) does it read the chosen
+ * endpoint's in-flight sum and, at its cap, move on to the next candidate.
  *
- * Writers (group snapshots, close) are serialised by `lock`. They reuse the state of every
- * address that stays, build a new RoutingTable and publish it with one volatile write. A pick
- * that started before the write may still return an endpoint that was just removed; a pick that
- * starts after it never does.
+ * Writers (group snapshots, health changes, slow-start ticks, close) are serialised by `lock`.
+ * They reuse the state of every address that stays, build a new RoutingTable with the eligible
+ * endpoints and publish it with one volatile write. A pick that started before the write may
+ * still return an endpoint that was just removed; a pick that starts after it never does.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
 
     private final EndpointGroup group;
-    private final Strategy strategy;
-    private final Ticker ticker;
+    private final BalancerConfig config;
     private final long decayNanos;
     private final Object lock = new Object();
-    /** Per-address state of the current snapshot. Guarded by {@link #lock}. */
+    private final HealthController health;
+    /** Per-address state of the current snapshot, in the group's order. Guarded by lock. */
     private Map<String, EndpointState> states = Map.of();
-    /** Guarded by {@link #lock}. */
+    /** Guarded by lock. */
     private boolean closed;
+    /** Guarded by lock. */
+    private boolean seenSnapshot;
+    /** Guarded by lock. */
+    private boolean panic;
     private volatile RoutingTable table;
     private final EndpointGroup.Subscription subscription;
 
-    DefaultLoadBalancer(EndpointGroup group, Strategy strategy, Ticker ticker) {
+    DefaultLoadBalancer(EndpointGroup group, BalancerConfig config) {
         this.group = group;
-        this.strategy = strategy;
-        this.ticker = ticker;
-        this.decayNanos = strategy.latencyDecay().toNanos();
+        this.config = config;
+        this.decayNanos = config.strategy().latencyDecay().toNanos();
+        this.health = new HealthController(this, lock, config);
         this.table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
                 "no endpoints yet: " + group + " is not ready");
+        synchronized (lock) {
+            health.start();
+        }
         this.subscription = group.subscribe(this::onEndpoints);
     }
 
@@ -50,59 +61,135 @@ final class DefaultLoadBalancer implements LoadBalancer {
             if (closed) {
                 return;
             }
-            Map<String, EndpointState> next = new HashMap<>(endpoints.size() * 2);
-            EndpointState[] eligible = new EndpointState[endpoints.size()];
-            for (int i = 0; i < eligible.length; i++) {
-                Endpoint e = endpoints.get(i);
+            Map<String, EndpointState> next = new LinkedHashMap<>(endpoints.size() * 2);
+            List<EndpointState> added = new ArrayList<>();
+            for (Endpoint e : endpoints) {
                 EndpointState s = states.get(e.address());
                 if (s == null) {
-                    s = new EndpointState(e, ticker, decayNanos);
+                    s = new EndpointState(e, config.ticker(), decayNanos,
+                            health.passive() ? health : null);
+                    added.add(s);
                 } else {
                     s.endpoint(e);
                 }
                 next.put(e.address(), s);
-                eligible[i] = s;
+            }
+            List<EndpointState> removed = new ArrayList<>();
+            for (EndpointState s : states.values()) {
+                if (next.get(s.endpoint().address()) != s) {
+                    removed.add(s);
+                }
             }
             states = next;
-            table = eligible.length == 0
-                    ? RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
-                            group + " has no endpoints")
-                    : RoutingTable.of(eligible, strategy, ticker);
+            health.left(removed);
+            health.joined(added, !seenSnapshot);
+            seenSnapshot = true;
+            rebuildLocked();
+        }
+    }
+
+    /** The current snapshot's states. Call under the lock. */
+    Collection<EndpointState> statesLocked() {
+        return states.values();
+    }
+
+    /** Builds and publishes the routing table from the current states. Call under the lock. */
+    void rebuildLocked() {
+        if (closed) {
+            return;
+        }
+        Collection<EndpointState> all = states.values();
+        if (all.isEmpty()) {
+            table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
+                    group + " has no endpoints");
+            setPanic(false, 0, 0);
+            return;
+        }
+        List<EndpointState> eligible = new ArrayList<>(all.size());
+        for (EndpointState s : all) {
+            if (!s.down && !s.ejected && s.circuit != EndpointState.CircuitState.OPEN) {
+                eligible.add(s);
+            }
+        }
+        int percent = config.panicPercent();
+        boolean nowPanic = percent > 0 && eligible.size() * 100L < (long) percent * all.size();
+        setPanic(nowPanic, eligible.size(), all.size());
+        List<EndpointState> chosen = nowPanic ? new ArrayList<>(all) : eligible;
+        if (chosen.isEmpty()) {
+            table = RoutingTable.empty(NoEndpointAvailableException.Reason.NONE_ELIGIBLE,
+                    "none of the " + all.size() + " endpoints of " + group
+                            + " is eligible (down, ejected or circuit open) and panic routing"
+                            + " is off");
+            return;
+        }
+        long now = config.ticker().read();
+        int n = chosen.size();
+        EndpointState[] picked = new EndpointState[n];
+        int[] weights = new int[n];
+        int[] caps = null;
+        boolean ramping = false;
+        int max = config.maxRequestsPerEndpoint();
+        for (int i = 0; i < n; i++) {
+            EndpointState s = chosen.get(i);
+            picked[i] = s;
+            weights[i] = health.effectiveWeight(s, now);
+            ramping |= s.rampStart != Long.MIN_VALUE;
+            int cap = max > 0 ? max : Integer.MAX_VALUE;
+            if (s.circuit == EndpointState.CircuitState.HALF_OPEN) {
+                cap = Math.min(cap, config.circuitBreaker().trialCalls());
+            }
+            if (cap != Integer.MAX_VALUE) {
+                if (caps == null) {
+                    caps = new int[n];
+                    Arrays.fill(caps, Integer.MAX_VALUE);
+                }
+                caps[i] = cap;
+            }
+        }
+        table = RoutingTable.of(picked, weights, caps, config.strategy(), config.ticker(),
+                "all " + n + " eligible endpoints of " + group + " are at their in-flight caps");
+        if (ramping) {
+            health.rampPending();
+        }
+    }
+
+    private void setPanic(boolean nowPanic, int healthy, int total) {
+        if (nowPanic != panic) {
+            panic = nowPanic;
+            health.emit(nowPanic ? HealthEvent.Type.PANIC_ENTERED : HealthEvent.Type.PANIC_LEFT,
+                    null, healthy + " of " + total + " endpoints healthy; panic threshold "
+                            + config.panicPercent() + "%");
         }
     }
 
     @Override
     public Pick pick() {
         RoutingTable t = table;
-        int i = t.picker.pick();
-        if (i < 0) {
-            throw t.noEndpoint();
-        }
-        EndpointState s = t.states[i];
-        s.acquire();
-        return s;
+        return t.acquire(t.picker.pick());
     }
 
     @Override
     public Pick pick(long key) {
         RoutingTable t = table;
-        int i = t.picker.pick(key);
-        if (i < 0) {
-            throw t.noEndpoint();
-        }
-        EndpointState s = t.states[i];
-        s.acquire();
-        return s;
+        return t.acquire(t.picker.pick(key));
     }
 
     @Override
     public List<EndpointStats> stats() {
-        EndpointState[] current = table.states;
-        List<EndpointStats> out = new ArrayList<>(current.length);
-        for (EndpointState s : current) {
-            out.add(s.stats());
+        synchronized (lock) {
+            List<EndpointStats> out = new ArrayList<>(states.size());
+            for (EndpointState s : states.values()) {
+                out.add(s.stats(s.status()));
+            }
+            return List.copyOf(out);
         }
-        return List.copyOf(out);
+    }
+
+    @Override
+    public boolean inPanic() {
+        synchronized (lock) {
+            return panic;
+        }
     }
 
     @Override
@@ -113,6 +200,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     @Override
     public void close() {
         subscription.close();
+        health.close();
         synchronized (lock) {
             closed = true;
             states = Map.of();
@@ -123,6 +211,6 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public String toString() {
-        return "LoadBalancer[" + strategy + ", " + group + "]";
+        return "LoadBalancer[" + config.strategy() + ", " + group + "]";
     }
 }

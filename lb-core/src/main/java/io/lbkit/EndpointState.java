@@ -1,7 +1,11 @@
 package io.lbkit;
 
+import io.lbkit.health.HealthStatus;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -21,8 +25,24 @@ import java.util.concurrent.atomic.LongAdder;
  * reporters without a lock. Two reports racing can lose one sample or pair one value with the
  * other's timestamp; the estimate is statistical and both outcomes are harmless. The fields sit
  * between padding so that reports on neighbouring endpoints do not share a cache line.
+ *
+ * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
+ * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
+ * outcome while half-open, calls the HealthController, which takes the balancer's lock; those
+ * are rare events. The remaining health fields are guarded by that lock.
  */
 final class EndpointState extends EndpointStateFields implements Pick {
+
+    private static final VarHandle FAILURE_STREAK;
+
+    static {
+        try {
+            FAILURE_STREAK = MethodHandles.lookup()
+                    .findVarHandle(EndpointStateHot.class, "failureStreak", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     /** The floor of the idle-decay check: estimates younger than decay/64 are used as they are. */
     private static final int FRESH_SHIFT = 6;
@@ -32,11 +52,34 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final LongAdder failures = new LongAdder();
     private final Ticker ticker;
     private final long decayNanos; // 0: latency not tracked
+    /** Receives failure streaks and trial outcomes; null when no passive health rule is on. */
+    private final HealthController health;
 
-    EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos) {
+    // Health state, guarded by the balancer's lock (see HealthController).
+    boolean removed;
+    boolean down;
+    int probePasses;
+    int probeFailures;
+    ScheduledFuture<?> probeTask;
+    boolean ejected;
+    int ejectionMultiplier;
+    long ejections;
+    ScheduledFuture<?> restoreTask;
+    CircuitState circuit = CircuitState.CLOSED;
+    int trialSuccesses;
+    ScheduledFuture<?> circuitTask;
+    /** When slow start began, or {@link Long#MIN_VALUE} if the endpoint is not ramping. */
+    long rampStart = Long.MIN_VALUE;
+    long intervalSuccesses;
+    long intervalFailures;
+
+    enum CircuitState { CLOSED, OPEN, HALF_OPEN }
+
+    EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos, HealthController health) {
         this.endpoint = endpoint;
         this.ticker = ticker;
         this.decayNanos = decayNanos;
+        this.health = health;
     }
 
     @Override
@@ -59,6 +102,12 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (decayNanos != 0) {
             observe(Math.max(0, latencyNanos));
         }
+        if (failureStreak != 0) {
+            failureStreak = 0;
+        }
+        if (trial) {
+            health.onTrialSuccess(this);
+        }
     }
 
     @Override
@@ -71,6 +120,24 @@ final class EndpointState extends EndpointStateFields implements Pick {
             // as long as it took.
             observe(Math.max(Math.max(0, latencyNanos), 2 * ewmaNanos));
         }
+        if (health != null) {
+            int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
+            if (streak >= health.streakThreshold || trial) {
+                health.onFailure(this, streak);
+            }
+        }
+    }
+
+    void resetFailureStreak() {
+        failureStreak = 0;
+    }
+
+    long successes() {
+        return successes.sum();
+    }
+
+    long failures() {
+        return failures.sum();
     }
 
     @Override
@@ -112,12 +179,32 @@ final class EndpointState extends EndpointStateFields implements Pick {
         stampNanos = now;
     }
 
-    EndpointStats stats() {
+    /** Called under the balancer's lock. */
+    EndpointStats stats(HealthStatus status) {
         Optional<Duration> latency = Optional.empty();
         if (decayNanos != 0 && ewmaNanos != 0) {
             latency = Optional.of(Duration.ofNanos((long) latencyNanos(ticker.read())));
         }
-        return new EndpointStats(endpoint, inFlight(), successes.sum(), failures.sum(), latency);
+        return new EndpointStats(endpoint, status, inFlight(), successes.sum(), failures.sum(),
+                latency, ejections);
+    }
+
+    /** The status shown in stats; called under the balancer's lock. */
+    HealthStatus status() {
+        if (down) {
+            return HealthStatus.DOWN;
+        }
+        if (ejected) {
+            return HealthStatus.EJECTED;
+        }
+        switch (circuit) {
+            case OPEN:
+                return HealthStatus.CIRCUIT_OPEN;
+            case HALF_OPEN:
+                return HealthStatus.CIRCUIT_HALF_OPEN;
+            default:
+                return HealthStatus.HEALTHY;
+        }
     }
 
     @Override
@@ -137,6 +224,10 @@ abstract class EndpointStateHot extends EndpointStatePadBefore {
     volatile Endpoint endpoint;
     volatile double ewmaNanos;
     volatile long stampNanos;
+    /** Failures reported in a row; reset by a success. */
+    volatile int failureStreak;
+    /** Whether the circuit is half-open, so successes must be reported to the health controller. */
+    volatile boolean trial;
 }
 
 /** 128 bytes of padding after the hot fields. */

@@ -2,6 +2,7 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.health.HealthStatus;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -9,17 +10,20 @@ import java.util.Optional;
  * A point-in-time view of one endpoint's state in a {@link LoadBalancer}. Immutable.
  *
  * @param endpoint the endpoint
+ * @param health its health as the balancer sees it
  * @param inFlight calls picked and not yet reported
  * @param successes calls reported with {@link Pick#onSuccess} since the endpoint joined
  * @param failures calls reported with {@link Pick#onFailure} since the endpoint joined
  * @param latency the peak-EWMA latency, when the strategy tracks latency and a call has completed
+ * @param ejections how many times outlier detection ejected the endpoint since it joined
  */
-public record EndpointStats(Endpoint endpoint, int inFlight, long successes, long failures,
-        Optional<Duration> latency) {
+public record EndpointStats(Endpoint endpoint, HealthStatus health, int inFlight, long successes,
+        long failures, Optional<Duration> latency, long ejections) {
 
     /** Validates the components. */
     public EndpointStats {
         requireNonNull(endpoint, "endpoint");
+        requireNonNull(health, "health");
         requireNonNull(latency, "latency");
     }
 }

@@ -2,8 +2,14 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.HealthCheck;
+import io.lbkit.health.HealthListener;
+import io.lbkit.health.OutlierDetection;
+import io.lbkit.health.SlowStart;
 import io.lbkit.strategy.Strategy;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * Picks one endpoint of an {@link EndpointGroup} per call. Thread-safe; {@link #pick()} is
@@ -62,6 +68,12 @@ public interface LoadBalancer extends AutoCloseable {
     /** The state of every endpoint of the current snapshot, in the group's order. */
     List<EndpointStats> stats();
 
+    /**
+     * Whether the balancer is in panic: fewer endpoints are healthy than the panic threshold, so
+     * calls are spread over all endpoints, healthy or not.
+     */
+    boolean inPanic();
+
     /** The group this balancer follows. */
     EndpointGroup group();
 
@@ -74,34 +86,137 @@ public interface LoadBalancer extends AutoCloseable {
 
     /**
      * Builds a {@link LoadBalancer}. Not thread-safe. Each option may be set once; a second call
-     * throws {@link IllegalStateException} naming the earlier value.
+     * throws {@link IllegalStateException} naming the earlier value. Values are checked when set.
      */
     final class Builder {
+        /** 50%: Envoy's default healthy panic threshold. */
+        static final int DEFAULT_PANIC_PERCENT = 50;
+
         private final EndpointGroup group;
         private Strategy strategy;
         private Ticker ticker;
+        private ScheduledExecutorService scheduler;
+        private OutlierDetection outlierDetection;
+        private CircuitBreaker circuitBreaker;
+        private HealthCheck healthCheck;
+        private SlowStart slowStart;
+        private Integer panicThreshold;
+        private Integer maxRequestsPerEndpoint;
+        private HealthListener healthListener;
 
         private Builder(EndpointGroup group) {
             this.group = requireNonNull(group, "group");
         }
 
+        private static void once(String field, Object earlier) {
+            if (earlier != null) {
+                throw new IllegalStateException(field + " was already set to " + earlier);
+            }
+        }
+
         /** The strategy; default {@link Strategy#leastRequest()}. */
         public Builder strategy(Strategy strategy) {
             requireNonNull(strategy, "strategy");
-            if (this.strategy != null) {
-                throw new IllegalStateException("strategy was already set to " + this.strategy);
-            }
+            once("strategy", this.strategy);
             this.strategy = strategy;
             return this;
         }
 
-        /** The time source for latency tracking; default {@link Ticker#system()}. */
+        /** The time source of every time-based rule; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             requireNonNull(ticker, "ticker");
-            if (this.ticker != null) {
-                throw new IllegalStateException("ticker was already set to " + this.ticker);
-            }
+            once("ticker", this.ticker);
             this.ticker = ticker;
+            return this;
+        }
+
+        /**
+         * Where health timers and probes run; default one shared daemon thread
+         * ({@code lbkit-scheduler}). The balancer only calls
+         * {@code schedule(Runnable, long, TimeUnit)}; it never shuts the scheduler down.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            requireNonNull(scheduler, "scheduler");
+            once("scheduler", this.scheduler);
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * Passive outlier detection; default {@link OutlierDetection#ofDefaults()} (5 consecutive
+         * failures, success-rate detection, 30 s base ejection). Turn it off with
+         * {@link OutlierDetection#disabled()}.
+         */
+        public Builder outlierDetection(OutlierDetection outlierDetection) {
+            requireNonNull(outlierDetection, "outlierDetection");
+            once("outlierDetection", this.outlierDetection);
+            this.outlierDetection = outlierDetection;
+            return this;
+        }
+
+        /** A circuit breaker per endpoint; default none. */
+        public Builder circuitBreaker(CircuitBreaker circuitBreaker) {
+            requireNonNull(circuitBreaker, "circuitBreaker");
+            once("circuitBreaker", this.circuitBreaker);
+            this.circuitBreaker = circuitBreaker;
+            return this;
+        }
+
+        /** Active health checks; default none. */
+        public Builder healthCheck(HealthCheck healthCheck) {
+            requireNonNull(healthCheck, "healthCheck");
+            once("healthCheck", this.healthCheck);
+            this.healthCheck = healthCheck;
+            return this;
+        }
+
+        /** Slow start for joining and recovering endpoints; default none (full weight at once). */
+        public Builder slowStart(SlowStart slowStart) {
+            requireNonNull(slowStart, "slowStart");
+            once("slowStart", this.slowStart);
+            this.slowStart = slowStart;
+            return this;
+        }
+
+        /**
+         * The panic threshold in percent, 0..100; default 50 (Envoy's). When fewer than this
+         * share of the endpoints are healthy, calls go to all endpoints rather than crushing the
+         * few healthy ones. 0 turns panic routing off: with no healthy endpoint, picks then fail
+         * with {@link NoEndpointAvailableException.Reason#NONE_ELIGIBLE}.
+         */
+        public Builder panicThreshold(int percent) {
+            once("panicThreshold", this.panicThreshold);
+            if (percent < 0 || percent > 100) {
+                throw new IllegalArgumentException(
+                        "panicThreshold must be in 0..100 percent, was " + percent);
+            }
+            this.panicThreshold = percent;
+            return this;
+        }
+
+        /**
+         * The overload guard: at most this many calls in flight per endpoint, 1..1,000,000;
+         * default unlimited (Envoy's {@code max_requests}, per endpoint). An endpoint at its cap
+         * is skipped; when every eligible endpoint is at its cap, picks fail with
+         * {@link NoEndpointAvailableException.Reason#AT_CAPACITY}. The check precedes the
+         * increment without a lock, so racing picks may overshoot the cap by the number of
+         * threads racing.
+         */
+        public Builder maxRequestsPerEndpoint(int max) {
+            once("maxRequestsPerEndpoint", this.maxRequestsPerEndpoint);
+            if (max < 1 || max > 1_000_000) {
+                throw new IllegalArgumentException(
+                        "maxRequestsPerEndpoint must be in 1..1000000, was " + max);
+            }
+            this.maxRequestsPerEndpoint = max;
+            return this;
+        }
+
+        /** Receives health events (ejections, circuit changes, UP/DOWN, panic); default none. */
+        public Builder healthListener(HealthListener listener) {
+            requireNonNull(listener, "listener");
+            once("healthListener", this.healthListener);
+            this.healthListener = listener;
             return this;
         }
 
@@ -110,9 +225,15 @@ public interface LoadBalancer extends AutoCloseable {
          * routing table is built before this returns.
          */
         public LoadBalancer build() {
-            return new DefaultLoadBalancer(group,
+            return new DefaultLoadBalancer(group, new BalancerConfig(
                     strategy != null ? strategy : Strategy.leastRequest(),
-                    ticker != null ? ticker : Ticker.system());
+                    ticker != null ? ticker : Ticker.system(),
+                    scheduler != null ? scheduler : DefaultScheduler.get(),
+                    outlierDetection != null ? outlierDetection : OutlierDetection.ofDefaults(),
+                    circuitBreaker, healthCheck, slowStart,
+                    panicThreshold != null ? panicThreshold : DEFAULT_PANIC_PERCENT,
+                    maxRequestsPerEndpoint != null ? maxRequestsPerEndpoint : 0,
+                    healthListener));
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.lbkit.strategy;
 
-/** {@link Strategy#leastRequest()}: power of d choices on calls in flight. */
+/**
+ * {@link Strategy#leastRequest()}: power of d choices on calls in flight per unit of weight,
+ * {@code (inFlight + 1) / weight}; with equal weights, plainly the fewer calls in flight.
+ */
 final class LeastRequest implements Strategy {
 
     /** The largest choice count: 10. Beyond a handful of draws P2C herds onto stale minima. */
@@ -35,8 +38,9 @@ final class LeastRequest implements Strategy {
                 if (b >= a) {
                     b++;
                 }
-                int la = c.inFlight(a);
-                int lb = c.inFlight(b);
+                // Load per unit of weight, (inFlight + 1) / weight, compared by cross-multiplying.
+                long la = (c.inFlight(a) + 1L) * c.weight(b);
+                long lb = (c.inFlight(b) + 1L) * c.weight(a);
                 if (la != lb) {
                     return la < lb ? a : b;
                 }
@@ -47,14 +51,19 @@ final class LeastRequest implements Strategy {
         int d = choices;
         return () -> {
             int best = RandomSource.index((int) r.nextLong(), n);
-            int bestLoad = c.inFlight(best);
+            long bestLoad = c.inFlight(best) + 1L;
+            int bestWeight = c.weight(best);
             for (int k = 1; k < d; k++) {
                 long bits = r.nextLong();
                 int i = RandomSource.index((int) (bits >>> 32), n);
-                int load = c.inFlight(i);
-                if (load < bestLoad || (load == bestLoad && (bits & 1) == 0)) {
+                long load = c.inFlight(i) + 1L;
+                int weight = c.weight(i);
+                long mine = load * bestWeight;
+                long theirs = bestLoad * weight;
+                if (mine < theirs || (mine == theirs && (bits & 1) == 0)) {
                     best = i;
                     bestLoad = load;
+                    bestWeight = weight;
                 }
             }
             return best;

@@ -47,8 +47,9 @@ final class PeakEwma implements Strategy {
                 b++;
             }
             long now = c.ticker().read();
-            double ca = cost(c, a, now);
-            double cb = cost(c, b, now);
+            // Cost per unit of weight, compared by cross-multiplying.
+            double ca = cost(c, a, now) * c.weight(b);
+            double cb = cost(c, b, now) * c.weight(a);
             if (ca != cb) {
                 return ca < cb ? a : b;
             }

@@ -65,8 +65,8 @@ public interface Strategy {
 
     /**
      * Least request with the power of two choices: draws two distinct endpoints at random and
-     * takes the one with fewer calls in flight (ties broken at random). The default strategy:
-     * it adapts to slow or overloaded endpoints at the cost of one comparison.
+     * takes the one with fewer calls in flight per unit of weight (ties broken at random). The
+     * default strategy: it adapts to slow or overloaded endpoints at the cost of one comparison.
      */
     static Strategy leastRequest() {
         return LeastRequest.DEFAULT;
@@ -85,8 +85,8 @@ public interface Strategy {
 
     /**
      * Latency-aware power of two choices (Finagle's and Linkerd's peak EWMA): draws two distinct
-     * endpoints and takes the one with the lower {@code latency × (inFlight + 1)}, where latency
-     * is an exponentially weighted moving average that jumps at once to any slower sample (the
+     * endpoints and takes the one with the lower {@code latency × (inFlight + 1) / weight}, where
+     * latency is an exponentially weighted moving average that jumps at once to any slower sample (the
      * peak) and decays with a time constant of 10 s. An endpoint with no completed call yet costs
      * 0 while idle (so it is tried) and is avoided while its first call is in flight; a failure
      * counts as twice the current estimate, so a fast-failing endpoint never looks fast.

@@ -1,0 +1,24 @@
+package io.lbkit;
+
+import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.HealthCheck;
+import io.lbkit.health.HealthListener;
+import io.lbkit.health.OutlierDetection;
+import io.lbkit.health.SlowStart;
+import io.lbkit.strategy.Strategy;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * A balancer's settings, copied out of its builder. Immutable.
+ *
+ * @param circuitBreaker null when off
+ * @param healthCheck null when off
+ * @param slowStart null when off
+ * @param panicPercent 0 when panic routing is off
+ * @param maxRequestsPerEndpoint 0 when unlimited
+ * @param listener null when none
+ */
+record BalancerConfig(Strategy strategy, Ticker ticker, ScheduledExecutorService scheduler,
+        OutlierDetection outlierDetection, CircuitBreaker circuitBreaker, HealthCheck healthCheck,
+        SlowStart slowStart, int panicPercent, int maxRequestsPerEndpoint,
+        HealthListener listener) {}

@@ -1,0 +1,129 @@
+package io.lbkit.health;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Active health checking: every {@link #interval()} (± {@link #jitterPercent()} percent), the
+ * balancer runs {@link #probe()} against each endpoint; {@link #fall()} failed checks in a row
+ * mark it DOWN (out of the routing table), {@link #rise()} passing checks in a row mark it UP
+ * again. Immutable and thread-safe.
+ *
+ * <p>New endpoints start UP and are probed at once: a group update or a cold start never waits
+ * for probes, and a dead newcomer is taken out after {@code fall} checks ({@code fall × interval}
+ * at most). Defaults are HAProxy's: inter 2 s, rise 2, fall 3; timeout 1 s.
+ */
+public final class HealthCheck {
+
+    private final HealthProbe probe;
+    private final Duration interval;
+    private final Duration timeout;
+    private final int rise;
+    private final int fall;
+    private final int jitterPercent;
+
+    private HealthCheck(Builder b) {
+        probe = b.probe;
+        interval = b.interval;
+        timeout = b.timeout;
+        rise = b.rise;
+        fall = b.fall;
+        jitterPercent = b.jitterPercent;
+    }
+
+    /** Checks with {@code probe} and the defaults. */
+    public static HealthCheck of(HealthProbe probe) {
+        return builder(probe).build();
+    }
+
+    public static Builder builder(HealthProbe probe) {
+        return new Builder(probe);
+    }
+
+    public HealthProbe probe() {
+        return probe;
+    }
+
+    public Duration interval() {
+        return interval;
+    }
+
+    public Duration timeout() {
+        return timeout;
+    }
+
+    public int rise() {
+        return rise;
+    }
+
+    public int fall() {
+        return fall;
+    }
+
+    public int jitterPercent() {
+        return jitterPercent;
+    }
+
+    @Override
+    public String toString() {
+        return "HealthCheck[" + probe + ", interval=" + interval + ", timeout=" + timeout
+                + ", rise=" + rise + ", fall=" + fall + ", jitter=" + jitterPercent + "%]";
+    }
+
+    /** Builds a {@link HealthCheck}. Not thread-safe. Each option may be set once. */
+    public static final class Builder {
+        private final HealthProbe probe;
+        private Duration interval = Duration.ofSeconds(2);
+        private Duration timeout = Duration.ofSeconds(1);
+        private int rise = 2;
+        private int fall = 3;
+        private int jitterPercent = 10;
+        private final Set<String> set = new HashSet<>();
+
+        private Builder(HealthProbe probe) {
+            this.probe = requireNonNull(probe, "probe");
+        }
+
+        /** Time between checks of one endpoint, 10 ms..1 h; default 2 s. */
+        public Builder interval(Duration d) {
+            Checks.once("interval", !set.add("interval"), interval);
+            interval = Checks.range("interval", d, Duration.ofMillis(10), Duration.ofHours(1));
+            return this;
+        }
+
+        /** How long one check may take before it counts as failed, 1 ms..1 min; default 1 s. */
+        public Builder timeout(Duration d) {
+            Checks.once("timeout", !set.add("timeout"), timeout);
+            timeout = Checks.range("timeout", d, Duration.ofMillis(1), Duration.ofMinutes(1));
+            return this;
+        }
+
+        /** Passing checks in a row that mark a DOWN endpoint UP, 1..100; default 2. */
+        public Builder rise(int n) {
+            Checks.once("rise", !set.add("rise"), rise);
+            rise = Checks.range("rise", n, 1, 100);
+            return this;
+        }
+
+        /** Failed checks in a row that mark an UP endpoint DOWN, 1..100; default 3. */
+        public Builder fall(int n) {
+            Checks.once("fall", !set.add("fall"), fall);
+            fall = Checks.range("fall", n, 1, 100);
+            return this;
+        }
+
+        /** Random spread of the interval, 0..50 percent; default 10, so probes do not align. */
+        public Builder jitterPercent(int percent) {
+            Checks.once("jitterPercent", !set.add("jitterPercent"), jitterPercent);
+            jitterPercent = Checks.range("jitterPercent", percent, 0, 50);
+            return this;
+        }
+
+        public HealthCheck build() {
+            return new HealthCheck(this);
+        }
+    }
+}
