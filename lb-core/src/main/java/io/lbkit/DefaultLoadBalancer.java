@@ -178,8 +178,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     public List<EndpointStats> stats() {
         synchronized (lock) {
             List<EndpointStats> out = new ArrayList<>(states.size());
+            long now = config.ticker().read();
             for (EndpointState s : states.values()) {
-                out.add(s.stats(s.status()));
+                out.add(s.stats(s.status(), health.weightPercent(s, now)));
             }
             return List.copyOf(out);
         }

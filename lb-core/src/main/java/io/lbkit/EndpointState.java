@@ -180,13 +180,13 @@ final class EndpointState extends EndpointStateFields implements Pick {
     }
 
     /** Called under the balancer's lock. */
-    EndpointStats stats(HealthStatus status) {
+    EndpointStats stats(HealthStatus status, int weightPercent) {
         Optional<Duration> latency = Optional.empty();
         if (decayNanos != 0 && ewmaNanos != 0) {
             latency = Optional.of(Duration.ofNanos((long) latencyNanos(ticker.read())));
         }
-        return new EndpointStats(endpoint, status, inFlight(), successes.sum(), failures.sum(),
-                latency, ejections);
+        return new EndpointStats(endpoint, status, weightPercent, inFlight(), successes.sum(),
+                failures.sum(), latency, ejections);
     }
 
     /** The status shown in stats; called under the balancer's lock. */

@@ -11,14 +11,17 @@ import java.util.Optional;
  *
  * @param endpoint the endpoint
  * @param health its health as the balancer sees it
+ * @param weightPercent the share of its weight it receives now, 1..100: below 100 during slow
+ *     start
  * @param inFlight calls picked and not yet reported
  * @param successes calls reported with {@link Pick#onSuccess} since the endpoint joined
  * @param failures calls reported with {@link Pick#onFailure} since the endpoint joined
  * @param latency the peak-EWMA latency, when the strategy tracks latency and a call has completed
  * @param ejections how many times outlier detection ejected the endpoint since it joined
  */
-public record EndpointStats(Endpoint endpoint, HealthStatus health, int inFlight, long successes,
-        long failures, Optional<Duration> latency, long ejections) {
+public record EndpointStats(Endpoint endpoint, HealthStatus health, int weightPercent,
+        int inFlight, long successes, long failures, Optional<Duration> latency,
+        long ejections) {
 
     /** Validates the components. */
     public EndpointStats {

@@ -410,6 +410,14 @@ final class HealthController {
         return Math.max(1, (int) Math.round(w * f));
     }
 
+    /** The share of its weight the endpoint receives now, 1..100; under the lock. */
+    int weightPercent(EndpointState s, long now) {
+        if (s.rampStart == Long.MIN_VALUE) {
+            return 100;
+        }
+        return (int) Math.max(1, Math.min(100, Math.round(100 * slowStart.factor(now - s.rampStart))));
+    }
+
     /** Weights are multiplied by 100 when slow start is on, so a 10% ramp of weight 1 exists. */
     int weightScale() {
         return slowStart == null ? 1 : 100;
