@@ -21,4 +21,4 @@ import java.util.concurrent.ScheduledExecutorService;
 record BalancerConfig(Strategy strategy, Ticker ticker, ScheduledExecutorService scheduler,
         OutlierDetection outlierDetection, CircuitBreaker circuitBreaker, HealthCheck healthCheck,
         SlowStart slowStart, int panicPercent, int maxRequestsPerEndpoint,
-        HealthListener listener) {}
+        HealthListener listener, Topology topology) {}

@@ -40,7 +40,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private boolean seenSnapshot;
     /** Guarded by lock. */
     private boolean panic;
-    private volatile RoutingTable table;
+    private volatile Route table;
     private final EndpointGroup.Subscription subscription;
 
     DefaultLoadBalancer(EndpointGroup group, BalancerConfig config) {
@@ -107,7 +107,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
         }
         List<EndpointState> eligible = new ArrayList<>(all.size());
         for (EndpointState s : all) {
-            if (!s.down && !s.ejected && s.circuit != EndpointState.CircuitState.OPEN) {
+            if (eligible(s)) {
                 eligible.add(s);
             }
         }
@@ -123,17 +123,101 @@ final class DefaultLoadBalancer implements LoadBalancer {
             return;
         }
         long now = config.ticker().read();
+        boolean[] ramping = new boolean[1];
+        if (nowPanic) {
+            table = flat(chosen, now, ramping);
+        } else {
+            table = tiered(all, now, ramping);
+        }
+        if (ramping[0]) {
+            health.rampPending();
+        }
+    }
+
+    /**
+     * The route when not in panic: eligible endpoints split into tiers by priority and, within a
+     * priority, by zone (local zone, local region, the rest); each tier's share follows
+     * {@link Topology#spill}.
+     */
+    private Route tiered(Collection<EndpointState> all, long now, boolean[] ramping) {
+        Topology topology = config.topology();
+        // Tiers keyed by priority * 3 + zone tier, in that order.
+        java.util.TreeMap<Integer, List<EndpointState>> eligibleByTier = new java.util.TreeMap<>();
+        java.util.TreeMap<Integer, int[]> counts = new java.util.TreeMap<>(); // {healthy, total}
+        java.util.TreeMap<Integer, Integer> priorityTotals = new java.util.TreeMap<>();
+        for (EndpointState s : all) {
+            priorityTotals.merge(s.endpoint().priority(), 1, Integer::sum);
+        }
+        for (EndpointState s : all) {
+            int p = s.endpoint().priority();
+            int key = p * 3 + topology.zoneTier(s.endpoint(), priorityTotals.get(p));
+            int[] c = counts.computeIfAbsent(key, k -> new int[2]);
+            c[1]++;
+            if (eligible(s)) {
+                c[0]++;
+                eligibleByTier.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
+            }
+        }
+        List<RoutingTable> tables = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        // Priorities first: each level's health, then the spill across levels.
+        List<Integer> priorities = new ArrayList<>(priorityTotals.keySet());
+        double[] priorityHealth = new double[priorities.size()];
+        for (int i = 0; i < priorities.size(); i++) {
+            int p = priorities.get(i);
+            int healthy = 0;
+            for (int t = 0; t < 3; t++) {
+                int[] c = counts.get(p * 3 + t);
+                healthy += c == null ? 0 : c[0];
+            }
+            priorityHealth[i] = topology.health(healthy, priorityTotals.get(p));
+        }
+        double[] priorityLoad = Topology.spill(priorityHealth);
+        for (int i = 0; i < priorities.size(); i++) {
+            if (priorityLoad[i] == 0) {
+                continue;
+            }
+            int p = priorities.get(i);
+            double[] zoneHealth = new double[3];
+            for (int t = 0; t < 3; t++) {
+                int[] c = counts.get(p * 3 + t);
+                zoneHealth[t] = c == null ? 0 : topology.health(c[0], c[1]);
+            }
+            double[] zoneLoad = Topology.spill(zoneHealth);
+            for (int t = 0; t < 3; t++) {
+                List<EndpointState> members = eligibleByTier.get(p * 3 + t);
+                if (zoneLoad[t] > 0 && members != null) {
+                    tables.add(flat(members, now, ramping));
+                    shares.add(priorityLoad[i] * zoneLoad[t]);
+                }
+            }
+        }
+        if (tables.size() == 1) {
+            return tables.get(0);
+        }
+        double[] s = new double[shares.size()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = shares.get(i);
+        }
+        return new TieredRoute(tables.toArray(new RoutingTable[0]), s);
+    }
+
+    private static boolean eligible(EndpointState s) {
+        return !s.down && !s.ejected && s.circuit != EndpointState.CircuitState.OPEN;
+    }
+
+    /** One flat table over {@code chosen}, with effective weights and in-flight caps. */
+    private RoutingTable flat(List<EndpointState> chosen, long now, boolean[] ramping) {
         int n = chosen.size();
         EndpointState[] picked = new EndpointState[n];
         int[] weights = new int[n];
         int[] caps = null;
-        boolean ramping = false;
         int max = config.maxRequestsPerEndpoint();
         for (int i = 0; i < n; i++) {
             EndpointState s = chosen.get(i);
             picked[i] = s;
             weights[i] = health.effectiveWeight(s, now);
-            ramping |= s.rampStart != Long.MIN_VALUE;
+            ramping[0] |= s.rampStart != Long.MIN_VALUE;
             int cap = max > 0 ? max : Integer.MAX_VALUE;
             if (s.circuit == EndpointState.CircuitState.HALF_OPEN) {
                 cap = Math.min(cap, config.circuitBreaker().trialCalls());
@@ -146,11 +230,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 caps[i] = cap;
             }
         }
-        table = RoutingTable.of(picked, weights, caps, config.strategy(), config.ticker(),
+        return RoutingTable.of(picked, weights, caps, config.strategy(), config.ticker(),
                 "all " + n + " eligible endpoints of " + group + " are at their in-flight caps");
-        if (ramping) {
-            health.rampPending();
-        }
     }
 
     private void setPanic(boolean nowPanic, int healthy, int total) {
@@ -164,14 +245,12 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public Pick pick() {
-        RoutingTable t = table;
-        return t.acquire(t.picker.pick());
+        return table.pick();
     }
 
     @Override
     public Pick pick(long key) {
-        RoutingTable t = table;
-        return t.acquire(t.picker.pick(key));
+        return table.pick(key);
     }
 
     @Override

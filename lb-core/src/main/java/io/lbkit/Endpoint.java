@@ -30,16 +30,18 @@ public final class Endpoint {
     private final int port;
     private final int weight;
     private final String zone; // null when unset
+    private final String region; // null when unset
     private final int priority;
     private final Map<String, String> attributes;
     private final String address;
 
-    private Endpoint(String host, int port, int weight, String zone, int priority,
+    private Endpoint(String host, int port, int weight, String zone, String region, int priority,
             Map<String, String> attributes) {
         this.host = host;
         this.port = port;
         this.weight = weight;
         this.zone = zone;
+        this.region = region;
         this.priority = priority;
         this.attributes = attributes;
         this.address = formatAddress(host, port);
@@ -66,7 +68,7 @@ public final class Endpoint {
         return builder(host, port).weight(weight).build();
     }
 
-    /** A builder for an endpoint with a zone, priority or attributes. */
+    /** A builder for an endpoint with a zone, region, priority or attributes. */
     public static Builder builder(String host, int port) {
         return new Builder(host, port);
     }
@@ -76,6 +78,7 @@ public final class Endpoint {
         Builder b = new Builder(host, port);
         b.weight = weight;
         b.zone = zone;
+        b.region = region;
         b.priority = priority;
         b.attributes.putAll(attributes);
         return b;
@@ -98,6 +101,14 @@ public final class Endpoint {
     /** The zone (for example {@code "eu-1a"}), if one was set. */
     public Optional<String> zone() {
         return Optional.ofNullable(zone);
+    }
+
+    /**
+     * The region the endpoint's zone belongs to (for example {@code "eu-1"}), if one was set:
+     * zone-aware routing prefers the local zone, then the local region, then the rest.
+     */
+    public Optional<String> region() {
+        return Optional.ofNullable(region);
     }
 
     /** The failover priority: 0 (the default) is primary, 1 the first fallback, and so on. */
@@ -129,12 +140,13 @@ public final class Endpoint {
         Endpoint e = (Endpoint) o;
         return port == e.port && weight == e.weight && priority == e.priority
                 && host.equals(e.host) && java.util.Objects.equals(zone, e.zone)
+                && java.util.Objects.equals(region, e.region)
                 && attributes.equals(e.attributes);
     }
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(host, port, weight, zone, priority, attributes);
+        return java.util.Objects.hash(host, port, weight, zone, region, priority, attributes);
     }
 
     /** {@code host:port}, then any non-default weight, zone and priority. */
@@ -146,6 +158,9 @@ public final class Endpoint {
         }
         if (zone != null) {
             sb.append(" zone=").append(zone);
+        }
+        if (region != null) {
+            sb.append(" region=").append(region);
         }
         if (priority != 0) {
             sb.append(" priority=").append(priority);
@@ -171,6 +186,8 @@ public final class Endpoint {
         private boolean weightSet;
         private String zone;
         private boolean zoneSet;
+        private String region;
+        private boolean regionSet;
         private int priority;
         private boolean prioritySet;
         private final Map<String, String> attributes = new LinkedHashMap<>();
@@ -228,6 +245,24 @@ public final class Endpoint {
         }
 
         /**
+         * The region name, not blank; default none.
+         *
+         * @throws IllegalStateException if the region was already set
+         */
+        public Builder region(String region) {
+            requireNonNull(region, "region");
+            if (regionSet) {
+                throw new IllegalStateException("region was already set to " + this.region);
+            }
+            if (region.isBlank()) {
+                throw new IllegalArgumentException("region must not be blank");
+            }
+            this.region = region;
+            regionSet = true;
+            return this;
+        }
+
+        /**
          * The priority, 0..{@value Endpoint#MAX_PRIORITY}; default 0 (primary).
          *
          * @throws IllegalStateException if the priority was already set
@@ -262,7 +297,7 @@ public final class Endpoint {
         }
 
         public Endpoint build() {
-            return new Endpoint(host, port, weight, zone, priority,
+            return new Endpoint(host, port, weight, zone, region, priority,
                     attributes.isEmpty() ? Map.of() : java.util.Collections.unmodifiableMap(
                             new LinkedHashMap<>(attributes)));
         }

@@ -103,6 +103,10 @@ public interface LoadBalancer extends AutoCloseable {
         private Integer panicThreshold;
         private Integer maxRequestsPerEndpoint;
         private HealthListener healthListener;
+        private String localZone;
+        private String localRegion;
+        private Integer overprovisioningFactor;
+        private Integer zoneMinClusterSize;
 
         private Builder(EndpointGroup group) {
             this.group = requireNonNull(group, "group");
@@ -221,6 +225,62 @@ public interface LoadBalancer extends AutoCloseable {
         }
 
         /**
+         * The caller's zone: calls stay on endpoints of this zone while it is healthy enough, and
+         * spill to the local region, then the rest, in proportion to what the zone lacks (see
+         * {@link #overprovisioningFactor}). Default none: zones are ignored.
+         */
+        public Builder localZone(String zone) {
+            requireNonNull(zone, "zone");
+            once("localZone", this.localZone);
+            if (zone.isBlank()) {
+                throw new IllegalArgumentException("localZone must not be blank");
+            }
+            this.localZone = zone;
+            return this;
+        }
+
+        /** The caller's region, preferred after the local zone; default none. */
+        public Builder localRegion(String region) {
+            requireNonNull(region, "region");
+            once("localRegion", this.localRegion);
+            if (region.isBlank()) {
+                throw new IllegalArgumentException("localRegion must not be blank");
+            }
+            this.localRegion = region;
+            return this;
+        }
+
+        /**
+         * The overprovisioning factor in percent, 100..1,000; default 140 (Envoy's). A priority
+         * level or zone keeps all its traffic while {@code healthy share × factor ≥ 1}: with 140,
+         * until fewer than 71.4% of its endpoints are healthy; below that, the shortfall spills
+         * to the next priority level or zone tier.
+         */
+        public Builder overprovisioningFactor(int percent) {
+            once("overprovisioningFactor", this.overprovisioningFactor);
+            if (percent < 100 || percent > 1_000) {
+                throw new IllegalArgumentException(
+                        "overprovisioningFactor must be in 100..1000 percent, was " + percent);
+            }
+            this.overprovisioningFactor = percent;
+            return this;
+        }
+
+        /**
+         * Below this many endpoints in a priority level, zone awareness is off for it: too few
+         * endpoints per zone make local routing fragile. 1..10,000; default 6 (Envoy's).
+         */
+        public Builder zoneMinClusterSize(int size) {
+            once("zoneMinClusterSize", this.zoneMinClusterSize);
+            if (size < 1 || size > 10_000) {
+                throw new IllegalArgumentException(
+                        "zoneMinClusterSize must be in 1..10000, was " + size);
+            }
+            this.zoneMinClusterSize = size;
+            return this;
+        }
+
+        /**
          * Builds the balancer and subscribes it to the group; if the group is ready, the first
          * routing table is built before this returns.
          */
@@ -233,7 +293,12 @@ public interface LoadBalancer extends AutoCloseable {
                     circuitBreaker, healthCheck, slowStart,
                     panicThreshold != null ? panicThreshold : DEFAULT_PANIC_PERCENT,
                     maxRequestsPerEndpoint != null ? maxRequestsPerEndpoint : 0,
-                    healthListener));
+                    healthListener,
+                    new Topology(localZone, localRegion,
+                            overprovisioningFactor != null ? overprovisioningFactor
+                                    : Topology.DEFAULT_OVERPROVISIONING_PERCENT,
+                            zoneMinClusterSize != null ? zoneMinClusterSize
+                                    : Topology.DEFAULT_ZONE_MIN_CLUSTER_SIZE)));
         }
     }
 }

@@ -9,7 +9,7 @@ import io.lbkit.strategy.Strategy;
  * in-flight caps, and the strategy's picker built for exactly them. Thread-safe; never changes
  * after construction.
  */
-final class RoutingTable implements Candidates {
+final class RoutingTable extends Route implements Candidates {
 
     final EndpointState[] states;
     final Picker picker;
@@ -48,13 +48,23 @@ final class RoutingTable implements Candidates {
                 message);
     }
 
+    @Override
+    EndpointState pick() {
+        return acquire(picker.pick());
+    }
+
+    @Override
+    EndpointState pick(long hash) {
+        return acquire(picker.pick(hash));
+    }
+
     /**
      * The state to hand out for the picker's answer {@code i}, with its in-flight count raised;
      * skips candidates at their cap.
      *
      * @throws NoEndpointAvailableException if there is no candidate, or all are at their caps
      */
-    EndpointState acquire(int i) {
+    private EndpointState acquire(int i) {
         if (i < 0) {
             throw new NoEndpointAvailableException(emptyReason, emptyMessage);
         }
