@@ -273,11 +273,6 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     @Override
-    public EndpointGroup group() {
-        return group;
-    }
-
-    @Override
     public void close() {
         subscription.close();
         health.close();

@@ -74,12 +74,9 @@ public interface LoadBalancer extends AutoCloseable {
      */
     boolean inPanic();
 
-    /** The group this balancer follows. */
-    EndpointGroup group();
-
     /**
-     * Stops following the group; later picks fail with {@link NoEndpointAvailableException.Reason#CLOSED}.
-     * Does not close the group. Idempotent.
+     * Stops following the group and stops health timers; later picks fail with
+     * {@link NoEndpointAvailableException.Reason#CLOSED}. Does not close the group. Idempotent.
      */
     @Override
     void close();

@@ -1,0 +1,231 @@
+package io.lbkit;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A load balancer over weighted sub-balancers: 95% of calls to {@code stable}, 5% to
+ * {@code canary}; or blue/green, switched at run time with {@link #weights(Map)} without
+ * dropping a call. Thread-safe; picks are lock-free and allocate nothing.
+ *
+ * <pre>{@code
+ * TrafficSplit split = TrafficSplit.builder()
+ *         .route("stable", stable, 95)
+ *         .route("canary", canary, 5)
+ *         .build();
+ * Pick p = split.pick(userId);          // one user stays on one side while weights hold
+ * split.weights(Map.of("stable", 0, "canary", 100));   // promote
+ * Pick q = split.route("canary").pick(); // layer-7 routing: a request attribute names the side
+ * }</pre>
+ *
+ * <p>{@link #pick()} draws the side at random by weight; {@link #pick(long)} draws it from the
+ * key's hash, so equal keys land on the same side as long as the weights stay the same (and move
+ * as little as possible when they change: a key moves only if its hash falls in the band that
+ * changed hands). Closing the split closes its routes.
+ */
+public final class TrafficSplit implements LoadBalancer {
+
+    /* The routes and thresholds are published together in one immutable Table (one volatile
+     * write per weight change); a pick reads it once. */
+    private static final class Table {
+        final String[] names;
+        final LoadBalancer[] routes;
+        final int[] weights;
+        final long[] thresholds; // cumulative, over [0, 2^32)
+
+        Table(String[] names, LoadBalancer[] routes, int[] weights) {
+            this.names = names;
+            this.routes = routes;
+            this.weights = weights;
+            this.thresholds = new long[weights.length];
+            long total = 0;
+            for (int w : weights) {
+                total += w;
+            }
+            long cumulative = 0;
+            for (int i = 0; i < weights.length; i++) {
+                cumulative += weights[i];
+                thresholds[i] = cumulative * (1L << 32) / total;
+            }
+        }
+
+        LoadBalancer side(long draw32) {
+            int i = 0;
+            while (draw32 >= thresholds[i]) {
+                i++;
+            }
+            return routes[i];
+        }
+    }
+
+    private volatile Table table;
+
+    private TrafficSplit(Table table) {
+        this.table = table;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public Pick pick() {
+        Table t = table;
+        return t.side(ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL).pick();
+    }
+
+    @Override
+    public Pick pick(long key) {
+        Table t = table;
+        return t.side(mix(key) >>> 32).pick(key);
+    }
+
+    /** The sub-balancer of the named route. */
+    public LoadBalancer route(String name) {
+        requireNonNull(name, "name");
+        Table t = table;
+        for (int i = 0; i < t.names.length; i++) {
+            if (t.names[i].equals(name)) {
+                return t.routes[i];
+            }
+        }
+        throw new IllegalArgumentException("no route named " + name + "; routes are "
+                + List.of(t.names));
+    }
+
+    /** The current weights by route name, in the order the routes were added. */
+    public Map<String, Integer> weights() {
+        Table t = table;
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (int i = 0; i < t.names.length; i++) {
+            out.put(t.names[i], t.weights[i]);
+        }
+        return java.util.Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Changes the weights at run time; picks already under way finish on their side.
+     *
+     * @param weights a weight, 0..1,000,000, for every route; at least one positive
+     * @throws IllegalArgumentException if a route is missing or unknown or a weight is out of range
+     */
+    public synchronized void weights(Map<String, Integer> weights) {
+        requireNonNull(weights, "weights");
+        Table t = table;
+        if (!weights.keySet().equals(new java.util.HashSet<>(List.of(t.names)))) {
+            throw new IllegalArgumentException("weights must name exactly the routes "
+                    + List.of(t.names) + ", got " + weights.keySet());
+        }
+        int[] w = new int[t.names.length];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = checkWeight(t.names[i], weights.get(t.names[i]));
+        }
+        checkPositive(w);
+        table = new Table(t.names, t.routes, w);
+    }
+
+    @Override
+    public List<EndpointStats> stats() {
+        List<EndpointStats> out = new ArrayList<>();
+        for (LoadBalancer lb : table.routes) {
+            out.addAll(lb.stats());
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether any route is in panic. */
+    @Override
+    public boolean inPanic() {
+        for (LoadBalancer lb : table.routes) {
+            if (lb.inPanic()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        for (LoadBalancer lb : table.routes) {
+            lb.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TrafficSplit" + weights();
+    }
+
+    private static int checkWeight(String name, Integer weight) {
+        requireNonNull(weight, "weight of " + name);
+        if (weight < 0 || weight > 1_000_000) {
+            throw new IllegalArgumentException(
+                    "weight of route " + name + " must be in 0..1000000, was " + weight);
+        }
+        return weight;
+    }
+
+    private static void checkPositive(int[] weights) {
+        for (int w : weights) {
+            if (w > 0) {
+                return;
+            }
+        }
+        throw new IllegalArgumentException("at least one route weight must be positive");
+    }
+
+    /** Stafford's variant 13 of the MurmurHash3 finalizer: spreads sequential keys. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /** Builds a {@link TrafficSplit}. Not thread-safe. */
+    public static final class Builder {
+        private final Map<String, LoadBalancer> routes = new LinkedHashMap<>();
+        private final Map<String, Integer> weights = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /**
+         * Adds a route.
+         *
+         * @param name unique, not blank
+         * @param weight 0..1,000,000
+         * @throws IllegalStateException if the name was already added
+         */
+        public Builder route(String name, LoadBalancer balancer, int weight) {
+            requireNonNull(name, "name");
+            requireNonNull(balancer, "balancer");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("route name must not be blank");
+            }
+            if (routes.containsKey(name)) {
+                throw new IllegalStateException("route " + name + " was already added");
+            }
+            weights.put(name, checkWeight(name, weight));
+            routes.put(name, balancer);
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException if no route was added
+         * @throws IllegalArgumentException if every weight is 0
+         */
+        public TrafficSplit build() {
+            if (routes.isEmpty()) {
+                throw new IllegalStateException("a traffic split needs at least one route");
+            }
+            int[] w = weights.values().stream().mapToInt(Integer::intValue).toArray();
+            checkPositive(w);
+            return new TrafficSplit(new Table(routes.keySet().toArray(new String[0]),
+                    routes.values().toArray(new LoadBalancer[0]), w));
+        }
+    }
+}
