@@ -4,6 +4,8 @@
  */
 module io.lbkit.core {
     exports io.lbkit;
+    exports io.lbkit.dns;
+    exports io.lbkit.file;
     exports io.lbkit.strategy;
     exports io.lbkit.health;
 

@@ -1,5 +1,6 @@
 package io.lbkit;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +40,43 @@ public interface EndpointGroup extends AutoCloseable {
     /** A group whose endpoints the application adds and removes at run time. Ready at once. */
     static DynamicEndpointGroup dynamic(Endpoint... initial) {
         return new DynamicEndpointGroup(Arrays.asList(initial));
+    }
+
+    /**
+     * The A/AAAA addresses of {@code host}, each at {@code port}, re-resolved on the records'
+     * TTLs (clamped to 1 s..5 min) from the nameservers of {@code /etc/resolv.conf}. Ready after
+     * the first successful resolution. Tune it with
+     * {@link io.lbkit.dns.DnsEndpointGroup#builder(String, int)}.
+     *
+     * @param host a DNS name, not an IP literal
+     * @param port 1..65535
+     * @throws IllegalArgumentException if the host is not a valid DNS name or the port is out of
+     *     range
+     */
+    static EndpointGroup dns(String host, int port) {
+        return io.lbkit.dns.DnsEndpointGroup.builder(host, port).build();
+    }
+
+    /**
+     * The endpoints named by the SRV records of {@code srvName} ({@code _service._proto.name}):
+     * each target's addresses at the record's port, SRV priority as endpoint priority (by rank)
+     * and SRV weight as endpoint weight. Re-resolved like {@link #dns(String, int)}. Tune it with
+     * {@link io.lbkit.dns.DnsEndpointGroup#srvBuilder(String)}.
+     *
+     * @throws IllegalArgumentException if the name does not look like {@code _service._proto.name}
+     */
+    static EndpointGroup dnsSrv(String srvName) {
+        return io.lbkit.dns.DnsEndpointGroup.srvBuilder(srvName).build();
+    }
+
+    /**
+     * The endpoints listed in a file, one {@code host:port [weight] [zone]} per line, reloaded
+     * when the file changes. Tune it with {@link io.lbkit.file.FileEndpointGroup#builder(Path)}.
+     *
+     * @throws NullPointerException if path is null
+     */
+    static EndpointGroup file(Path path) {
+        return io.lbkit.file.FileEndpointGroup.builder(path).build();
     }
 
     /**

@@ -1,0 +1,423 @@
+package io.lbkit.dns;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lbkit.AbstractEndpointGroup;
+import io.lbkit.Endpoint;
+import io.lbkit.Ticker;
+import java.lang.System.Logger.Level;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An endpoint group fed by DNS: the A/AAAA records of a host name, or the SRV records of a
+ * service name, re-resolved when their TTL runs out. Thread-safe.
+ *
+ * <pre>{@code
+ * EndpointGroup orders = DnsEndpointGroup.builder("orders.internal", 8080)
+ *         .maxTtl(Duration.ofSeconds(30))
+ *         .build();
+ * EndpointGroup grpc = DnsEndpointGroup.srvBuilder("_grpc._tcp.orders.internal").build();
+ * }</pre>
+ *
+ * <p><b>Resolution.</b> The group speaks DNS itself (UDP, TCP when truncated) to the nameservers
+ * of {@code /etc/resolv.conf} or to configured ones, because the JDK's {@code InetAddress} gives
+ * neither TTLs nor SRV records. It resolves <em>all</em> addresses: an A/AAAA group has one
+ * endpoint of weight 1 per address, in {@link AddressFamilies} order; an SRV group has one
+ * endpoint per address of each target at the record's port, the SRV priority mapped by rank to
+ * {@link Endpoint#priority()} (lowest SRV priority is 0) and the SRV weight to
+ * {@link Endpoint#weight()} (weight 0 becomes 1, since an endpoint weight is at least 1). Names
+ * are queried as fully qualified: resolv.conf's {@code search} and {@code ndots} do not apply.
+ *
+ * <p><b>Refresh.</b> The next resolution is due when the shortest TTL among the records used
+ * (CNAMEs and SRV targets' addresses included) runs out, clamped to [{@code minTtl},
+ * {@code maxTtl}]. When a resolution fails (timeout, SERVFAIL, malformed reply) the last good
+ * set stays in force and the group retries after an exponential backoff with jitter. An empty
+ * answer or NXDOMAIN is logged and, unless {@link Builder#allowEmpty(boolean)} is set, treated
+ * the same way: it never wipes a non-empty set, and it does not make the group ready.
+ *
+ * <p><b>Threads.</b> Resolutions run one at a time on the group's scheduler (by default a
+ * daemon thread of its own, stopped by {@link #close()}); each blocks that thread for at most
+ * {@code queryTimeout} per nameserver and query. Snapshots are published from that thread.
+ */
+/*
+ * Implementation notes.
+ *
+ * The refresh loop is a chain of one-shot tasks on `scheduler`: each run resolves, publishes and
+ * schedules the next, so runs never overlap and `failures`/`lastSuccessNanos` are confined to
+ * the running task (the executor's happens-before edges publish them to the next run). `next`
+ * is volatile only so that close() can cancel the pending run; a run that races with close()
+ * may schedule one more run, which sees isClosed() and does nothing.
+ */
+public final class DnsEndpointGroup extends AbstractEndpointGroup {
+
+    private static final System.Logger LOG = System.getLogger(DnsEndpointGroup.class.getName());
+
+    private final String description;
+    private final Lookups.Source source;
+    private final long minTtlNanos;
+    private final long maxTtlNanos;
+    private final long initialBackoffNanos;
+    private final long maxBackoffNanos;
+    private final boolean allowEmpty;
+    private final Ticker ticker;
+    private final ScheduledExecutorService scheduler;
+    private final boolean ownsScheduler;
+
+    private volatile ScheduledFuture<?> next;
+    /** Consecutive failed or empty resolutions; confined to the refresh task. */
+    private int failures;
+    /** Confined to the refresh task; valid once the group is ready. */
+    private long lastSuccessNanos;
+
+    DnsEndpointGroup(String description, Lookups.Source source, Duration minTtl, Duration maxTtl,
+            Duration initialBackoff, Duration maxBackoff, boolean allowEmpty, Ticker ticker,
+            ScheduledExecutorService scheduler) {
+        this.description = description;
+        this.source = source;
+        this.minTtlNanos = minTtl.toNanos();
+        this.maxTtlNanos = maxTtl.toNanos();
+        this.initialBackoffNanos = initialBackoff.toNanos();
+        this.maxBackoffNanos = maxBackoff.toNanos();
+        this.allowEmpty = allowEmpty;
+        this.ticker = ticker;
+        this.ownsScheduler = scheduler == null;
+        this.scheduler = scheduler != null ? scheduler
+                : Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "lbkit-dns " + description);
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.next = this.scheduler.schedule(this::refresh, 0, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * A builder for a group of the A/AAAA addresses of {@code host}, each at {@code port}.
+     *
+     * @param host a DNS name (letters, digits, '-', '_'; labels of 1..63; at most 253
+     *     characters; a trailing dot is allowed); not an IP literal
+     * @param port 1..65535
+     * @throws IllegalArgumentException naming the rule the host or port breaks
+     */
+    public static Builder builder(String host, int port) {
+        String name = DnsNames.checkHostName(host, "host");
+        if (port < 1 || port > 65_535) {
+            throw new IllegalArgumentException("port must be in 1..65535, was " + port);
+        }
+        return new Builder(name, port);
+    }
+
+    /**
+     * A builder for a group of the SRV records of {@code srvName}.
+     *
+     * @param srvName {@code _service._proto.name}, for example {@code _http._tcp.example.com}
+     * @throws IllegalArgumentException if the name does not have that form
+     */
+    public static Builder srvBuilder(String srvName) {
+        return new Builder(DnsNames.checkSrvName(srvName, "srvName"), 0);
+    }
+
+    private void refresh() {
+        if (isClosed()) {
+            return;
+        }
+        long delayNanos;
+        try {
+            delayNanos = onResolution(source.resolve());
+        } catch (Exception e) { // IOException from DNS; anything else is a bug, kept contained
+            failures++;
+            long delay = backoffNanos(failures);
+            int attempt = failures;
+            LOG.log(Level.WARNING, () -> this + ": resolution failed (attempt " + attempt
+                    + "); " + keeping() + "; retrying in " + millis(delay) + " ms: " + e, e);
+            delayNanos = delay;
+        }
+        schedule(delayNanos);
+    }
+
+    private long onResolution(Lookups.Resolution r) {
+        if (r.endpoints().isEmpty() && !allowEmpty) {
+            failures++;
+            long delay = backoffNanos(failures);
+            LOG.log(Level.WARNING, () -> this + ": " + r.emptyReason() + "; " + keeping()
+                    + "; asking again in " + millis(delay) + " ms");
+            return delay;
+        }
+        if (r.endpoints().isEmpty()) {
+            LOG.log(Level.WARNING, () -> this + ": " + r.emptyReason() + "; the group is empty");
+        }
+        update(r.endpoints());
+        failures = 0;
+        lastSuccessNanos = ticker.read();
+        long ttlNanos = r.ttlSeconds() < 0 ? minTtlNanos
+                : TimeUnit.SECONDS.toNanos(Math.min(r.ttlSeconds(), Integer.MAX_VALUE));
+        return Math.max(minTtlNanos, Math.min(maxTtlNanos, ttlNanos));
+    }
+
+    private String keeping() {
+        List<Endpoint> current = endpoints();
+        if (!whenReady().isDone()) {
+            return "not ready yet";
+        }
+        return "keeping the last good set of " + current.size() + " endpoint(s), resolved "
+                + millis(ticker.read() - lastSuccessNanos) + " ms ago";
+    }
+
+    /**
+     * The delay after the n-th consecutive failure: min(initial * 2^(n-1), max), less a random
+     * jitter of up to 20%, so that many clients that failed together do not retry together.
+     */
+    long backoffNanos(int failures) {
+        int shift = Math.min(failures - 1, 62);
+        long base = initialBackoffNanos > (maxBackoffNanos >> shift) ? maxBackoffNanos
+                : Math.min(maxBackoffNanos, initialBackoffNanos << shift);
+        double jitter = 1.0 - 0.2 * ThreadLocalRandom.current().nextDouble();
+        return Math.max(1, (long) (base * jitter));
+    }
+
+    private void schedule(long delayNanos) {
+        if (isClosed()) {
+            return;
+        }
+        try {
+            next = scheduler.schedule(this::refresh, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            if (!isClosed()) {
+                LOG.log(Level.ERROR, this + ": the scheduler rejected the next refresh;"
+                        + " the group will not change any more", e);
+            }
+        }
+    }
+
+    private static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+
+    /** Stops refreshing; a resolution in progress finishes and its result is dropped. */
+    @Override
+    public void close() {
+        super.close();
+        ScheduledFuture<?> pending = next;
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        if (ownsScheduler) {
+            scheduler.shutdownNow();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DnsEndpointGroup[" + description + "]";
+    }
+
+    /**
+     * Builds a {@link DnsEndpointGroup}. Not thread-safe. Each option may be set once; a second
+     * call throws {@link IllegalStateException} naming the earlier value. Arguments are
+     * validated when set, with the allowed range in the message.
+     */
+    public static final class Builder {
+        /** 1 s: never ask more often than once a second, even for TTL 0 records. */
+        public static final Duration DEFAULT_MIN_TTL = Duration.ofSeconds(1);
+        /** 5 min: pick up changes within 5 minutes even when records carry day-long TTLs. */
+        public static final Duration DEFAULT_MAX_TTL = Duration.ofMinutes(5);
+        /** 2 s per nameserver: glibc waits 5 s, a balancer would rather try the next server. */
+        public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(2);
+        /** 1 s: the first retry after a failure. */
+        public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
+        /** 30 s: the longest wait between retries while DNS keeps failing. */
+        public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+
+        private static final Duration MIN_DURATION = Duration.ofMillis(1);
+        private static final Duration MAX_DURATION = Duration.ofDays(1);
+
+        private final String name;
+        private final int port; // 0 for SRV
+        private List<InetSocketAddress> nameservers;
+        private Duration minTtl;
+        private Duration maxTtl;
+        private Duration queryTimeout;
+        private Duration initialBackoff;
+        private Duration maxBackoff;
+        private AddressFamilies addressFamilies;
+        private Boolean allowEmpty;
+        private Ticker ticker;
+        private ScheduledExecutorService scheduler;
+
+        private Builder(String name, int port) {
+            this.name = name;
+            this.port = port;
+        }
+
+        /**
+         * The nameservers to ask, in order; default the {@code nameserver} lines of
+         * {@code /etc/resolv.conf} (127.0.0.1:53 when it has none).
+         *
+         * @param nameservers IP addresses (not unresolved host names) with ports 1..65535; at
+         *     least one
+         */
+        public Builder nameservers(InetSocketAddress... nameservers) {
+            requireNonNull(nameservers, "nameservers");
+            return nameservers(Arrays.asList(nameservers));
+        }
+
+        /** As {@link #nameservers(InetSocketAddress...)}. */
+        public Builder nameservers(List<InetSocketAddress> nameservers) {
+            requireNonNull(nameservers, "nameservers");
+            once(this.nameservers, "nameservers");
+            if (nameservers.isEmpty()) {
+                throw new IllegalArgumentException("nameservers must hold at least one address");
+            }
+            for (InetSocketAddress s : nameservers) {
+                requireNonNull(s, "nameservers must not contain null");
+                if (s.isUnresolved()) {
+                    throw new IllegalArgumentException("nameservers must be IP addresses, was the"
+                            + " unresolved host " + s.getHostString());
+                }
+                if (s.getPort() < 1) {
+                    throw new IllegalArgumentException(
+                            "nameserver port must be in 1..65535, was " + s.getPort());
+                }
+            }
+            this.nameservers = List.copyOf(nameservers);
+            return this;
+        }
+
+        /** The shortest refresh interval, whatever the TTL; 1 ms..1 day, default 1 s. */
+        public Builder minTtl(Duration minTtl) {
+            once(this.minTtl, "minTtl");
+            this.minTtl = checkRange(minTtl, "minTtl");
+            return this;
+        }
+
+        /** The longest refresh interval, whatever the TTL; 1 ms..1 day, default 5 min. */
+        public Builder maxTtl(Duration maxTtl) {
+            once(this.maxTtl, "maxTtl");
+            this.maxTtl = checkRange(maxTtl, "maxTtl");
+            return this;
+        }
+
+        /** How long to wait for each nameserver's answer; 1 ms..1 day, default 2 s. */
+        public Builder queryTimeout(Duration queryTimeout) {
+            once(this.queryTimeout, "queryTimeout");
+            this.queryTimeout = checkRange(queryTimeout, "queryTimeout");
+            return this;
+        }
+
+        /** The first retry delay after a failure; 1 ms..1 day, default 1 s. */
+        public Builder initialBackoff(Duration initialBackoff) {
+            once(this.initialBackoff, "initialBackoff");
+            this.initialBackoff = checkRange(initialBackoff, "initialBackoff");
+            return this;
+        }
+
+        /** The longest retry delay; 1 ms..1 day, at least initialBackoff; default 30 s. */
+        public Builder maxBackoff(Duration maxBackoff) {
+            once(this.maxBackoff, "maxBackoff");
+            this.maxBackoff = checkRange(maxBackoff, "maxBackoff");
+            return this;
+        }
+
+        /** Which address records to use and in what order; default {@link AddressFamilies#IPV4_FIRST}. */
+        public Builder addressFamilies(AddressFamilies addressFamilies) {
+            requireNonNull(addressFamilies, "addressFamilies");
+            once(this.addressFamilies, "addressFamilies");
+            this.addressFamilies = addressFamilies;
+            return this;
+        }
+
+        /**
+         * Whether an empty answer or NXDOMAIN replaces the current set (and makes the group
+         * ready). Default {@code false}: a name that disappears briefly, or a misconfigured
+         * nameserver, must not take every endpoint away; the empty answer is logged and retried
+         * with backoff.
+         */
+        public Builder allowEmpty(boolean allowEmpty) {
+            once(this.allowEmpty, "allowEmpty");
+            this.allowEmpty = allowEmpty;
+            return this;
+        }
+
+        /** The time source; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            requireNonNull(ticker, "ticker");
+            once(this.ticker, "ticker");
+            this.ticker = ticker;
+            return this;
+        }
+
+        /**
+         * The scheduler that runs resolutions (each blocks a thread for up to queryTimeout per
+         * nameserver and query); default a daemon thread owned by the group. A given scheduler
+         * is not shut down by {@link DnsEndpointGroup#close()}.
+         */
+        public Builder scheduler(ScheduledExecutorService scheduler) {
+            requireNonNull(scheduler, "scheduler");
+            once(this.scheduler, "scheduler");
+            this.scheduler = scheduler;
+            return this;
+        }
+
+        /**
+         * Builds the group and starts its first resolution at once (on the scheduler).
+         *
+         * @throws IllegalArgumentException if minTtl exceeds maxTtl or initialBackoff exceeds
+         *     maxBackoff
+         */
+        public DnsEndpointGroup build() {
+            Duration min = minTtl != null ? minTtl : DEFAULT_MIN_TTL;
+            Duration max = maxTtl != null ? maxTtl : DEFAULT_MAX_TTL;
+            if (min.compareTo(max) > 0) {
+                throw new IllegalArgumentException(
+                        "minTtl (" + min + ") must not exceed maxTtl (" + max + ")");
+            }
+            Duration b0 = initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF;
+            Duration b1 = maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF;
+            if (b0.compareTo(b1) > 0) {
+                throw new IllegalArgumentException(
+                        "initialBackoff (" + b0 + ") must not exceed maxBackoff (" + b1 + ")");
+            }
+            List<InetSocketAddress> servers = nameservers != null ? nameservers
+                    : ResolvConf.nameservers(ResolvConf.DEFAULT_PATH);
+            DnsClient client = new DnsClient(servers,
+                    queryTimeout != null ? queryTimeout : DEFAULT_QUERY_TIMEOUT);
+            AddressFamilies families =
+                    addressFamilies != null ? addressFamilies : AddressFamilies.IPV4_FIRST;
+            Lookups.Source source;
+            String description;
+            if (port == 0) {
+                source = Lookups.srvSource(client, name, families);
+                description = "SRV " + name;
+            } else {
+                source = Lookups.addressSource(client, name, port, families);
+                description = name + ":" + port;
+            }
+            return new DnsEndpointGroup(description, source, min, max, b0, b1,
+                    allowEmpty != null && allowEmpty,
+                    ticker != null ? ticker : Ticker.system(), scheduler);
+        }
+
+        private static void once(Object current, String field) {
+            if (current != null) {
+                throw new IllegalStateException(field + " was already set to " + current);
+            }
+        }
+
+        private static Duration checkRange(Duration d, String field) {
+            requireNonNull(d, field);
+            if (d.compareTo(MIN_DURATION) < 0 || d.compareTo(MAX_DURATION) > 0) {
+                throw new IllegalArgumentException(
+                        field + " must be in 1 ms..1 day (PT0.001S..PT24H), was " + d);
+            }
+            return d;
+        }
+    }
+}
