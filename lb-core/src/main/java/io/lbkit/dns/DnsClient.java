@@ -58,7 +58,7 @@ final class DnsClient {
         List<IOException> causes = new ArrayList<>(nameservers.size());
         for (InetSocketAddress server : nameservers) {
             try {
-                DnsMessage m = query(server, name, type);
+                DnsMessage m = exchange(server, name, type);
                 int rcode = m.rcode();
                 if (rcode == DnsMessage.RCODE_NOERROR || rcode == DnsMessage.RCODE_NXDOMAIN) {
                     return m;
@@ -75,7 +75,8 @@ final class DnsClient {
         throw e;
     }
 
-    private DnsMessage query(InetSocketAddress server, String name, int type)
+    /** One exchange with one nameserver, whatever the rcode of the reply. */
+    DnsMessage exchange(InetSocketAddress server, String name, int type)
             throws IOException {
         int id = IDS.nextInt(1 << 16);
         byte[] query = DnsMessage.encodeQuery(id, name, type, UDP_PAYLOAD_SIZE);
