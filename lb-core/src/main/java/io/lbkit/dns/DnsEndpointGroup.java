@@ -53,7 +53,8 @@ import java.util.concurrent.TimeUnit;
  *
  * The refresh loop is a chain of one-shot tasks on `scheduler`: each run resolves, publishes and
  * schedules the next, so runs never overlap and `failures`/`lastSuccessNanos` are confined to
- * the running task (the executor's happens-before edges publish them to the next run). `next`
+ * the running task (the executor's happens-before edges publish them to the next run;
+ * `failures` is volatile as well, single writer, so tests can read it). `next`
  * is volatile only so that close() can cancel the pending run; a run that races with close()
  * may schedule one more run, which sees isClosed() and does nothing.
  */
@@ -73,8 +74,11 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
     private final boolean ownsScheduler;
 
     private volatile ScheduledFuture<?> next;
-    /** Consecutive failed or empty resolutions; confined to the refresh task. */
-    private int failures;
+    /**
+     * Consecutive failed or empty resolutions. Written only by the refresh task; volatile so
+     * that tests can watch it.
+     */
+    private volatile int failures;
     /** Confined to the refresh task; valid once the group is ready. */
     private long lastSuccessNanos;
 
@@ -181,6 +185,11 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
                 : Math.min(maxBackoffNanos, initialBackoffNanos << shift);
         double jitter = 1.0 - 0.2 * ThreadLocalRandom.current().nextDouble();
         return Math.max(1, (long) (base * jitter));
+    }
+
+    /** Consecutive failed or empty resolutions since the last success; for tests. */
+    int consecutiveFailures() {
+        return failures;
     }
 
     private void schedule(long delayNanos) {

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Assumptions;
  * {@link #stop()} and {@link #start()} simulate an outage. Not thread-safe.
  *
  * <p>When dnsmasq is not installed, {@link #requireInstalled()} skips the test with a loud
- * message, or fails it when the environment variable CI is "true".
+ * message, or fails it when the environment variable CI is "true". The system property
+ * {@code lbkit.test.dnsmasq} names the executable explicitly (a missing path simulates absence).
  */
 final class Dnsmasq implements AutoCloseable {
 
@@ -53,6 +54,13 @@ final class Dnsmasq implements AutoCloseable {
 
     /** The dnsmasq executable; skips (or fails in CI) the calling test when there is none. */
     static String requireInstalled() {
+        String override = System.getProperty("lbkit.test.dnsmasq"); // to test the skip itself
+        if (override != null) {
+            if (Files.isExecutable(Path.of(override))) {
+                return override;
+            }
+            return missing();
+        }
         for (String c : CANDIDATES) {
             if (Files.isExecutable(Path.of(c))) {
                 return c;
@@ -63,6 +71,10 @@ final class Dnsmasq implements AutoCloseable {
                 return Path.of(d, "dnsmasq").toString();
             }
         }
+        return missing();
+    }
+
+    private static String missing() {
         String message = "dnsmasq is not installed: the DNS integration tests need it"
                 + " (apt-get install dnsmasq-base)";
         if ("true".equals(System.getenv("CI"))) {
