@@ -25,14 +25,21 @@ final class EndpointFile {
     static final class MalformedException extends Exception {
         private static final long serialVersionUID = 1L;
         private final int line;
+        private final String reason;
 
-        MalformedException(int line, String message) {
-            super("line " + line + ": " + message);
+        MalformedException(int line, String reason) {
+            super("line " + line + ": " + reason);
             this.line = line;
+            this.reason = reason;
         }
 
         int line() {
             return line;
+        }
+
+        /** The message without the line number. */
+        String reason() {
+            return reason;
         }
     }
 
@@ -51,7 +58,12 @@ final class EndpointFile {
             if (line.isEmpty()) {
                 continue;
             }
-            Endpoint e = parseLine(lineNo, line);
+            Endpoint e;
+            try {
+                e = parseLine(lineNo, line);
+            } catch (IllegalArgumentException invalid) { // Endpoint's own checks
+                throw new MalformedException(lineNo, invalid.getMessage());
+            }
             Integer previous = seen.putIfAbsent(e.address(), lineNo);
             if (previous != null) {
                 throw new MalformedException(lineNo,

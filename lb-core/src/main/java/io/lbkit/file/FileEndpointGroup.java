@@ -138,10 +138,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         try {
             endpoints = EndpointFile.parse(new String(content, StandardCharsets.UTF_8));
         } catch (EndpointFile.MalformedException e) {
-            report(content, path + ":" + e.line() + ": malformed: " + e.getMessage());
-            return;
-        } catch (IllegalArgumentException e) {
-            report(content, path + ": malformed: " + e.getMessage());
+            report(content, path + ":" + e.line() + ": " + e.reason());
             return;
         }
         if (endpoints.isEmpty() && !allowEmpty) {
