@@ -63,9 +63,10 @@ final class DnsClient {
                 if (rcode == DnsMessage.RCODE_NOERROR || rcode == DnsMessage.RCODE_NXDOMAIN) {
                     return m;
                 }
-                failures.add(server + ": " + rcodeName(rcode));
+                failures.add(format(server) + ": " + rcodeName(rcode));
             } catch (IOException e) {
-                failures.add(server + ": " + e.getMessage());
+                failures.add(format(server) + ": " + (e.getMessage() != null ? e.getMessage()
+                        : e.getClass().getSimpleName()));
                 causes.add(e);
             }
         }
@@ -182,6 +183,12 @@ final class DnsClient {
             throw new SocketTimeoutException("no answer over TCP within the timeout");
         }
         return (int) Math.min(Integer.MAX_VALUE, remaining);
+    }
+
+    /** {@code 10.0.0.53:53} or {@code [2001:db8::53]:53}. */
+    static String format(InetSocketAddress server) {
+        String ip = server.getAddress().getHostAddress();
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + server.getPort();
     }
 
     /** Why a parsed reply does not answer our question, or null when it does. */

@@ -141,7 +141,8 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
             long delay = backoffNanos(failures);
             int attempt = failures;
             LOG.log(Level.WARNING, () -> this + ": resolution failed (attempt " + attempt
-                    + "); " + keeping() + "; retrying in " + millis(delay) + " ms: " + e, e);
+                    + "); " + keeping() + "; retrying in " + millis(delay) + " ms: " + e);
+            LOG.log(Level.DEBUG, () -> this + ": resolution failure detail", e);
             delayNanos = delay;
         }
         schedule(delayNanos);

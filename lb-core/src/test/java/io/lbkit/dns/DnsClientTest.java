@@ -187,19 +187,30 @@ class DnsClientTest {
         private final ServerSocket tcp;
 
         ScriptedServer(BiFunction<byte[], Boolean, List<byte[]>> script) {
-            try {
-                InetAddress lo = InetAddress.getLoopbackAddress();
-                udp = new DatagramSocket(new InetSocketAddress(lo, 0));
-                tcp = new ServerSocket(udp.getLocalPort(), 5, lo);
-            } catch (IOException e) {
-                throw new AssertionError("cannot bind a scripted nameserver", e);
+            InetAddress lo = InetAddress.getLoopbackAddress();
+            DatagramSocket u = null;
+            ServerSocket t = null;
+            for (int attempt = 0; t == null && attempt < 20; attempt++) {
+                try {
+                    u = new DatagramSocket(new InetSocketAddress(lo, 0));
+                    t = new ServerSocket(u.getLocalPort(), 5, lo); // same port for TCP
+                } catch (IOException busy) {
+                    if (u != null) {
+                        u.close();
+                    }
+                }
             }
-            Thread u = new Thread(() -> serveUdp(script), "scripted-dns-udp");
-            u.setDaemon(true);
-            u.start();
-            Thread t = new Thread(() -> serveTcp(script), "scripted-dns-tcp");
-            t.setDaemon(true);
-            t.start();
+            if (t == null) {
+                throw new AssertionError("cannot bind a scripted nameserver on 127.0.0.1");
+            }
+            udp = u;
+            tcp = t;
+            Thread udpThread = new Thread(() -> serveUdp(script), "scripted-dns-udp");
+            udpThread.setDaemon(true);
+            udpThread.start();
+            Thread tcpThread = new Thread(() -> serveTcp(script), "scripted-dns-tcp");
+            tcpThread.setDaemon(true);
+            tcpThread.start();
         }
 
         InetSocketAddress address() {
