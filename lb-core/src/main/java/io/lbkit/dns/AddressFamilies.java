@@ -2,8 +2,9 @@ package io.lbkit.dns;
 
 /**
  * Which address records a DNS endpoint group asks for, and in which order their endpoints appear
- * in the group's snapshot. Within one family, endpoints are sorted by address, so a nameserver
- * that rotates its answers (DNS round robin) does not make the group publish a new snapshot.
+ * in the group's snapshot. Immutable. Within one family, endpoints are sorted by address, so a
+ * nameserver that rotates its answers (DNS round robin) does not make the group publish a new
+ * snapshot.
  */
 public enum AddressFamilies {
     /** A records only. */
