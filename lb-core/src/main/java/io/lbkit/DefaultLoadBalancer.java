@@ -1,6 +1,9 @@
 package io.lbkit;
 
+import static java.util.Objects.requireNonNull;
+
 import io.lbkit.health.HealthEvent;
+import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -250,7 +253,17 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public Pick pick(long key) {
-        return table.pick(key);
+        return table.pick(XxHash64.hashLong(key, 0));
+    }
+
+    @Override
+    public Pick pick(CharSequence key) {
+        return table.pick(XxHash64.hashChars(requireNonNull(key, "key"), 0));
+    }
+
+    @Override
+    public Pick pick(byte[] key) {
+        return table.pick(XxHash64.hash(requireNonNull(key, "key"), 0));
     }
 
     @Override

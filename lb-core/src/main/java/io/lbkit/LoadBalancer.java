@@ -51,7 +51,8 @@ public interface LoadBalancer extends AutoCloseable {
      * Chooses an endpoint for one call and counts the call as in flight on it. Report the outcome
      * on the returned {@link Pick} exactly once.
      *
-     * <p>Hash strategies pick with a random key here; use {@link #pick(long)} for stickiness.
+     * <p>Hash strategies pick with a random key here; use {@link #pick(long)},
+     * {@link #pick(CharSequence)} or {@link #pick(byte[])} for stickiness.
      *
      * @throws NoEndpointAvailableException at once, when no endpoint can take the call
      */
@@ -61,9 +62,34 @@ public interface LoadBalancer extends AutoCloseable {
      * Chooses an endpoint for a call with the given key. Hash strategies map equal keys to the
      * same endpoint while the routing table stays the same; other strategies ignore the key.
      *
+     * <p>The key is mixed (xxHash64, seed 0, of its 8 little-endian bytes) before the strategy
+     * sees it, so sequential ids spread over the ring; the result equals {@link #pick(byte[])}
+     * of those 8 bytes. Allocates nothing.
+     *
      * @throws NoEndpointAvailableException at once, when no endpoint can take the call
      */
     Pick pick(long key);
+
+    /**
+     * {@link #pick(long)} with a text key, hashed (xxHash64, seed 0) over its UTF-16 code units
+     * in little-endian order, read one {@code char} at a time: the text is not copied or encoded,
+     * and a {@code String} key allocates nothing. The result equals {@link #pick(byte[])} of
+     * {@code key.toString().getBytes(UTF_16LE)}; equal strings map to the same endpoint whatever
+     * the CharSequence class.
+     *
+     * @param key not null; not retained
+     * @throws NoEndpointAvailableException at once, when no endpoint can take the call
+     */
+    Pick pick(CharSequence key);
+
+    /**
+     * {@link #pick(long)} with a binary key, hashed with xxHash64 (seed 0) over all its bytes in
+     * place. Allocates nothing.
+     *
+     * @param key not null; not retained or modified
+     * @throws NoEndpointAvailableException at once, when no endpoint can take the call
+     */
+    Pick pick(byte[] key);
 
     /** The state of every endpoint of the current snapshot, in the group's order. */
     List<EndpointStats> stats();

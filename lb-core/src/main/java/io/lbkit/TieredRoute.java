@@ -49,7 +49,9 @@ final class TieredRoute extends Route {
 
     @Override
     EndpointState pick(long hash) {
-        // The tier takes the hash's top 31 bits; the tier's picker gets the whole hash.
-        return tier((int) (hash >>> 33)).pick(hash);
+        // The tier takes the hash's low 31 bits (bits 1..31); the tier's picker gets the whole
+        // hash. Hash strategies place keys by the high bits (ring position, Maglev slot), so
+        // drawing the tier from them would leave each tier's ring or table partly unused.
+        return tier((int) hash >>> 1).pick(hash);
     }
 }

@@ -2,6 +2,7 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,6 +64,12 @@ public final class TrafficSplit implements LoadBalancer {
         }
     }
 
+    /**
+     * The seed of the side draw's xxHash64: not the balancers' seed 0, so that the side a key
+     * takes says nothing about where its side's hash strategy puts it.
+     */
+    private static final long SIDE_SEED = 0x5B11_7000_0000_0001L;
+
     private volatile Table table;
 
     private TrafficSplit(Table table) {
@@ -82,7 +89,21 @@ public final class TrafficSplit implements LoadBalancer {
     @Override
     public Pick pick(long key) {
         Table t = table;
-        return t.side(mix(key) >>> 32).pick(key);
+        return t.side(XxHash64.hashLong(key, SIDE_SEED) >>> 32).pick(key);
+    }
+
+    /** As {@link #pick(long)}; the key is hashed twice (once for the side, once by it). */
+    @Override
+    public Pick pick(CharSequence key) {
+        Table t = table;
+        return t.side(XxHash64.hashChars(requireNonNull(key, "key"), SIDE_SEED) >>> 32).pick(key);
+    }
+
+    /** As {@link #pick(long)}; the key is hashed twice (once for the side, once by it). */
+    @Override
+    public Pick pick(byte[] key) {
+        Table t = table;
+        return t.side(XxHash64.hash(requireNonNull(key, "key"), SIDE_SEED) >>> 32).pick(key);
     }
 
     /** The sub-balancer of the named route. */
@@ -179,12 +200,6 @@ public final class TrafficSplit implements LoadBalancer {
         throw new IllegalArgumentException("at least one route weight must be positive");
     }
 
-    /** Stafford's variant 13 of the MurmurHash3 finalizer: spreads sequential keys. */
-    private static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
-    }
 
     /** Builds a {@link TrafficSplit}. Not thread-safe. */
     public static final class Builder {

@@ -12,6 +12,15 @@ import java.time.Duration;
  * {@link #weightedRandom()}, {@link #leastRequest()}, {@link #peakEwma()}. Every picker they build
  * is lock-free and allocation-free, and costs the same for 3 or 10,000 endpoints.
  *
+ * <p>The hash strategies {@link #ringHash()}, {@link #maglev()}, {@link #boundedLoad()} and
+ * {@link #rendezvous()} map a call's key ({@code LoadBalancer.pick(key)}) to an endpoint, the same
+ * endpoint for the same key while the eligible endpoints stay the same, and move few keys when
+ * they change. They identify an endpoint by its {@linkplain io.lbkit.Endpoint#address() address},
+ * so a rebuilt table (after a weight change or an ejection and return) maps keys as before.
+ * Health, zones and priorities are applied first: a key whose endpoint is not eligible goes to
+ * the next endpoint along its own ring or table, and returns when the endpoint does. Without a
+ * key ({@code pick()}) they hash a random number.
+ *
  * <p>Implementing this interface is how to plug in a strategy of one's own: the balancer calls
  * {@link #newPicker} off the hot path whenever its routing table changes.
  */
@@ -105,5 +114,96 @@ public interface Strategy {
     static Strategy peakEwma(Duration decayTime) {
         requireNonNull(decayTime, "decayTime");
         return new PeakEwma(decayTime, RandomSource.threadLocal());
+    }
+
+    /**
+     * Ring hash (Karger et al.'s consistent hashing, as Envoy's {@code RING_HASH}): each endpoint
+     * owns {@code weight × r} points on a 64-bit ring and a key goes to the first point at or
+     * after its hash; lookup is a binary search. The points per unit of weight {@code r} is the
+     * smallest power of two that gives the ring at least 1,024 points (Envoy's minimum ring size
+     * default), within at most 8,388,608 points (Envoy's maximum; 8 bytes each). Removing an
+     * endpoint moves only its own keys as long as {@code r} stays the same, that is unless the
+     * total weight crosses a power of two.
+     *
+     * <p>Balance grows with the points per endpoint: with 1,024 points shared by 100 endpoints,
+     * the busiest gets about 1.6 times the mean; see {@link #ringHash(int, int)} for larger
+     * rings, {@link #maglev()} for even load in O(1).
+     */
+    static Strategy ringHash() {
+        return RingHash.DEFAULT;
+    }
+
+    /**
+     * {@link #ringHash()} with other ring bounds. A larger minimum balances better (about
+     * 1.10 × the mean for the busiest endpoint needs some 2,000 points per endpoint) at 8 bytes
+     * per point and a longer build.
+     *
+     * @param minRingSize 1..8,388,608 points; Envoy's and the default: 1,024
+     * @param maxRingSize minRingSize..8,388,608 points; the default: 8,388,608
+     * @throws IllegalArgumentException if a size is out of range
+     */
+    static Strategy ringHash(int minRingSize, int maxRingSize) {
+        return new RingHash(minRingSize, maxRingSize, RandomSource.threadLocal());
+    }
+
+    /**
+     * Maglev hashing (Google's Maglev, as Envoy's {@code MAGLEV}): a lookup table of 65,537
+     * slots (a prime; the paper's and Envoy's default) filled from per-endpoint permutations in
+     * proportion to weight. O(1) lookup, near-perfect balance; membership changes move a little
+     * more than the strictly necessary share of keys. When an endpoint leaves the candidates its
+     * keys spread over the others, and when it returns the table is rebuilt exactly as before, so
+     * they come back.
+     */
+    static Strategy maglev() {
+        return Maglev.DEFAULT;
+    }
+
+    /**
+     * {@link #maglev()} with another table size. Use at least 100 slots per endpoint for even
+     * balance; the table holds 4 bytes per slot.
+     *
+     * @param tableSize a prime in 3..5,000,011 (Envoy's bound); the default: 65,537
+     * @throws IllegalArgumentException if tableSize is not a prime in range
+     */
+    static Strategy maglev(int tableSize) {
+        return new Maglev(tableSize, RandomSource.threadLocal());
+    }
+
+    /**
+     * Consistent hashing with bounded loads (Mirrokni, Thorup and Zadimoghaddam): keys are placed
+     * on the {@link #ringHash()} ring, but an endpoint already holding {@code ceil(c × average)}
+     * calls in flight (weighted: its share of c times all calls in flight, this one included) is
+     * skipped for the next along the ring. Keys stay sticky while load is even, and one hot key
+     * cannot overload one endpoint. Default c: 1.25 (HAProxy's recommended
+     * {@code hash-balance-factor 125}).
+     *
+     * <p>An idle endpoint is taken in O(log points); a busy one costs a pass over all candidates'
+     * in-flight counts, so prefer it for tens to hundreds of endpoints.
+     */
+    static Strategy boundedLoad() {
+        return BoundedLoad.DEFAULT;
+    }
+
+    /**
+     * {@link #boundedLoad()} with another balance factor c: lower spreads load more evenly and
+     * moves more keys off their home endpoint; 1.0 allows no endpoint above the (rounded up)
+     * average.
+     *
+     * @param balanceFactor 1.0..100.0, used to two decimals (as HAProxy's percent); default 1.25
+     * @throws IllegalArgumentException if balanceFactor is out of range or NaN
+     */
+    static Strategy boundedLoad(double balanceFactor) {
+        return new BoundedLoad(balanceFactor, RingHash.DEFAULT_MIN_SIZE, RingHash.MAX_SIZE,
+                RandomSource.threadLocal());
+    }
+
+    /**
+     * Weighted rendezvous (highest random weight) hashing: every endpoint scores each key and the
+     * highest score wins, with a win probability exactly proportional to weight. No table, and
+     * removing an endpoint moves exactly its own keys; but a pick hashes the key once per
+     * endpoint, O(n), so use it for small sets (tens of endpoints).
+     */
+    static Strategy rendezvous() {
+        return Rendezvous.DEFAULT;
     }
 }

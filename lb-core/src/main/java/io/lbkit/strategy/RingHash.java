@@ -1,0 +1,57 @@
+package io.lbkit.strategy;
+
+/** {@link Strategy#ringHash()}: consistent hashing on a ring of weighted virtual nodes. */
+final class RingHash implements Strategy {
+
+    /** Default minimum ring size: 1,024 points, Envoy's {@code minimum_ring_size} default. */
+    static final int DEFAULT_MIN_SIZE = 1024;
+    /** Default and largest maximum ring size: 8,388,608 points (64 MiB), Envoy's default. */
+    static final int MAX_SIZE = 8 * 1024 * 1024;
+
+    static final RingHash DEFAULT =
+            new RingHash(DEFAULT_MIN_SIZE, MAX_SIZE, RandomSource.threadLocal());
+
+    private final int minSize;
+    private final int maxSize;
+    private final RandomSource random;
+
+    RingHash(int minSize, int maxSize, RandomSource random) {
+        checkSizes(minSize, maxSize);
+        this.minSize = minSize;
+        this.maxSize = maxSize;
+        this.random = random;
+    }
+
+    static void checkSizes(int minSize, int maxSize) {
+        if (minSize < 1 || minSize > MAX_SIZE) {
+            throw new IllegalArgumentException(
+                    "minRingSize must be in 1.." + MAX_SIZE + ", was " + minSize);
+        }
+        if (maxSize < minSize || maxSize > MAX_SIZE) {
+            throw new IllegalArgumentException("maxRingSize must be in minRingSize (" + minSize
+                    + ").." + MAX_SIZE + ", was " + maxSize);
+        }
+    }
+
+    @Override
+    public Picker newPicker(Candidates candidates) {
+        HashRing ring = HashRing.build(candidates, minSize, maxSize);
+        RandomSource r = random;
+        return new Picker() {
+            @Override
+            public int pick() {
+                return pick(r.nextLong());
+            }
+
+            @Override
+            public int pick(long hash) {
+                return ring.owner(ring.slot(hash));
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "Strategy.ringHash(" + minSize + ", " + maxSize + ")";
+    }
+}
