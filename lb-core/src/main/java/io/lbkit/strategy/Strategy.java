@@ -125,18 +125,20 @@ public interface Strategy {
      * endpoint moves only its own keys as long as {@code r} stays the same, that is unless the
      * total weight crosses a power of two.
      *
-     * <p>Balance grows with the points per endpoint: with 1,024 points shared by 100 endpoints,
-     * the busiest gets about 1.6 times the mean; see {@link #ringHash(int, int)} for larger
-     * rings, {@link #maglev()} for even load in O(1).
+     * <p>Balance grows with the points per endpoint. At the default minimum the busiest of 10
+     * equal endpoints gets 1.07 to 1.21 times the mean, the busiest of 100 (16 points each) 1.6 to
+     * 1.9 times; see {@link #ringHash(int, int)} for larger rings, {@link #maglev()} for even load
+     * in O(1).
      */
     static Strategy ringHash() {
         return RingHash.DEFAULT;
     }
 
     /**
-     * {@link #ringHash()} with other ring bounds. A larger minimum balances better (about
-     * 1.10 × the mean for the busiest endpoint needs some 2,000 points per endpoint) at 8 bytes
-     * per point and a longer build.
+     * {@link #ringHash()} with other ring bounds. A larger minimum balances better, at 8 bytes
+     * per point and a longer build: keeping the busiest endpoint within 1.10 × the mean takes
+     * about 2,000 points per endpoint, which a minimum of 131,072 gives for up to 100 equal
+     * endpoints (1.01 at 10 endpoints, 1.04 to 1.07 at 100, measured over 1M keys).
      *
      * @param minRingSize 1..8,388,608 points; Envoy's and the default: 1,024
      * @param maxRingSize minRingSize..8,388,608 points; the default: 8,388,608
