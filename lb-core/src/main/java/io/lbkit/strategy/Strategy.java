@@ -121,9 +121,15 @@ public interface Strategy {
      * owns {@code weight × r} points on a 64-bit ring and a key goes to the first point at or
      * after its hash; lookup is a binary search. The points per unit of weight {@code r} is the
      * smallest power of two that gives the ring at least 1,024 points (Envoy's minimum ring size
-     * default), within at most 8,388,608 points (Envoy's maximum; 8 bytes each). Removing an
-     * endpoint moves only its own keys as long as {@code r} stays the same, that is unless the
-     * total weight crosses a power of two.
+     * default), within at most 8,388,608 points (Envoy's maximum; 8 bytes each).
+     *
+     * <p>Removing an endpoint moves exactly its own keys, and adding one moves only the keys it
+     * takes, while {@code r} stays the same. {@code r} changes only when the total weight crosses
+     * a power-of-two fraction of the minimum ring size (with equal weights and the default
+     * minimum: going between 2<sup>k</sup> and 2<sup>k</sup> - 1 endpoints, for 2<sup>k</sup> up
+     * to 1,024); then every endpoint's point count doubles or halves and about 45% of all keys
+     * move once. Envoy instead rescales on every change, moving a further ~1/n of the keys each
+     * time. Use {@link #rendezvous()} where no change may move extra keys.
      *
      * <p>Balance grows with the points per endpoint. At the default minimum the busiest of 10
      * equal endpoints gets 1.07 to 1.21 times the mean, the busiest of 100 (16 points each) 1.6 to
