@@ -60,13 +60,20 @@ final class BoundedLoad implements Strategy {
     }
 
     /**
-     * {@code ceil(percent/100 × (total + 1) × weight / totalWeight)}, exactly; no overflow for
-     * percent up to 10,000, total up to 2^31 and weight up to 65,535.
+     * {@code ceil(percent/100 × (total + 1) × weight / totalWeight)}: exact while the product
+     * fits in a long (always for endpoint weights; effective weights scaled for slow start can
+     * exceed it with hundreds of millions in flight, and then the result is rounded in double).
+     *
+     * @param total 0..2^31 - 1
      */
     static long capacity(long percent, long total, long weight, long totalWeight) {
-        long num = percent * (total + 1) * weight;
+        long num = percent * (total + 1); // <= 10^4 × 2^31
         long den = 100 * totalWeight;
-        return (num + den - 1) / den;
+        if (Math.multiplyHigh(num, weight) == 0 && num * weight >= 0) {
+            long product = num * weight;
+            return product / den + (product % den == 0 ? 0 : 1);
+        }
+        return (long) Math.ceil((double) num * weight / den);
     }
 
     @Override

@@ -92,4 +92,14 @@ class HashStrategyFactoriesTest {
         assertTrue(Math.abs(counts[1] - 16_384) <= 2, () -> java.util.Arrays.toString(counts));
         assertTrue(Math.abs(counts[2] - 40_960) <= 3, () -> java.util.Arrays.toString(counts));
     }
+
+    @Test
+    void boundedLoadCapacity_isCeilOfCTimesShare_withoutOverflow() {
+        assertEquals(2, BoundedLoad.capacity(125, 4, 1, 4)); // ceil(1.25 × 5 / 4) = ceil(1.5625)
+        assertEquals(5, BoundedLoad.capacity(125, 15, 1, 4)); // 1.25 × 16 / 4 = 5 exactly
+        assertEquals(1, BoundedLoad.capacity(100, 0, 1, 1_000)); // never below 1
+        // Slow start scales weights by 100: 6,553,500 of 13,107,000 with 2^31 - 1 in flight.
+        long big = BoundedLoad.capacity(10_000, Integer.MAX_VALUE, 6_553_500, 13_107_000);
+        assertEquals(100.0 * (1L << 31) / 2, big, 1.0);
+    }
 }
