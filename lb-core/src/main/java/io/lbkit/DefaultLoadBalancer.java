@@ -96,8 +96,19 @@ final class DefaultLoadBalancer implements LoadBalancer {
         return states.values();
     }
 
-    /** Builds and publishes the routing table from the current states. Call under the lock. */
+    /**
+     * Builds and publishes the routing table from the current states, then delivers the health
+     * events queued for it. Call under the lock.
+     */
     void rebuildLocked() {
+        try {
+            rebuild();
+        } finally {
+            health.flushEvents();
+        }
+    }
+
+    private void rebuild() {
         if (closed) {
             return;
         }

@@ -44,6 +44,8 @@ final class HealthController {
     /** The failure streak at which a report must call {@link #onFailure}. */
     final int streakThreshold;
 
+    /** Events waiting for the next table publication. Guarded by {@link #lock}. */
+    private final List<HealthEvent> pendingEvents = new ArrayList<>();
     /** Guarded by {@link #lock}. */
     private ScheduledFuture<?> intervalTask;
     /** Guarded by {@link #lock}. */
@@ -440,26 +442,43 @@ final class HealthController {
 
     // ---- events and timers ---------------------------------------------------------------
 
-    /** Under the lock. */
+    /**
+     * Under the lock: queues an event. Events are delivered by {@link #flushEvents()} once the
+     * routing table reflects them, so a listener that picks on an event sees the new table.
+     */
     void emit(HealthEvent.Type type, EndpointState s, String detail) {
         Endpoint e = s == null ? null : s.endpoint();
-        HealthEvent event = new HealthEvent(type, Optional.ofNullable(e), detail);
-        Level level = type == HealthEvent.Type.EJECTED || type == HealthEvent.Type.DOWN
-                || type == HealthEvent.Type.CIRCUIT_OPENED || type == HealthEvent.Type.PANIC_ENTERED
-                ? Level.WARNING : Level.INFO;
-        LOG.log(level, () -> "lbkit " + type + (e == null ? "" : " " + e.address()) + ": " + detail);
-        HealthChangeEvent jfr = new HealthChangeEvent();
-        if (jfr.isEnabled()) {
-            jfr.type = type.name();
-            jfr.endpoint = e == null ? "" : e.address();
-            jfr.detail = detail;
-            jfr.commit();
+        pendingEvents.add(new HealthEvent(type, Optional.ofNullable(e), detail));
+    }
+
+    /** Under the lock, after a table was published: logs, records and delivers queued events. */
+    void flushEvents() {
+        if (pendingEvents.isEmpty()) {
+            return;
         }
-        if (config.listener() != null) {
-            try {
-                config.listener().onEvent(event);
-            } catch (RuntimeException ex) {
-                LOG.log(Level.WARNING, "health listener " + config.listener() + " failed", ex);
+        List<HealthEvent> events = new ArrayList<>(pendingEvents);
+        pendingEvents.clear();
+        for (HealthEvent event : events) {
+            HealthEvent.Type type = event.type();
+            String address = event.endpoint().map(Endpoint::address).orElse("");
+            Level level = type == HealthEvent.Type.EJECTED || type == HealthEvent.Type.DOWN
+                    || type == HealthEvent.Type.CIRCUIT_OPENED
+                    || type == HealthEvent.Type.PANIC_ENTERED ? Level.WARNING : Level.INFO;
+            LOG.log(level, () -> "lbkit " + type + (address.isEmpty() ? "" : " " + address)
+                    + ": " + event.detail());
+            HealthChangeEvent jfr = new HealthChangeEvent();
+            if (jfr.isEnabled()) {
+                jfr.type = type.name();
+                jfr.endpoint = address;
+                jfr.detail = event.detail();
+                jfr.commit();
+            }
+            if (config.listener() != null) {
+                try {
+                    config.listener().onEvent(event);
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "health listener " + config.listener() + " failed", ex);
+                }
             }
         }
     }

@@ -47,7 +47,7 @@ class HashStrategyFactoriesTest {
 
     @Test
     void defaults_areEnvoysAndHaproxys() {
-        assertEquals("Strategy.ringHash(1024, 8388608)", Strategy.ringHash().toString());
+        assertEquals("Strategy.ringHash(131072, 8388608)", Strategy.ringHash().toString());
         assertEquals("Strategy.maglev(65537)", Strategy.maglev().toString());
         assertEquals("Strategy.boundedLoad(1.25)", Strategy.boundedLoad().toString());
         assertEquals("Strategy.rendezvous()", Strategy.rendezvous().toString());

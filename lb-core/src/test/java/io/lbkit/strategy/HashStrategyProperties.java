@@ -24,8 +24,8 @@ import net.jqwik.api.constraints.IntRange;
  */
 class HashStrategyProperties {
 
-    /** 131,072: the smallest power-of-two minimum ring size that keeps max/mean <= 1.10 at n = 100. */
-    static final int BALANCED_RING = 131_072;
+    /** The default minimum ring size: the smallest power of two keeping max/mean <= 1.10 at n = 100. */
+    static final int BALANCED_RING = RingHash.DEFAULT_MIN_SIZE;
 
     enum Kind {
         RING(seed -> new RingHash(RingHash.DEFAULT_MIN_SIZE, RingHash.MAX_SIZE,
