@@ -64,13 +64,14 @@ public final class Main {
         if (o.balls) {
             System.out.println("## Balls into bins");
             System.out.println();
+            List<BallsIntoBins.Outcome> outcomes = new ArrayList<>();
             for (int n : o.ballSizes) {
                 long t0 = System.nanoTime();
-                List<BallsIntoBins.Outcome> outcomes = BallsIntoBins.run(n, o.ballRuns);
-                System.out.print(BallsIntoBins.table(outcomes));
+                outcomes.addAll(BallsIntoBins.run(n, o.ballRuns));
                 System.err.printf(Locale.ROOT, "balls into bins n=%d: %.1f s%n", n,
                         (System.nanoTime() - t0) / 1e9);
             }
+            System.out.print(BallsIntoBins.table(outcomes));
             System.out.println();
         }
         if (summary.length() > 0) {
