@@ -69,6 +69,11 @@ final class Simulation {
 
     // ---- what scripts may do --------------------------------------------------------------------
 
+    /** Who routes the calls of this run. */
+    Router router() {
+        return router;
+    }
+
     /** The server with this id. */
     Server server(int id) {
         return servers.get(id);

@@ -5,8 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lbkit.Endpoint;
+import io.lbkit.EndpointStats;
+import io.lbkit.health.HealthStatus;
 import io.lbkit.sim.LbkitRouter.BalancerOptions;
 import io.lbkit.strategy.Strategy;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -99,6 +103,33 @@ class SimulationTest {
                 .count();
         assertEquals(rr.errors(), at1ms, "every error took exactly 1 ms");
         assertTrue(lr.errorRate() > rr.errorRate(), lr.errorRate() + " vs " + rr.errorRate());
+    }
+
+    /** The simulated probe and lbkit's active checks see the crash and the return. */
+    @Test
+    void dieReturn_activeChecksMarkTheCrashedServerDown_andHealthyAfterItReturns() {
+        Scenario base = scenario("die-return");
+        List<HealthStatus> seen = new ArrayList<>();
+        Scenario s = new Scenario(base.name(), base.title(), base.servers(), true,
+                base.callsPerSecond(), base.durationNanos(), base.warmupNanos(),
+                base.timeoutNanos(), base.options(), sim -> {
+                    base.script().install(sim);
+                    sim.clock.at(Scenario.s(29), () -> seen.add(status(sim, 0)));
+                    sim.clock.at(Scenario.s(45), () -> seen.add(status(sim, 0)));
+                    sim.clock.at(Scenario.s(95), () -> seen.add(status(sim, 0)));
+                });
+        new Simulation(s, new Policy("leastRequest", Strategy.leastRequest()), 1).run();
+        assertEquals(List.of(HealthStatus.HEALTHY, HealthStatus.DOWN, HealthStatus.HEALTHY), seen);
+    }
+
+    private static HealthStatus status(Simulation sim, int id) {
+        Endpoint e = sim.server(id).endpoint;
+        for (EndpointStats st : ((LbkitRouter) sim.router()).balancer().stats()) {
+            if (st.endpoint().equals(e)) {
+                return st.health();
+            }
+        }
+        throw new AssertionError(e + " not in the balancer");
     }
 
     private static Scenario scenario(String name) {
