@@ -100,7 +100,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
         inFlight.decrement();
         successes.increment();
         if (decayNanos != 0) {
-            observe(Math.max(0, latencyNanos));
+            observe(Math.max(0, latencyNanos), ticker.read());
         }
         if (failureStreak != 0) {
             failureStreak = 0;
@@ -117,8 +117,11 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (decayNanos != 0) {
             // A failure must never make an endpoint look fast (a server failing in 1 ms would
             // otherwise attract traffic): it counts as twice the current estimate, and at least
-            // as long as it took.
-            observe(Math.max(Math.max(0, latencyNanos), 2 * ewmaNanos));
+            // as long as it took. Twice the *decayed* estimate: doubling the stored peak would
+            // let a long outage push the estimate up without bound, and the first call after
+            // recovery ever further away.
+            long now = ticker.read();
+            observe(Math.max(Math.max(0, latencyNanos), 2 * latencyNanos(now)), now);
         }
         if (health != null) {
             int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
@@ -167,8 +170,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
         return e * Math.exp(-(double) age / decayNanos);
     }
 
-    private void observe(double rtt) {
-        long now = ticker.read();
+    private void observe(double rtt, long now) {
         double prev = ewmaNanos;
         if (rtt >= prev) {
             ewmaNanos = rtt; // peak: a slower sample takes over at once

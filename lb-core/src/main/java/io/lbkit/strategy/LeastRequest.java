@@ -2,7 +2,9 @@ package io.lbkit.strategy;
 
 /**
  * {@link Strategy#leastRequest()}: power of d choices on calls in flight per unit of weight,
- * {@code (inFlight + 1) / weight}; with equal weights, plainly the fewer calls in flight.
+ * {@code inFlight / weight}, with candidates drawn in proportion to weight (see
+ * {@link TwoChoices}); with equal weights, plainly the fewer calls in flight. Ties go to either
+ * candidate at random, so an idle set is spread in proportion to weight.
  */
 final class LeastRequest implements Strategy {
 
@@ -29,38 +31,33 @@ final class LeastRequest implements Strategy {
         if (n == 1) {
             return () -> 0;
         }
-        RandomSource r = random;
+        TwoChoices draws = new TwoChoices(c, random);
         if (choices == 2) {
             return () -> {
-                long bits = r.nextLong();
-                int a = RandomSource.index((int) (bits >>> 32), n);
-                int b = RandomSource.index((int) bits, n - 1);
-                if (b >= a) {
-                    b++;
-                }
-                // Load per unit of weight, (inFlight + 1) / weight, compared by cross-multiplying.
-                long la = (c.inFlight(a) + 1L) * c.weight(b);
-                long lb = (c.inFlight(b) + 1L) * c.weight(a);
+                long pair = draws.draw();
+                int a = TwoChoices.first(pair);
+                int b = TwoChoices.second(pair);
+                // Load per unit of weight, inFlight / weight, compared by cross-multiplying.
+                long la = (long) c.inFlight(a) * c.weight(b);
+                long lb = (long) c.inFlight(b) * c.weight(a);
                 if (la != lb) {
                     return la < lb ? a : b;
                 }
-                // Bit 0 barely influences either index (both take the high bits of a product).
-                return (bits & 1) == 0 ? a : b;
+                return TwoChoices.tieToFirst(pair) ? a : b;
             };
         }
         int d = choices;
         return () -> {
-            int best = RandomSource.index((int) r.nextLong(), n);
-            long bestLoad = c.inFlight(best) + 1L;
+            int best = draws.one();
+            long bestLoad = c.inFlight(best);
             int bestWeight = c.weight(best);
             for (int k = 1; k < d; k++) {
-                long bits = r.nextLong();
-                int i = RandomSource.index((int) (bits >>> 32), n);
-                long load = c.inFlight(i) + 1L;
+                int i = draws.one();
+                long load = c.inFlight(i);
                 int weight = c.weight(i);
                 long mine = load * bestWeight;
                 long theirs = bestLoad * weight;
-                if (mine < theirs || (mine == theirs && (bits & 1) == 0)) {
+                if (mine < theirs) {
                     best = i;
                     bestLoad = load;
                     bestWeight = weight;

@@ -38,14 +38,11 @@ final class PeakEwma implements Strategy {
         if (n == 1) {
             return () -> 0;
         }
-        RandomSource r = random;
+        TwoChoices draws = new TwoChoices(c, random);
         return () -> {
-            long bits = r.nextLong();
-            int a = RandomSource.index((int) (bits >>> 32), n);
-            int b = RandomSource.index((int) bits, n - 1);
-            if (b >= a) {
-                b++;
-            }
+            long pair = draws.draw();
+            int a = TwoChoices.first(pair);
+            int b = TwoChoices.second(pair);
             long now = c.ticker().read();
             // Cost per unit of weight, compared by cross-multiplying.
             double ca = cost(c, a, now) * c.weight(b);
@@ -53,7 +50,7 @@ final class PeakEwma implements Strategy {
             if (ca != cb) {
                 return ca < cb ? a : b;
             }
-            return (bits & 1) == 0 ? a : b;
+            return TwoChoices.tieToFirst(pair) ? a : b;
         };
     }
 
