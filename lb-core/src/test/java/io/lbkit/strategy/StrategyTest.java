@@ -101,4 +101,12 @@ class StrategyTest {
         Picker p = new PeakEwma(Duration.ofSeconds(10), RandomSource.seeded(1)).newPicker(c);
         assertEquals(1_000, ScriptedCandidates.countPicks(p, 2, 1_000)[1]);
     }
+
+    @Test
+    void peakEwma_prefersTheLessBusyOfTwoEndpointsWithoutLatency() {
+        // Neither has completed a call; endpoint 0 has 5 calls in flight, endpoint 1 has one.
+        ScriptedCandidates c = ScriptedCandidates.uniform(2).withInFlight(0, 5).withInFlight(1, 1);
+        Picker p = new PeakEwma(Duration.ofSeconds(10), RandomSource.seeded(1)).newPicker(c);
+        assertEquals(1_000, ScriptedCandidates.countPicks(p, 2, 1_000)[1]);
+    }
 }
