@@ -47,6 +47,14 @@ final class EndpointState extends EndpointStateFields implements Pick {
     /** The floor of the idle-decay check: estimates younger than decay/64 are used as they are. */
     private static final int FRESH_SHIFT = 6;
 
+    /**
+     * The ceiling of the latency estimate: 1 h in nanoseconds. A call that long is a failure by
+     * any measure, and the ceiling keeps the failure penalty (twice the estimate, per failure)
+     * finite: without it, 1,000 failures in a row overflow the estimate to infinity, which no
+     * later sample or decay brings back, and the endpoint is never ranked again.
+     */
+    private static final double MAX_LATENCY_NANOS = 3_600e9;
+
     private final LongAdder inFlight = new LongAdder();
     private final LongAdder successes = new LongAdder();
     private final LongAdder failures = new LongAdder();
@@ -167,7 +175,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
         return e * Math.exp(-(double) age / decayNanos);
     }
 
-    private void observe(double rtt) {
+    private void observe(double sample) {
+        double rtt = Math.min(sample, MAX_LATENCY_NANOS);
         long now = ticker.read();
         double prev = ewmaNanos;
         if (rtt >= prev) {

@@ -235,6 +235,36 @@ class LoadBalancerTest {
         }
     }
 
+    @Test
+    void peakEwma_recoversAfterAThousandFailuresInARow() {
+        // Each failure counts as twice the estimate: unbounded, 1,000 failures in a row took the
+        // estimate past Double.MAX_VALUE to infinity, where it stayed while traffic flowed (and
+        // became NaN after a long idle), so the endpoint was never ranked again.
+        AtomicLong now = new AtomicLong();
+        DynamicEndpointGroup g = EndpointGroup.dynamic(A);
+        try (LoadBalancer lb = LoadBalancer.builder(g).strategy(Strategy.peakEwma())
+                .ticker(now::get).build()) {
+            for (int k = 0; k < 1_100; k++) { // an outage: every call to A fails fast
+                lb.pick().onFailure(1_000_000);
+                now.addAndGet(1_000_000);
+            }
+            Duration penalty = lb.stats().get(0).latency().orElseThrow();
+            assertTrue(penalty.compareTo(Duration.ofHours(1)) <= 0, "estimate " + penalty);
+
+            g.add(B); // A recovers; B is a healthy 1 ms endpoint
+            lb.pick(); // B, the only endpoint without a call: held in flight
+            now.addAndGet(Duration.ofMinutes(10).toNanos()); // 60 decay times without A
+            int picksOfA = 0;
+            for (int k = 0; k < 100; k++) {
+                Pick p = lb.pick();
+                picksOfA += p.endpoint().equals(A) ? 1 : 0;
+                p.onSuccess(1_000_000);
+                now.addAndGet(1_000_000);
+            }
+            assertTrue(picksOfA > 10, "A picked " + picksOfA + " times of 100 after recovery");
+        }
+    }
+
     static Pick pickUntil(LoadBalancer lb, Endpoint wanted) {
         for (int k = 0; k < 1_000; k++) {
             Pick p = lb.pick();

@@ -98,7 +98,8 @@ public interface Strategy {
      * latency is an exponentially weighted moving average that jumps at once to any slower sample (the
      * peak) and decays with a time constant of 10 s. An endpoint with no completed call yet costs
      * 0 while idle (so it is tried) and is avoided while its first call is in flight; a failure
-     * counts as twice the current estimate, so a fast-failing endpoint never looks fast.
+     * counts as twice the current estimate, so a fast-failing endpoint never looks fast. The
+     * estimate is capped at 1 h, so an endpoint recovers from any run of failures.
      */
     static Strategy peakEwma() {
         return PeakEwma.DEFAULT;
