@@ -54,7 +54,7 @@ public interface Strategy {
 
     /**
      * Smooth weighted round robin: each endpoint gets exactly its weight's share of every cycle,
-     * and its turns are spread through the cycle (weights 5, 1, 1 give {@code a a b a c a a}, not
+     * and its turns are spread through the cycle (weights 5, 1, 1 give {@code a b a a a c a}, not
      * five {@code a} in a row). O(1) per pick from a precomputed schedule of up to 262,144
      * entries; larger total weights are scaled down proportionally.
      */
