@@ -153,6 +153,11 @@ final class EndpointState extends EndpointStateFields implements Pick {
         inFlight.decrement();
     }
 
+    /** The in-flight count as counted: negative if reports outnumbered picks. For tests. */
+    long inFlightSum() {
+        return inFlight.sum();
+    }
+
     int inFlight() {
         long n = inFlight.sum();
         return n <= 0 ? 0 : (int) Math.min(n, Integer.MAX_VALUE);
