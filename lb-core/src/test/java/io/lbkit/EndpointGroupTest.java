@@ -72,6 +72,21 @@ class EndpointGroupTest {
     }
 
     @Test
+    void dynamicGroup_rejectsNull_namingTheParameter() {
+        try (DynamicEndpointGroup g = EndpointGroup.dynamic(A)) {
+            assertEquals("endpoint", assertThrows(NullPointerException.class,
+                    () -> g.add(null)).getMessage());
+            assertEquals("endpoint", assertThrows(NullPointerException.class,
+                    () -> g.remove(null)).getMessage());
+            assertEquals("endpoints", assertThrows(NullPointerException.class,
+                    () -> g.set(null)).getMessage());
+            assertThrows(NullPointerException.class, () -> g.set(Arrays.asList(B, null)));
+            assertThrows(NullPointerException.class, () -> g.subscribe(null));
+            assertEquals(List.of(A), g.endpoints());
+        }
+    }
+
+    @Test
     void dynamicGroup_addReplacesTheEndpointWithTheSameAddressInPlace() {
         try (DynamicEndpointGroup g = EndpointGroup.dynamic(A, B, C)) {
             Endpoint heavierB = Endpoint.of("10.0.0.2", 80, 7);

@@ -109,15 +109,19 @@ class WeightedRoundRobinProperties {
         }
     }
 
+    @Provide
+    Arbitrary<int[]> smallWeights() {
+        return Arbitraries.oneOf(Arbitraries.integers().between(1, 6),
+                Arbitraries.integers().between(1, 300))
+                .array(int[].class).ofMinSize(1).ofMaxSize(20);
+    }
+
     @Property(tries = 200)
     void picker_givesExactSharesOverWholeCyclesFromAnyStartingPoint(
-            @ForAll("weights") int[] weights,
+            @ForAll("smallWeights") int[] weights,
             @ForAll @IntRange(min = 1, max = 3) int cycles,
             @ForAll @IntRange(min = 0, max = 10_000) int alreadyPicked) {
         int total = reducedTotal(weights);
-        if (total > 20_000) {
-            return;
-        }
         int g = gcd(weights);
         Picker picker = Strategy.weightedRoundRobin().newPicker(ScriptedCandidates.weighted(weights));
         for (int i = 0; i < alreadyPicked; i++) {
@@ -156,7 +160,7 @@ class WeightedRoundRobinProperties {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 25) // each try sorts a schedule of 262,144 entries
     void schedule_scalesLargeTotalsProportionallyAndKeepsEveryEndpoint(
             @ForAll @IntRange(min = 8, max = 40) int n,
             @ForAll @IntRange(min = 1, max = 1_000_000) int seed) {
