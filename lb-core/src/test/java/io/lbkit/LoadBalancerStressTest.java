@@ -110,8 +110,8 @@ class LoadBalancerStressTest {
             for (Pick p : records) {
                 EndpointState s = (EndpointState) p;
                 assertEquals(0, s.inFlightSum(), "in flight on " + s.endpoint().address());
-                countedSuccesses += s.stats().successes();
-                countedFailures += s.stats().failures();
+                countedSuccesses += s.successes();
+                countedFailures += s.failures();
             }
             assertEquals(successes, countedSuccesses, "successes");
             assertEquals(failures, countedFailures, "failures");
