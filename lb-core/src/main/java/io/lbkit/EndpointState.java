@@ -108,7 +108,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
         inFlight.decrement();
         successes.increment();
         if (decayNanos != 0) {
-            observe(Math.max(0, latencyNanos));
+            observe(Math.max(0, latencyNanos), ticker.read());
         }
         if (failureStreak != 0) {
             failureStreak = 0;
@@ -125,8 +125,12 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (decayNanos != 0) {
             // A failure must never make an endpoint look fast (a server failing in 1 ms would
             // otherwise attract traffic): it counts as twice the current estimate, and at least
-            // as long as it took.
-            observe(Math.max(Math.max(0, latencyNanos), 2 * ewmaNanos));
+            // as long as it took. Twice the estimate *decayed to now*: doubling the stored one
+            // compounds over an outage (each retry doubles the last penalty), so the pause
+            // before the next retry, and before a recovered endpoint gets traffic again, grew
+            // with the outage's length; this way it stays near decay × ln 2.
+            long now = ticker.read();
+            observe(Math.max(Math.max(0, latencyNanos), 2 * latencyNanos(now)), now);
         }
         if (health != null) {
             int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
@@ -180,9 +184,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
         return e * Math.exp(-(double) age / decayNanos);
     }
 
-    private void observe(double sample) {
+    private void observe(double sample, long now) {
         double rtt = Math.min(sample, MAX_LATENCY_NANOS);
-        long now = ticker.read();
         double prev = ewmaNanos;
         if (rtt >= prev) {
             ewmaNanos = rtt; // peak: a slower sample takes over at once

@@ -265,6 +265,39 @@ class LoadBalancerTest {
         }
     }
 
+    @Test
+    void peakEwma_retriesAFailingEndpointEveryFewSeconds_howeverLongTheOutage() {
+        // A fails fast for an hour while B and C answer in 1 ms, 100 calls/s. A failure counted
+        // as twice the *stored* estimate compounded at every retry, so the gap between retries
+        // (and the delay before a recovered A got traffic again) grew with the outage: minutes
+        // after an hour. Doubling the estimate decayed to now keeps the gap near decay × ln 2.
+        AtomicLong now = new AtomicLong();
+        Endpoint c = Endpoint.of("10.0.0.3", 80);
+        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(A, B, c))
+                .strategy(Strategy.peakEwma()).ticker(now::get)
+                .outlierDetection(OutlierDetection.disabled()).build()) {
+            long hour = Duration.ofHours(1).toNanos();
+            long lastRetry = 0;
+            long longestGapInLastTenMinutes = 0;
+            while (now.get() < hour) {
+                Pick p = lb.pick();
+                if (p.endpoint().equals(A)) {
+                    p.onFailure(1_000_000);
+                    if (now.get() > hour - Duration.ofMinutes(10).toNanos()) {
+                        longestGapInLastTenMinutes =
+                                Math.max(longestGapInLastTenMinutes, now.get() - lastRetry);
+                    }
+                    lastRetry = now.get();
+                } else {
+                    p.onSuccess(1_000_000);
+                }
+                now.addAndGet(10_000_000);
+            }
+            assertTrue(longestGapInLastTenMinutes <= Duration.ofSeconds(15).toNanos(),
+                    "A retried at most every " + Duration.ofNanos(longestGapInLastTenMinutes));
+        }
+    }
+
     static Pick pickUntil(LoadBalancer lb, Endpoint wanted) {
         for (int k = 0; k < 1_000; k++) {
             Pick p = lb.pick();
