@@ -47,6 +47,14 @@ final class EndpointState extends EndpointStateFields implements Pick {
     /** The floor of the idle-decay check: estimates younger than decay/64 are used as they are. */
     private static final int FRESH_SHIFT = 6;
 
+    /**
+     * The ceiling of the latency estimate: 1 h in nanoseconds. A call that long is a failure by
+     * any measure, and the ceiling keeps the failure penalty (twice the estimate, per failure)
+     * finite: without it, 1,000 failures in a row overflow the estimate to infinity, which no
+     * later sample or decay brings back, and the endpoint is never ranked again.
+     */
+    private static final double MAX_LATENCY_NANOS = 3_600e9;
+
     private final LongAdder inFlight = new LongAdder();
     private final LongAdder successes = new LongAdder();
     private final LongAdder failures = new LongAdder();
@@ -117,9 +125,10 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (decayNanos != 0) {
             // A failure must never make an endpoint look fast (a server failing in 1 ms would
             // otherwise attract traffic): it counts as twice the current estimate, and at least
-            // as long as it took. Twice the *decayed* estimate: doubling the stored peak would
-            // let a long outage push the estimate up without bound, and the first call after
-            // recovery ever further away.
+            // as long as it took. Twice the estimate *decayed to now*: doubling the stored one
+            // compounds over an outage (each retry doubles the last penalty), so the pause
+            // before the next retry, and before a recovered endpoint gets traffic again, grew
+            // with the outage's length; this way it stays near decay × ln 2.
             long now = ticker.read();
             observe(Math.max(Math.max(0, latencyNanos), 2 * latencyNanos(now)), now);
         }
@@ -148,6 +157,11 @@ final class EndpointState extends EndpointStateFields implements Pick {
         inFlight.decrement();
     }
 
+    /** The in-flight count as counted: negative if reports outnumbered picks. For tests. */
+    long inFlightSum() {
+        return inFlight.sum();
+    }
+
     int inFlight() {
         long n = inFlight.sum();
         return n <= 0 ? 0 : (int) Math.min(n, Integer.MAX_VALUE);
@@ -170,7 +184,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
         return e * Math.exp(-(double) age / decayNanos);
     }
 
-    private void observe(double rtt, long now) {
+    private void observe(double sample, long now) {
+        double rtt = Math.min(sample, MAX_LATENCY_NANOS);
         double prev = ewmaNanos;
         if (rtt >= prev) {
             ewmaNanos = rtt; // peak: a slower sample takes over at once

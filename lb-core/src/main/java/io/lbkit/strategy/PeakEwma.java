@@ -10,8 +10,14 @@ final class PeakEwma implements Strategy {
     static final Duration MIN_DECAY = Duration.ofMillis(1);
     static final Duration MAX_DECAY = Duration.ofHours(1);
 
-    /** The cost of an endpoint with no completed call but a call in flight: avoid it. */
-    private static final double UNPROVEN_BUSY = Double.MAX_VALUE / 4;
+    /**
+     * The cost per call in flight of an endpoint with no completed call: above any proven cost
+     * (an hour's latency times 2^31 calls in flight is about 10^22), and small enough that
+     * multiplying it by an in-flight count stays finite, so two unproven endpoints still compare
+     * by their load. (A constant added to the count would be absorbed:
+     * {@code Double.MAX_VALUE / 4 + 5} is {@code Double.MAX_VALUE / 4}.)
+     */
+    private static final double UNPROVEN_BUSY = 1e200;
 
     static final PeakEwma DEFAULT = new PeakEwma(DEFAULT_DECAY, RandomSource.threadLocal());
 
@@ -58,7 +64,7 @@ final class PeakEwma implements Strategy {
         int inFlight = c.inFlight(i);
         double latency = c.latencyNanos(i, now);
         if (latency == 0) {
-            return inFlight == 0 ? 0 : UNPROVEN_BUSY + inFlight;
+            return UNPROVEN_BUSY * inFlight; // 0 while idle: try it
         }
         return latency * (inFlight + 1);
     }

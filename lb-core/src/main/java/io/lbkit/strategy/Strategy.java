@@ -54,7 +54,7 @@ public interface Strategy {
 
     /**
      * Smooth weighted round robin: each endpoint gets exactly its weight's share of every cycle,
-     * and its turns are spread through the cycle (weights 5, 1, 1 give {@code a a b a c a a}, not
+     * and its turns are spread through the cycle (weights 5, 1, 1 give {@code a b a a a c a}, not
      * five {@code a} in a row). O(1) per pick from a precomputed schedule of up to 262,144
      * entries; larger total weights are scaled down proportionally.
      */
@@ -98,7 +98,8 @@ public interface Strategy {
      * latency is an exponentially weighted moving average that jumps at once to any slower sample (the
      * peak) and decays with a time constant of 10 s. An endpoint with no completed call yet costs
      * 0 while idle (so it is tried) and is avoided while its first call is in flight; a failure
-     * counts as twice the current estimate, so a fast-failing endpoint never looks fast.
+     * counts as twice the current estimate, so a fast-failing endpoint never looks fast. The
+     * estimate is capped at 1 h, so an endpoint recovers from any run of failures.
      */
     static Strategy peakEwma() {
         return PeakEwma.DEFAULT;
