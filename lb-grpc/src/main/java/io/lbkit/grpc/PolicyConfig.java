@@ -185,7 +185,8 @@ final class PolicyConfig {
                 try {
                     BigDecimal seconds = new BigDecimal(text.substring(0, text.length() - 1));
                     if (seconds.signum() >= 0 && seconds.scale() <= 9) {
-                        return Duration.ofSeconds(seconds.longValueExact(),
+                        return Duration.ofSeconds(
+                                seconds.setScale(0, java.math.RoundingMode.DOWN).longValueExact(),
                                 seconds.remainder(BigDecimal.ONE).movePointRight(9).intValue());
                     }
                 } catch (NumberFormatException | ArithmeticException e) {

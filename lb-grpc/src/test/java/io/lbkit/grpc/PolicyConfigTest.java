@@ -1,0 +1,154 @@
+package io.lbkit.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.LoadBalancerProvider;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.NameResolver.ConfigOrError;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class PolicyConfigTest {
+
+    private static PolicyConfig ok(Map<String, ?> json) {
+        ConfigOrError c = PolicyConfig.parse(json);
+        assertNull(c.getError(), () -> "unexpected error " + c.getError());
+        return (PolicyConfig) c.getConfig();
+    }
+
+    private static String error(Map<String, ?> json) {
+        ConfigOrError c = PolicyConfig.parse(json);
+        assertNotNull(c.getError(), () -> "expected an error for " + json);
+        assertEquals(Status.Code.UNAVAILABLE, c.getError().getCode());
+        return c.getError().getDescription();
+    }
+
+    @Test
+    void emptyConfig_isLeastRequestWithDefaultFailureCodes() {
+        PolicyConfig c = ok(Map.of());
+        assertEquals("Strategy.leastRequest(2)", c.strategy().toString().replace(" ", ""));
+        assertEquals(PolicyConfig.DEFAULT_FAILURE_CODES, c.failureCodes());
+        assertTrue(c.isFailure(Status.Code.UNAVAILABLE));
+        assertTrue(c.isFailure(Status.Code.DEADLINE_EXCEEDED));
+        assertFalse(c.isFailure(Status.Code.NOT_FOUND));
+        assertFalse(c.isFailure(Status.Code.CANCELLED));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"round_robin", "weighted_round_robin", "random", "weighted_random",
+            "least_request", "peak_ewma"})
+    void everyStrategyName_parses(String name) {
+        assertNotNull(ok(Map.of("strategy", name)).strategy());
+    }
+
+    @Test
+    void leastRequest_takesChoiceCount() {
+        PolicyConfig c = ok(Map.of("strategy", "least_request", "choiceCount", 3.0));
+        assertTrue(c.strategy().toString().contains("3"), c.strategy().toString());
+    }
+
+    @Test
+    void peakEwma_takesDecayTime() {
+        PolicyConfig c = ok(Map.of("strategy", "peak_ewma", "decayTime", "2.5s"));
+        assertEquals(Duration.ofMillis(2500), c.strategy().latencyDecay());
+    }
+
+    @Test
+    void failureStatusCodes_replaceTheDefaults() {
+        PolicyConfig c = ok(Map.of("failureStatusCodes", List.of("RESOURCE_EXHAUSTED")));
+        assertTrue(c.isFailure(Status.Code.RESOURCE_EXHAUSTED));
+        assertFalse(c.isFailure(Status.Code.UNAVAILABLE));
+    }
+
+    @Test
+    void equalJson_givesEqualConfig() {
+        assertEquals(ok(Map.of("strategy", "random")), ok(Map.of("strategy", "random")));
+        assertFalse(ok(Map.of("strategy", "random")).equals(ok(Map.of("strategy", "peak_ewma"))));
+    }
+
+    @Test
+    void unknownField_isRejectedNamingTheFields() {
+        String msg = error(Map.of("strategi", "random"));
+        assertTrue(msg.contains("\"strategi\"") && msg.contains("strategy"), msg);
+    }
+
+    @Test
+    void unknownStrategy_isRejectedListingTheStrategies() {
+        String msg = error(Map.of("strategy", "fastest"));
+        assertTrue(msg.contains("\"fastest\"") && msg.contains("peak_ewma"), msg);
+    }
+
+    @Test
+    void choiceCountOutOfRange_isRejectedWithTheRange() {
+        String msg = error(Map.of("strategy", "least_request", "choiceCount", 1.0));
+        assertTrue(msg.contains("choiceCount") && msg.contains("2..10"), msg);
+    }
+
+    @Test
+    void choiceCountNotWhole_isRejected() {
+        String msg = error(Map.of("strategy", "least_request", "choiceCount", 2.5));
+        assertTrue(msg.contains("choiceCount") && msg.contains("whole number"), msg);
+    }
+
+    @Test
+    void parameterOfAnotherStrategy_isRejected() {
+        String msg = error(Map.of("strategy", "round_robin", "decayTime", "1s"));
+        assertTrue(msg.contains("decayTime") && msg.contains("peak_ewma"), msg);
+        assertNotNull(ok(Map.of("choiceCount", 3.0))); // the default strategy is least_request
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10", "-1s", "s", "1.5m", "ten seconds", "0.0000000001s"})
+    void malformedDuration_isRejected(String text) {
+        String msg = error(Map.of("strategy", "peak_ewma", "decayTime", text));
+        assertTrue(msg.contains("decayTime"), msg);
+    }
+
+    @Test
+    void decayTimeOutOfRange_isRejectedWithTheRange() {
+        String msg = error(Map.of("strategy", "peak_ewma", "decayTime", "7200s"));
+        assertTrue(msg.contains("decayTime") && msg.contains("PT1H"), msg);
+    }
+
+    @Test
+    void badStatusCode_isRejectedListingTheCodes() {
+        String msg = error(Map.of("failureStatusCodes", List.of("OK")));
+        assertTrue(msg.contains("UNAVAILABLE"), msg);
+        msg = error(Map.of("failureStatusCodes", "UNAVAILABLE"));
+        assertTrue(msg.contains("list"), msg);
+    }
+
+    @Test
+    void policy_isRegisteredThroughServiceLoader() {
+        LoadBalancerProvider p = LoadBalancerRegistry.getDefaultRegistry().getProvider("lbkit");
+        assertNotNull(p);
+        assertEquals(LbkitGrpc.POLICY_NAME, p.getPolicyName());
+        assertEquals(Providers.Policy.class, p.getClass());
+    }
+
+    @Test
+    void badDefaultServiceConfig_failsTheChannelBuildWithTheMessage() {
+        RuntimeException e = assertThrows(RuntimeException.class, () ->
+                Grpc.newChannelBuilder("lbkit:///127.0.0.1:1", InsecureChannelCredentials.create())
+                        .defaultServiceConfig(Map.of("loadBalancingConfig", List.of(
+                                Map.of("lbkit", Map.of("strategy", "fastest")))))
+                        .build());
+        StringBuilder messages = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            messages.append(t.getMessage()).append('\n');
+        }
+        assertTrue(messages.toString().contains("\"fastest\""), messages.toString());
+    }
+}
