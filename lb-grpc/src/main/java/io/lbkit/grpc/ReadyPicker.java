@@ -65,9 +65,9 @@ final class ReadyPicker extends SubchannelPicker {
         return PickResult.withSubchannel(sc, new Outcome(pick, config, ticker, ticker.read()));
     }
 
-    /** The READY subchannels, by endpoint address; for tests. */
-    Map<String, Subchannel> subchannels() {
-        return subchannels;
+    /** The lbkit balancer this picker picks with; for tests. */
+    io.lbkit.LoadBalancer balancer() {
+        return balancer;
     }
 
     @Override
