@@ -3,10 +3,14 @@ package io.lbkit.grpc;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.Attributes;
+import io.grpc.Channel;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolverProvider;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
+import io.lbkit.health.HealthProbe;
+import java.time.Duration;
+import java.util.function.Function;
 
 /**
  * lbkit for grpc-java: the {@code lbkit} load-balancing policy and name resolvers over lbkit
@@ -71,6 +75,22 @@ public final class LbkitGrpc {
      */
     public static NameResolverProvider staticNameResolverProvider() {
         return new Providers.StaticResolver();
+    }
+
+    /**
+     * A {@link HealthProbe} that asks {@code grpc.health.v1.Health/Check} about {@code service}
+     * ({@code ""}: the server as a whole), for lbkit's active health checks
+     * ({@link io.lbkit.health.HealthCheck}) over gRPC servers. Healthy when the answer is
+     * {@code SERVING}; a server without the health service ({@code UNIMPLEMENTED}) counts as
+     * healthy, as in grpc's own client-side health checking. The {@code lbkit} policy uses this
+     * probe when its config has {@code healthCheck}.
+     *
+     * @param timeout the deadline of each check
+     * @param channels the channel to each endpoint; may return null, which fails the check
+     */
+    public static HealthProbe healthProbe(String service, Duration timeout,
+            Function<Endpoint, Channel> channels) {
+        return new GrpcHealthProbe(service, timeout, channels);
     }
 
     /**

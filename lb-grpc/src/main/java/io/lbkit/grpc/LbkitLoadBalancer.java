@@ -8,10 +8,12 @@ import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Status;
+import io.grpc.SynchronizationContext;
 import io.lbkit.DynamicEndpointGroup;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.Ticker;
+import io.lbkit.health.HealthProbe;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
@@ -20,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@code lbkit} grpc load-balancing policy. Not thread-safe: grpc calls every method, and
@@ -53,6 +56,8 @@ final class LbkitLoadBalancer extends LoadBalancer {
     private final DynamicEndpointGroup readyGroup = EndpointGroup.dynamic();
     /** By endpoint address, in resolution order. */
     private final Map<String, Child> children = new LinkedHashMap<>();
+    /** The READY subchannels by address, for the health probe (read on the core's scheduler). */
+    private volatile Map<String, Subchannel> readySubchannels = Map.of();
     private PolicyConfig config;
     private io.lbkit.LoadBalancer balancer;
     private ConnectivityState currentState;
@@ -76,15 +81,24 @@ final class LbkitLoadBalancer extends LoadBalancer {
         Object c = resolved.getLoadBalancingPolicyConfig();
         PolicyConfig next = c instanceof PolicyConfig ? (PolicyConfig) c : PolicyConfig.DEFAULT;
         if (!next.equals(config)) {
-            // A new strategy needs a new balancer; per-endpoint state starts afresh with it.
+            // A new config needs a new balancer; per-endpoint state starts afresh with it.
             if (balancer != null) {
                 balancer.close();
             }
             config = next;
-            balancer = io.lbkit.LoadBalancer.builder(readyGroup)
-                    .strategy(next.strategy())
+            io.lbkit.LoadBalancer.Builder b = io.lbkit.LoadBalancer.builder(readyGroup)
                     .ticker(ticker)
-                    .build();
+                    .healthListener(event -> onHealthEvent());
+            HealthProbe probe = null;
+            if (next.health() != null) {
+                probe = new GrpcHealthProbe(next.health().serviceName(), next.health().timeout(),
+                        endpoint -> {
+                            Subchannel sc = readySubchannels.get(endpoint.address());
+                            return sc == null ? null : sc.asChannel();
+                        });
+            }
+            next.apply(b, probe);
+            balancer = b.build();
         }
 
         Map<String, Resolved> wanted = new LinkedHashMap<>();
@@ -168,20 +182,21 @@ final class LbkitLoadBalancer extends LoadBalancer {
     /** Publishes the READY set to the balancer and a matching picker to grpc. */
     private void publish() {
         List<Endpoint> ready = new ArrayList<>();
-        Map<String, Subchannel> readySubchannels = new HashMap<>();
+        Map<String, Subchannel> readyNow = new HashMap<>();
         boolean connecting = false;
         for (Child child : children.values()) {
             if (child.state == ConnectivityState.READY) {
                 ready.add(child.endpoint);
-                readySubchannels.put(child.endpoint.address(), child.subchannel);
+                readyNow.put(child.endpoint.address(), child.subchannel);
             } else if (!child.failed) {
                 connecting = true;
             }
         }
+        Map<String, Subchannel> readyMap = Map.copyOf(readyNow);
+        this.readySubchannels = readyMap;
         readyGroup.set(ready);
         if (!ready.isEmpty()) {
-            update(ConnectivityState.READY,
-                    new ReadyPicker(balancer, Map.copyOf(readySubchannels), config, ticker));
+            update(ConnectivityState.READY, new ReadyPicker(balancer, readyMap, config, ticker));
         } else if (connecting) {
             update(ConnectivityState.CONNECTING, new FixedPicker(PickResult.withNoResult()));
         } else {
@@ -191,6 +206,21 @@ final class LbkitLoadBalancer extends LoadBalancer {
                             + lastFailure).withCause(lastFailure.getCause());
             update(ConnectivityState.TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(error)));
         }
+    }
+
+    /**
+     * An endpoint was ejected, restored, marked down or up: the balancer's table changed without
+     * the policy. A new picker (over the same table) lets grpc re-process calls that wait, for
+     * example wait-for-ready calls that found no healthy endpoint. Hops to grpc's scheduler first:
+     * the balancer calls this under its own lock, and the context may run the task at once.
+     */
+    private void onHealthEvent() {
+        SynchronizationContext sync = helper.getSynchronizationContext();
+        sync.schedule(() -> {
+            if (!shutdown && currentState == ConnectivityState.READY) {
+                publish();
+            }
+        }, 0, TimeUnit.NANOSECONDS, helper.getScheduledExecutorService());
     }
 
     private void update(ConnectivityState state, SubchannelPicker picker) {

@@ -2,21 +2,31 @@ package io.lbkit.grpc;
 
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
+import io.lbkit.LoadBalancer;
+import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.HealthCheck;
+import io.lbkit.health.HealthProbe;
+import io.lbkit.health.OutlierDetection;
+import io.lbkit.health.SlowStart;
 import io.lbkit.strategy.Strategy;
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * The parsed JSON config of the {@code lbkit} policy. Immutable and thread-safe.
  *
- * <p>The reference (fields, defaults, ranges) is in {@code docs/grpc.md}; the defaults are
- * documented on the constants below.
+ * <p>The reference (fields, defaults, ranges) is in {@code docs/grpc.md}. Defaults not set here
+ * are the core's: a field left out leaves the {@link LoadBalancer.Builder} option unset.
  */
 final class PolicyConfig {
 
@@ -29,16 +39,13 @@ final class PolicyConfig {
      * INVALID_ARGUMENT, PERMISSION_DENIED, ...) are answers from a working server and count as
      * successes; CANCELLED (the caller gave up) counts as neither.
      */
-    static final Set<Status.Code> DEFAULT_FAILURE_CODES = EnumSet.of(Status.Code.UNAVAILABLE,
-            Status.Code.DEADLINE_EXCEEDED, Status.Code.INTERNAL, Status.Code.UNKNOWN,
-            Status.Code.DATA_LOSS);
+    static final Set<Status.Code> DEFAULT_FAILURE_CODES = Collections.unmodifiableSet(EnumSet.of(
+            Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED, Status.Code.INTERNAL,
+            Status.Code.UNKNOWN, Status.Code.DATA_LOSS));
 
-    static final String STRATEGY = "strategy";
-    static final String CHOICE_COUNT = "choiceCount";
-    static final String DECAY_TIME = "decayTime";
-    static final String FAILURE_STATUS_CODES = "failureStatusCodes";
-    private static final List<String> FIELDS =
-            List.of(STRATEGY, CHOICE_COUNT, DECAY_TIME, FAILURE_STATUS_CODES);
+    private static final List<String> FIELDS = List.of("strategy", "choiceCount", "decayTime",
+            "failureStatusCodes", "outlierDetection", "circuitBreaker", "slowStart",
+            "panicThreshold", "maxRequestsPerEndpoint", "localZone", "healthCheck");
 
     /** The strategies by their config name. */
     private static final Map<String, Strategy> STRATEGIES;
@@ -51,11 +58,10 @@ final class PolicyConfig {
         m.put("weighted_random", Strategy.weightedRandom());
         m.put("least_request", Strategy.leastRequest());
         m.put("peak_ewma", Strategy.peakEwma());
-        STRATEGIES = java.util.Collections.unmodifiableMap(m);
+        STRATEGIES = Collections.unmodifiableMap(m);
     }
 
-    static final PolicyConfig DEFAULT = new PolicyConfig(Map.of(), DEFAULT_STRATEGY,
-            Strategy.leastRequest(), DEFAULT_FAILURE_CODES);
+    static final PolicyConfig DEFAULT = parseOrThrow(Map.of());
 
     /** The JSON this was parsed from: equal JSON means an equal config. */
     private final Map<String, ?> source;
@@ -63,17 +69,23 @@ final class PolicyConfig {
     private final Strategy strategy;
     private final boolean[] failureCodes; // indexed by Status.Code.value()
     private final Set<Status.Code> failureCodeSet;
+    /** The balancer options other than strategy, ticker and health check; applied in order. */
+    private final List<Consumer<LoadBalancer.Builder>> options;
+    private final HealthSettings health; // null: no active health checks
 
     private PolicyConfig(Map<String, ?> source, String strategyName, Strategy strategy,
-            Set<Status.Code> failureCodes) {
+            Set<Status.Code> failureCodes, List<Consumer<LoadBalancer.Builder>> options,
+            HealthSettings health) {
         this.source = source;
         this.strategyName = strategyName;
         this.strategy = strategy;
-        this.failureCodeSet = Set.copyOf(failureCodes);
+        this.failureCodeSet = Collections.unmodifiableSet(EnumSet.copyOf(failureCodes));
         this.failureCodes = new boolean[Status.Code.values().length];
         for (Status.Code c : failureCodes) {
             this.failureCodes[c.value()] = true;
         }
+        this.options = List.copyOf(options);
+        this.health = health;
     }
 
     Strategy strategy() {
@@ -89,8 +101,25 @@ final class PolicyConfig {
         return failureCodeSet;
     }
 
+    /** The active health-check settings, or null when health checking is off (the default). */
+    HealthSettings health() {
+        return health;
+    }
+
     /**
-     * Parses the policy's JSON object (as grpc hands it: maps, lists, strings, doubles,
+     * Applies strategy, outlier detection, circuit breaker, slow start, panic threshold, request
+     * cap and local zone to {@code b}; and the health check with {@code probe} when configured.
+     */
+    void apply(LoadBalancer.Builder b, HealthProbe probe) {
+        b.strategy(strategy);
+        options.forEach(o -> o.accept(b));
+        if (health != null) {
+            b.healthCheck(health.build(probe));
+        }
+    }
+
+    /**
+     * Parses the policy's JSON object (as grpc hands it: maps, lists, strings, numbers,
      * booleans).
      *
      * @return the config, or an UNAVAILABLE status (grpc's convention for a rejected policy
@@ -99,7 +128,7 @@ final class PolicyConfig {
     static ConfigOrError parse(Map<String, ?> json) {
         try {
             return ConfigOrError.fromConfig(parseOrThrow(json));
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             return ConfigOrError.fromError(Status.UNAVAILABLE
                     .withDescription("invalid lbkit load-balancing config: " + e.getMessage())
                     .withCause(e));
@@ -107,45 +136,185 @@ final class PolicyConfig {
     }
 
     static PolicyConfig parseOrThrow(Map<String, ?> json) {
-        if (json == null || json.isEmpty()) {
-            return DEFAULT;
-        }
-        for (String key : json.keySet()) {
-            if (!FIELDS.contains(key)) {
-                throw new IllegalArgumentException(
-                        "unknown field \"" + key + "\"; the fields are " + FIELDS);
-            }
-        }
+        Map<String, ?> m = json == null ? Map.of() : json;
+        checkFields("", m, FIELDS);
         String name = DEFAULT_STRATEGY;
-        Object s = json.get(STRATEGY);
+        Object s = m.get("strategy");
         if (s != null) {
             if (!(s instanceof String) || !STRATEGIES.containsKey(s)) {
-                throw new IllegalArgumentException("\"" + STRATEGY + "\" must be one of "
+                throw new IllegalArgumentException("\"strategy\" must be one of "
                         + STRATEGIES.keySet() + ", was " + describe(s));
             }
             name = (String) s;
         }
         Strategy strategy = STRATEGIES.get(name);
-
-        Object choices = json.get(CHOICE_COUNT);
-        if (choices != null) {
-            requireStrategy(name, CHOICE_COUNT, "least_request");
-            int n = integer(CHOICE_COUNT, choices);
-            strategy = withField(CHOICE_COUNT, () -> Strategy.leastRequest(n));
+        if (m.containsKey("choiceCount")) {
+            requireStrategy(name, "choiceCount", "least_request");
+            int n = integer("choiceCount", m.get("choiceCount"));
+            strategy = checked("choiceCount", () -> Strategy.leastRequest(n));
         }
-        Object decay = json.get(DECAY_TIME);
-        if (decay != null) {
-            requireStrategy(name, DECAY_TIME, "peak_ewma");
-            Duration d = duration(DECAY_TIME, decay);
-            strategy = withField(DECAY_TIME, () -> Strategy.peakEwma(d));
+        if (m.containsKey("decayTime")) {
+            requireStrategy(name, "decayTime", "peak_ewma");
+            Duration d = duration("decayTime", m.get("decayTime"));
+            strategy = checked("decayTime", () -> Strategy.peakEwma(d));
         }
 
         Set<Status.Code> failureCodes = DEFAULT_FAILURE_CODES;
-        Object codes = json.get(FAILURE_STATUS_CODES);
-        if (codes != null) {
-            failureCodes = statusCodes(codes);
+        if (m.containsKey("failureStatusCodes")) {
+            failureCodes = statusCodes(m.get("failureStatusCodes"));
         }
-        return new PolicyConfig(json, name, strategy, failureCodes);
+
+        List<Consumer<LoadBalancer.Builder>> options = new ArrayList<>();
+        // Validates the plain options with the core's own checks (and messages).
+        LoadBalancer.Builder validator = LoadBalancer.builder(io.lbkit.EndpointGroup.of());
+        if (m.containsKey("outlierDetection")) {
+            OutlierDetection od = outlierDetection(m.get("outlierDetection"));
+            options.add(b -> b.outlierDetection(od));
+        }
+        if (m.containsKey("circuitBreaker")) {
+            CircuitBreaker cb = circuitBreaker(m.get("circuitBreaker"));
+            options.add(b -> b.circuitBreaker(cb));
+        }
+        if (m.containsKey("slowStart")) {
+            SlowStart ss = slowStart(m.get("slowStart"));
+            options.add(b -> b.slowStart(ss));
+        }
+        if (m.containsKey("panicThreshold")) {
+            int p = integer("panicThreshold", m.get("panicThreshold"));
+            checked("panicThreshold", () -> validator.panicThreshold(p));
+            options.add(b -> b.panicThreshold(p));
+        }
+        if (m.containsKey("maxRequestsPerEndpoint")) {
+            int n = integer("maxRequestsPerEndpoint", m.get("maxRequestsPerEndpoint"));
+            checked("maxRequestsPerEndpoint", () -> validator.maxRequestsPerEndpoint(n));
+            options.add(b -> b.maxRequestsPerEndpoint(n));
+        }
+        if (m.containsKey("localZone")) {
+            String zone = string("localZone", m.get("localZone"));
+            checked("localZone", () -> validator.localZone(zone));
+            options.add(b -> b.localZone(zone));
+        }
+        HealthSettings health = null;
+        if (m.containsKey("healthCheck")) {
+            health = healthCheck(m.get("healthCheck"));
+        }
+        return new PolicyConfig(m, name, strategy, failureCodes, options, health);
+    }
+
+    // ---- nested objects ------------------------------------------------------------------
+
+    private static OutlierDetection outlierDetection(Object v) {
+        String at = "outlierDetection";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("enabled", "consecutiveFailures", "interval",
+                "baseEjectionTime", "maxEjectionTime", "maxEjectionPercent",
+                "successRateStdevFactor", "successRateMinimumHosts", "successRateRequestVolume",
+                "failurePercentageThreshold", "failurePercentageMinimumHosts",
+                "failurePercentageRequestVolume"));
+        if (m.containsKey("enabled") && !bool(at + ".enabled", m.get("enabled"))) {
+            if (m.size() > 1) {
+                throw new IllegalArgumentException("\"" + at
+                        + "\" with \"enabled\": false takes no other field");
+            }
+            return OutlierDetection.disabled();
+        }
+        OutlierDetection.Builder b = OutlierDetection.builder();
+        intField(at, m, "consecutiveFailures", b::consecutiveFailures);
+        durationField(at, m, "interval", b::interval);
+        durationField(at, m, "baseEjectionTime", b::baseEjectionTime);
+        durationField(at, m, "maxEjectionTime", b::maxEjectionTime);
+        intField(at, m, "maxEjectionPercent", b::maxEjectionPercent);
+        intField(at, m, "successRateStdevFactor", b::successRateStdevFactor);
+        intField(at, m, "successRateMinimumHosts", b::successRateMinimumHosts);
+        intField(at, m, "successRateRequestVolume", b::successRateRequestVolume);
+        intField(at, m, "failurePercentageThreshold", b::failurePercentageThreshold);
+        intField(at, m, "failurePercentageMinimumHosts", b::failurePercentageMinimumHosts);
+        intField(at, m, "failurePercentageRequestVolume", b::failurePercentageRequestVolume);
+        return checked(at, b::build);
+    }
+
+    private static CircuitBreaker circuitBreaker(Object v) {
+        String at = "circuitBreaker";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("failureThreshold", "openDuration", "trialCalls"));
+        CircuitBreaker.Builder b = CircuitBreaker.builder();
+        intField(at, m, "failureThreshold", b::failureThreshold);
+        durationField(at, m, "openDuration", b::openDuration);
+        intField(at, m, "trialCalls", b::trialCalls);
+        return checked(at, b::build);
+    }
+
+    private static SlowStart slowStart(Object v) {
+        String at = "slowStart";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("window", "aggression", "minWeightPercent"));
+        if (!m.containsKey("window")) {
+            throw new IllegalArgumentException("\"slowStart.window\" is required, e.g. \"30s\"");
+        }
+        Duration window = duration(at + ".window", m.get("window"));
+        SlowStart.Builder b = checked(at + ".window", () -> SlowStart.builder(window));
+        intField(at, m, "aggression", b::aggression);
+        intField(at, m, "minWeightPercent", b::minWeightPercent);
+        return checked(at, b::build);
+    }
+
+    private static HealthSettings healthCheck(Object v) {
+        String at = "healthCheck";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("serviceName", "interval", "timeout", "rise", "fall",
+                "jitterPercent"));
+        String service = m.containsKey("serviceName")
+                ? string(at + ".serviceName", m.get("serviceName")) : "";
+        HealthSettings h = new HealthSettings(service, m);
+        h.build(HealthProbe.constant(true)); // validates every field now, at parse time
+        return h;
+    }
+
+    /**
+     * The {@code healthCheck} object: a service name and the check's timing. The probe is bound
+     * per policy instance (it needs that policy's subchannels), so the check is built there.
+     */
+    static final class HealthSettings {
+        private final String serviceName;
+        private final Map<String, ?> json;
+
+        private HealthSettings(String serviceName, Map<String, ?> json) {
+            this.serviceName = serviceName;
+            this.json = json;
+        }
+
+        /** The {@code grpc.health.v1} service name to ask about; "" (the default): the server. */
+        String serviceName() {
+            return serviceName;
+        }
+
+        /** The check's timeout (the core's default, 1 s, when not configured). */
+        Duration timeout() {
+            return build(HealthProbe.constant(true)).timeout();
+        }
+
+        HealthCheck build(HealthProbe probe) {
+            String at = "healthCheck";
+            HealthCheck.Builder b = HealthCheck.builder(probe);
+            durationField(at, json, "interval", b::interval);
+            durationField(at, json, "timeout", b::timeout);
+            intField(at, json, "rise", b::rise);
+            intField(at, json, "fall", b::fall);
+            intField(at, json, "jitterPercent", b::jitterPercent);
+            return checked(at, b::build);
+        }
+    }
+
+    // ---- field helpers ---------------------------------------------------------------------
+
+    private static void checkFields(String at, Map<String, ?> m, List<String> known) {
+        for (String key : m.keySet()) {
+            if (!known.contains(key)) {
+                throw new IllegalArgumentException("unknown field \""
+                        + (at.isEmpty() ? key : at + "." + key) + "\"; the fields"
+                        + (at.isEmpty() ? "" : " of \"" + at + "\"") + " are " + known);
+            }
+        }
     }
 
     private static void requireStrategy(String actual, String field, String required) {
@@ -155,15 +324,64 @@ final class PolicyConfig {
         }
     }
 
-    private static Strategy withField(String field, java.util.function.Supplier<Strategy> s) {
+    /** Runs a core setter or build, prefixing its range message with the JSON path. */
+    private static <T> T checked(String path, java.util.function.Supplier<T> s) {
         try {
             return s.get();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("\"" + field + "\": " + e.getMessage(), e);
+            throw new IllegalArgumentException("\"" + path + "\": " + e.getMessage(), e);
         }
     }
 
-    private static int integer(String field, Object v) {
+    private static void intField(String at, Map<String, ?> m, String key, IntConsumer setter) {
+        if (m.containsKey(key)) {
+            String path = at + "." + key;
+            int n = integer(path, m.get(key));
+            checked(path, () -> {
+                setter.accept(n);
+                return null;
+            });
+        }
+    }
+
+    private static void durationField(String at, Map<String, ?> m, String key,
+            Consumer<Duration> setter) {
+        if (m.containsKey(key)) {
+            String path = at + "." + key;
+            Duration d = duration(path, m.get(key));
+            checked(path, () -> {
+                setter.accept(d);
+                return null;
+            });
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, ?> object(String path, Object v) {
+        if (!(v instanceof Map)) {
+            throw new IllegalArgumentException(
+                    "\"" + path + "\" must be a JSON object, was " + describe(v));
+        }
+        return (Map<String, ?>) v;
+    }
+
+    private static boolean bool(String path, Object v) {
+        if (!(v instanceof Boolean)) {
+            throw new IllegalArgumentException(
+                    "\"" + path + "\" must be true or false, was " + describe(v));
+        }
+        return (Boolean) v;
+    }
+
+    private static String string(String path, Object v) {
+        if (!(v instanceof String)) {
+            throw new IllegalArgumentException(
+                    "\"" + path + "\" must be a string, was " + describe(v));
+        }
+        return (String) v;
+    }
+
+    private static int integer(String path, Object v) {
         if (v instanceof Number) {
             double d = ((Number) v).doubleValue();
             if (d == Math.rint(d) && Math.abs(d) <= Integer.MAX_VALUE) {
@@ -171,14 +389,14 @@ final class PolicyConfig {
             }
         }
         throw new IllegalArgumentException(
-                "\"" + field + "\" must be a whole number, was " + describe(v));
+                "\"" + path + "\" must be a whole number, was " + describe(v));
     }
 
     /**
      * A duration in the protobuf JSON form grpc service configs use: decimal seconds with an
      * {@code s} suffix ({@code "10s"}, {@code "0.25s"}).
      */
-    static Duration duration(String field, Object v) {
+    static Duration duration(String path, Object v) {
         if (v instanceof String) {
             String text = (String) v;
             if (text.endsWith("s") && text.length() > 1) {
@@ -186,7 +404,7 @@ final class PolicyConfig {
                     BigDecimal seconds = new BigDecimal(text.substring(0, text.length() - 1));
                     if (seconds.signum() >= 0 && seconds.scale() <= 9) {
                         return Duration.ofSeconds(
-                                seconds.setScale(0, java.math.RoundingMode.DOWN).longValueExact(),
+                                seconds.setScale(0, RoundingMode.DOWN).longValueExact(),
                                 seconds.remainder(BigDecimal.ONE).movePointRight(9).intValue());
                     }
                 } catch (NumberFormatException | ArithmeticException e) {
@@ -194,26 +412,27 @@ final class PolicyConfig {
                 }
             }
         }
-        throw new IllegalArgumentException("\"" + field
+        throw new IllegalArgumentException("\"" + path
                 + "\" must be a duration in seconds such as \"10s\" or \"0.5s\", was "
                 + describe(v));
     }
 
     private static Set<Status.Code> statusCodes(Object v) {
         if (!(v instanceof List)) {
-            throw new IllegalArgumentException("\"" + FAILURE_STATUS_CODES
-                    + "\" must be a list of status code names, was " + describe(v));
+            throw new IllegalArgumentException("\"failureStatusCodes\" must be a list of status"
+                    + " code names, was " + describe(v));
         }
         List<String> known = new ArrayList<>();
         for (Status.Code c : Status.Code.values()) {
-            known.add(c.name());
+            if (c != Status.Code.OK) {
+                known.add(c.name());
+            }
         }
         Set<Status.Code> out = EnumSet.noneOf(Status.Code.class);
         for (Object o : (List<?>) v) {
-            if (!(o instanceof String) || !known.contains(o) || "OK".equals(o)) {
-                throw new IllegalArgumentException("\"" + FAILURE_STATUS_CODES
-                        + "\" entries must be status code names other than OK ("
-                        + String.join(", ", known.subList(1, known.size())) + "), was "
+            if (!(o instanceof String) || !known.contains(o)) {
+                throw new IllegalArgumentException("\"failureStatusCodes\" entries must be status"
+                        + " code names other than OK (" + String.join(", ", known) + "), was "
                         + describe(o));
             }
             out.add(Status.Code.valueOf((String) o));
@@ -227,10 +446,7 @@ final class PolicyConfig {
 
     @Override
     public boolean equals(Object o) {
-        if (!(o instanceof PolicyConfig)) {
-            return false;
-        }
-        return source.equals(((PolicyConfig) o).source);
+        return o instanceof PolicyConfig && source.equals(((PolicyConfig) o).source);
     }
 
     @Override
@@ -240,6 +456,6 @@ final class PolicyConfig {
 
     @Override
     public String toString() {
-        return "lbkit{strategy=" + strategyName + " " + strategy + ", failureStatusCodes=" + failureCodeSet + "}";
+        return "lbkit" + source + " (" + strategy + ")";
     }
 }

@@ -54,8 +54,14 @@ final class ReadyPicker extends SubchannelPicker {
         try {
             pick = balancer.pick();
         } catch (NoEndpointAvailableException e) {
-            // Only while the next picker is being published (see LbkitLoadBalancer): wait for it.
-            return PickResult.withNoResult();
+            if (e.reason() == NoEndpointAvailableException.Reason.EMPTY
+                    || e.reason() == NoEndpointAvailableException.Reason.CLOSED) {
+                // Only while the next picker is being published (see LbkitLoadBalancer).
+                return PickResult.withNoResult();
+            }
+            // NONE_ELIGIBLE (all ejected, down or open-circuit, panic routing off) or AT_CAPACITY:
+            // fail fast; wait-for-ready calls wait for the picker of the next health change.
+            return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
         }
         Subchannel sc = subchannels.get(pick.endpoint().address());
         if (sc == null) {

@@ -133,6 +133,9 @@ final class EchoServers implements AutoCloseable {
         final AtomicInteger calls = new AtomicInteger();
         volatile Duration delay = Duration.ZERO;
         volatile Status failWith; // null: answer normally
+        /** grpc.health.v1 ServingStatus: 1 SERVING, 2 NOT_SERVING; 0: answer UNIMPLEMENTED. */
+        volatile int health = 1;
+        final AtomicInteger healthChecks = new AtomicInteger();
         int port;
         private Server server;
 
@@ -169,9 +172,23 @@ final class EchoServers implements AutoCloseable {
                         }
                     }))
                     .build();
+            ServerServiceDefinition healthService = ServerServiceDefinition
+                    .builder("grpc.health.v1.Health")
+                    .addMethod(GrpcHealthProbe.CHECK, ServerCalls.asyncUnaryCall((req, resp) -> {
+                        healthChecks.incrementAndGet();
+                        int h = health;
+                        if (h == 0) {
+                            resp.onError(Status.UNIMPLEMENTED.asRuntimeException());
+                        } else {
+                            resp.onNext(new byte[] {0x08, (byte) h}); // field 1, varint
+                            resp.onCompleted();
+                        }
+                    }))
+                    .build();
             server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
                     .forAddress(new InetSocketAddress("127.0.0.1", wantedPort))
                     .addService(service)
+                    .addService(healthService)
                     .build()
                     .start();
             port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
