@@ -131,6 +131,76 @@ class PolicyConfigTest {
     }
 
     @Test
+    void healthOptions_parseIntoTheBalancerBuilder() {
+        PolicyConfig c = ok(Map.of(
+                "outlierDetection", Map.of("consecutiveFailures", 3.0, "baseEjectionTime", "5s",
+                        "maxEjectionPercent", 50.0),
+                "circuitBreaker", Map.of("failureThreshold", 10.0, "openDuration", "2s"),
+                "slowStart", Map.of("window", "30s", "minWeightPercent", 20.0),
+                "panicThreshold", 0.0,
+                "maxRequestsPerEndpoint", 100.0,
+                "localZone", "eu-1a",
+                "healthCheck", Map.of("serviceName", "orders.Orders", "interval", "5s",
+                        "timeout", "0.5s", "rise", 1.0, "fall", 2.0)));
+        assertEquals("orders.Orders", c.health().serviceName());
+        assertEquals(Duration.ofMillis(500), c.health().timeout());
+        io.lbkit.LoadBalancer.Builder b = io.lbkit.LoadBalancer.builder(io.lbkit.EndpointGroup.of());
+        c.apply(b, io.lbkit.health.HealthProbe.constant(true));
+        // every option was set once: setting any again names the earlier value
+        IllegalStateException again = assertThrows(IllegalStateException.class,
+                () -> b.panicThreshold(10));
+        assertTrue(again.getMessage().contains("panicThreshold was already set to 0"),
+                again.getMessage());
+        assertThrows(IllegalStateException.class, () -> b.localZone("x"));
+        assertThrows(IllegalStateException.class,
+                () -> b.healthCheck(io.lbkit.health.HealthCheck.of(endpoint -> null)));
+        b.build().close();
+    }
+
+    @Test
+    void healthCheck_isOffByDefault() {
+        assertNull(ok(Map.of()).health());
+    }
+
+    @Test
+    void outlierDetection_canBeTurnedOff() {
+        assertNotNull(ok(Map.of("outlierDetection", Map.of("enabled", false))));
+        String msg = error(Map.of("outlierDetection",
+                Map.of("enabled", false, "consecutiveFailures", 3.0)));
+        assertTrue(msg.contains("no other field"), msg);
+    }
+
+    @Test
+    void nestedFieldOutOfRange_isRejectedWithItsPathAndRange() {
+        String msg = error(Map.of("outlierDetection", Map.of("maxEjectionPercent", 150.0)));
+        assertTrue(msg.contains("\"outlierDetection.maxEjectionPercent\"") && msg.contains("0..100"),
+                msg);
+        msg = error(Map.of("healthCheck", Map.of("fall", 0.0)));
+        assertTrue(msg.contains("\"healthCheck.fall\"") && msg.contains("1..100"), msg);
+        msg = error(Map.of("panicThreshold", 101.0));
+        assertTrue(msg.contains("\"panicThreshold\"") && msg.contains("0..100"), msg);
+    }
+
+    @Test
+    void unknownNestedField_isRejectedNamingTheObjectsFields() {
+        String msg = error(Map.of("circuitBreaker", Map.of("threshold", 3.0)));
+        assertTrue(msg.contains("\"circuitBreaker.threshold\"") && msg.contains("failureThreshold"),
+                msg);
+    }
+
+    @Test
+    void slowStart_needsAWindow() {
+        String msg = error(Map.of("slowStart", Map.of("minWeightPercent", 20.0)));
+        assertTrue(msg.contains("slowStart.window"), msg);
+    }
+
+    @Test
+    void nestedObjectOfWrongType_isRejected() {
+        String msg = error(Map.of("healthCheck", true));
+        assertTrue(msg.contains("\"healthCheck\" must be a JSON object"), msg);
+    }
+
+    @Test
     void policy_isRegisteredThroughServiceLoader() {
         LoadBalancerProvider p = LoadBalancerRegistry.getDefaultRegistry().getProvider("lbkit");
         assertNotNull(p);
