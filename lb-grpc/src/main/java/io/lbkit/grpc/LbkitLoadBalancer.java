@@ -309,7 +309,11 @@ final class LbkitLoadBalancer extends LoadBalancer {
                 Endpoint.Builder b;
                 if (first instanceof InetSocketAddress) {
                     InetSocketAddress inet = (InetSocketAddress) first;
-                    b = Endpoint.builder(inet.getHostString(), inet.getPort());
+                    // The IP, not getHostString(): grpc's DNS resolver attaches the looked-up
+                    // name to every address, which would make them all one endpoint.
+                    String host = inet.isUnresolved() ? inet.getHostString()
+                            : inet.getAddress().getHostAddress();
+                    b = Endpoint.builder(host, inet.getPort());
                 } else {
                     // Not an IP address (in-process, Unix socket): its text is its identity.
                     b = Endpoint.builder(first.toString(), 1);

@@ -286,6 +286,17 @@ class LbkitLoadBalancerTest {
     }
 
     @Test
+    void addressesOfOneHostName_areSeparateEndpoints() throws Exception {
+        // grpc's dns resolver hands out addresses that carry the name they were looked up by
+        EquivalentAddressGroup a = new EquivalentAddressGroup(new InetSocketAddress(
+                java.net.InetAddress.getByAddress("orders.internal", new byte[] {127, 0, 0, 1}), 1));
+        EquivalentAddressGroup b = new EquivalentAddressGroup(new InetSocketAddress(
+                java.net.InetAddress.getByAddress("orders.internal", new byte[] {127, 0, 0, 2}), 1));
+        accept(Map.of(), a, b);
+        assertEquals(2, helper.created, "one subchannel per address");
+    }
+
+    @Test
     void shutdown_shutsDownEverySubchannel() {
         accept(Map.of(), eag(1), eag(2));
         sync.execute(lb::shutdown);
@@ -328,6 +339,7 @@ class LbkitLoadBalancerTest {
 
     private final class FakeHelper extends LoadBalancer.Helper {
         final Map<Integer, FakeSubchannel> byPort = new HashMap<>();
+        int created;
         ConnectivityState state;
         SubchannelPicker picker;
         int refreshes;
@@ -335,6 +347,7 @@ class LbkitLoadBalancerTest {
         @Override
         public Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
             FakeSubchannel sc = new FakeSubchannel(args.getAddresses());
+            created++;
             byPort.put(sc.port, sc);
             return sc;
         }
