@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.grpc.Attributes;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.NameResolver;
+import io.grpc.Status;
 import io.grpc.StatusOr;
 import io.grpc.SynchronizationContext;
 import io.lbkit.Endpoint;
@@ -13,8 +14,11 @@ import java.lang.System.Logger.Level;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A grpc {@link NameResolver} that follows an lbkit {@link EndpointGroup}. Thread-safe in the way
@@ -26,12 +30,22 @@ final class GroupNameResolver extends NameResolver {
 
     private static final System.Logger LOG = System.getLogger(GroupNameResolver.class.getName());
 
+    /**
+     * 5 s: how long a group that is not ready (DNS not answered yet) may keep the channel without
+     * a result before the resolver reports an error, so that calls fail fast instead of waiting;
+     * longer than a DNS query timing out on two nameservers (2 s each by default).
+     */
+    static final Duration NOT_READY_TIMEOUT = Duration.ofSeconds(5);
+
     private final EndpointGroup group;
     private final boolean ownsGroup;
     private final String authority;
     private final SynchronizationContext syncContext;
+    private final ScheduledExecutorService scheduler; // null: no not-ready timeout
+    private final Duration notReadyTimeout;
 
     // Confined to syncContext.
+    private SynchronizationContext.ScheduledHandle notReadyTimer;
     private Listener2 listener;
     private EndpointGroup.Subscription subscription;
     private List<Endpoint> last;
@@ -40,13 +54,22 @@ final class GroupNameResolver extends NameResolver {
     /**
      * @param ownsGroup whether {@link #shutdown} closes the group (true for groups the resolver
      *     made from its target, false for groups the application shares)
+     * @param scheduler grpc's scheduler for the {@link #NOT_READY_TIMEOUT}; may be null
      */
     GroupNameResolver(EndpointGroup group, boolean ownsGroup, String authority,
-            SynchronizationContext syncContext) {
+            SynchronizationContext syncContext, ScheduledExecutorService scheduler) {
+        this(group, ownsGroup, authority, syncContext, scheduler, NOT_READY_TIMEOUT);
+    }
+
+    GroupNameResolver(EndpointGroup group, boolean ownsGroup, String authority,
+            SynchronizationContext syncContext, ScheduledExecutorService scheduler,
+            Duration notReadyTimeout) {
         this.group = requireNonNull(group, "group");
         this.ownsGroup = ownsGroup;
         this.authority = requireNonNull(authority, "authority");
         this.syncContext = requireNonNull(syncContext, "syncContext");
+        this.scheduler = scheduler;
+        this.notReadyTimeout = requireNonNull(notReadyTimeout, "notReadyTimeout");
     }
 
     @Override
@@ -63,6 +86,15 @@ final class GroupNameResolver extends NameResolver {
         // The group may deliver its current snapshot right here (inside the context, where
         // execute() queues it behind this task) or later on its own thread.
         subscription = group.subscribe(snapshot -> syncContext.execute(() -> deliver(snapshot)));
+        if (scheduler != null && !group.whenReady().isDone()) {
+            notReadyTimer = syncContext.schedule(() -> {
+                if (!shutdown && last == null) {
+                    listener.onError(Status.UNAVAILABLE.withDescription(group
+                            + " has no endpoints yet, " + notReadyTimeout
+                            + " after the channel started"));
+                }
+            }, notReadyTimeout.toNanos(), TimeUnit.NANOSECONDS, scheduler);
+        }
     }
 
     /**
@@ -82,6 +114,9 @@ final class GroupNameResolver extends NameResolver {
             return;
         }
         shutdown = true;
+        if (notReadyTimer != null) {
+            notReadyTimer.cancel();
+        }
         if (subscription != null) {
             subscription.close();
         }

@@ -24,7 +24,8 @@ final class GroupResolverProvider extends NameResolverProvider {
         if (!scheme.equalsIgnoreCase(target.getScheme())) {
             return null;
         }
-        return new GroupNameResolver(group, false, authority(target), args.getSynchronizationContext());
+        return new GroupNameResolver(group, false, authority(target), args.getSynchronizationContext(),
+                    args.getScheduledExecutorService());
     }
 
     /** The target's authority, else its path without the leading slash, else the scheme. */

@@ -73,7 +73,8 @@ final class Providers {
                     ? target.getAuthority()
                     : endpoints.get(0).address();
             return new GroupNameResolver(EndpointGroup.of(endpoints), true, authority,
-                    args.getSynchronizationContext());
+                    args.getSynchronizationContext(),
+                    args.getScheduledExecutorService());
         }
 
         @Override

@@ -23,6 +23,18 @@ import org.junit.jupiter.api.Test;
 
 class NameResolverTest {
 
+    private static final java.util.concurrent.ScheduledExecutorService SCHEDULER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "resolver-test-scheduler");
+                t.setDaemon(true);
+                return t;
+            });
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopScheduler() {
+        SCHEDULER.shutdownNow();
+    }
+
     private final SynchronizationContext sync = new SynchronizationContext((t, e) -> {
         throw new AssertionError(e);
     });
@@ -31,6 +43,7 @@ class NameResolverTest {
             .setDefaultPort(443)
             .setProxyDetector(address -> null)
             .setSynchronizationContext(sync)
+            .setScheduledExecutorService(SCHEDULER)
             .setServiceConfigParser(new NameResolver.ServiceConfigParser() {
                 @Override
                 public NameResolver.ConfigOrError parseServiceConfig(java.util.Map<String, ?> c) {
@@ -47,7 +60,7 @@ class NameResolverTest {
             .build();
 
     /** Records results; called in the synchronization context only. */
-    private static final class Results extends NameResolver.Listener2 {
+    private static class Results extends NameResolver.Listener2 {
         final List<List<EquivalentAddressGroup>> results = new ArrayList<>();
         final List<Status> errors = new ArrayList<>();
 
@@ -176,6 +189,60 @@ class NameResolverTest {
         sync.execute(() -> r.start(results));
         assertEquals(List.of(List.of()), results.results);
         sync.execute(r::shutdown);
+    }
+
+    @Test
+    void groupNeverReady_isReportedAsAnErrorAfterTheTimeoutThenResolves() throws Exception {
+        NeverReadyGroup group = new NeverReadyGroup();
+        java.util.concurrent.ScheduledExecutorService scheduler =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        try {
+            GroupNameResolver r = new GroupNameResolver(group, true, "x", sync, scheduler,
+                    java.time.Duration.ofMillis(20));
+            java.util.concurrent.CountDownLatch error = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch result = new java.util.concurrent.CountDownLatch(1);
+            Results results = new Results() {
+                @Override
+                public void onError(Status e) {
+                    super.onError(e);
+                    error.countDown();
+                }
+
+                @Override
+                public void onResult(NameResolver.ResolutionResult r) {
+                    super.onResult(r);
+                    result.countDown();
+                }
+            };
+            sync.execute(() -> r.start(results));
+            assertTrue(error.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertEquals(Status.Code.UNAVAILABLE, results.errors.get(0).getCode());
+            assertTrue(results.errors.get(0).getDescription().contains("no endpoints yet"));
+
+            group.publish(List.of(Endpoint.of("127.0.0.1", 7001)));
+            assertTrue(result.await(10, java.util.concurrent.TimeUnit.SECONDS),
+                    "the late snapshot still arrives");
+            java.util.concurrent.CountDownLatch down = new java.util.concurrent.CountDownLatch(1);
+            sync.execute(() -> {
+                r.shutdown();
+                down.countDown();
+            });
+            assertTrue(down.await(10, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(group.closed(), "a group the resolver made is closed with it");
+        } finally {
+            scheduler.shutdownNow();
+        }
+    }
+
+    /** A group that is ready only when the test says (a DNS group waiting for its answer). */
+    private static final class NeverReadyGroup extends io.lbkit.AbstractEndpointGroup {
+        void publish(List<Endpoint> endpoints) {
+            update(endpoints);
+        }
+
+        boolean closed() {
+            return isClosed();
+        }
     }
 
     @Test
