@@ -22,6 +22,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -216,11 +217,15 @@ final class LbkitLoadBalancer extends LoadBalancer {
      */
     private void onHealthEvent() {
         SynchronizationContext sync = helper.getSynchronizationContext();
-        sync.schedule(() -> {
-            if (!shutdown && currentState == ConnectivityState.READY) {
-                publish();
-            }
-        }, 0, TimeUnit.NANOSECONDS, helper.getScheduledExecutorService());
+        try {
+            sync.schedule(() -> {
+                if (!shutdown && currentState == ConnectivityState.READY) {
+                    publish();
+                }
+            }, 0, TimeUnit.NANOSECONDS, helper.getScheduledExecutorService());
+        } catch (RejectedExecutionException e) {
+            // The channel is terminating: there is no call left to re-process.
+        }
     }
 
     private void update(ConnectivityState state, SubchannelPicker picker) {
