@@ -3,6 +3,7 @@ package io.lbkit.grpc;
 import static java.util.Objects.requireNonNull;
 
 import io.grpc.Attributes;
+import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolverProvider;
@@ -61,6 +62,16 @@ public final class LbkitGrpc {
 
     /** The endpoint's {@linkplain Endpoint#priority() priority}, an {@link Integer}. */
     public static final Attributes.Key<Integer> PRIORITY = Attributes.Key.create("io.lbkit.priority");
+
+    /**
+     * A call's hash key for the hash strategies ({@code ring_hash}, {@code maglev},
+     * {@code bounded_load}, {@code rendezvous}): calls with equal keys go to the same endpoint
+     * while the set of endpoints stays the same. Set it per call with
+     * {@code stub.withOption(LbkitGrpc.HASH_KEY, "user-42")}; it takes precedence over the
+     * config's {@code hashHeader}. Without a key, hash strategies pick at random.
+     */
+    public static final CallOptions.Key<CharSequence> HASH_KEY =
+            CallOptions.Key.create("io.lbkit.hashKey");
 
     private LbkitGrpc() {}
 

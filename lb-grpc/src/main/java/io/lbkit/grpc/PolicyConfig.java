@@ -1,5 +1,6 @@
 package io.lbkit.grpc;
 
+import io.grpc.Metadata;
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
 import io.lbkit.LoadBalancer;
@@ -44,6 +45,7 @@ final class PolicyConfig {
             Status.Code.UNKNOWN, Status.Code.DATA_LOSS));
 
     private static final List<String> FIELDS = List.of("strategy", "choiceCount", "decayTime",
+            "minRingSize", "maxRingSize", "tableSize", "balanceFactor", "hashHeader",
             "failureStatusCodes", "outlierDetection", "circuitBreaker", "slowStart",
             "panicThreshold", "maxRequestsPerEndpoint", "localZone", "healthCheck");
 
@@ -58,8 +60,16 @@ final class PolicyConfig {
         m.put("weighted_random", Strategy.weightedRandom());
         m.put("least_request", Strategy.leastRequest());
         m.put("peak_ewma", Strategy.peakEwma());
+        m.put("ring_hash", Strategy.ringHash());
+        m.put("maglev", Strategy.maglev());
+        m.put("bounded_load", Strategy.boundedLoad());
+        m.put("rendezvous", Strategy.rendezvous());
         STRATEGIES = Collections.unmodifiableMap(m);
     }
+
+    /** The strategies that use a call's hash key. */
+    private static final Set<String> HASH_STRATEGIES =
+            Set.of("ring_hash", "maglev", "bounded_load", "rendezvous");
 
     static final PolicyConfig DEFAULT = parseOrThrow(Map.of());
 
@@ -72,10 +82,12 @@ final class PolicyConfig {
     /** The balancer options other than strategy, ticker and health check; applied in order. */
     private final List<Consumer<LoadBalancer.Builder>> options;
     private final HealthSettings health; // null: no active health checks
+    private final Metadata.Key<String> hashHeader; // null unless a text header is configured
+    private final Metadata.Key<byte[]> hashBinaryHeader; // null unless a -bin header is
 
     private PolicyConfig(Map<String, ?> source, String strategyName, Strategy strategy,
             Set<Status.Code> failureCodes, List<Consumer<LoadBalancer.Builder>> options,
-            HealthSettings health) {
+            HealthSettings health, String hashHeaderName) {
         this.source = source;
         this.strategyName = strategyName;
         this.strategy = strategy;
@@ -86,6 +98,27 @@ final class PolicyConfig {
         }
         this.options = List.copyOf(options);
         this.health = health;
+        if (hashHeaderName == null) {
+            this.hashHeader = null;
+            this.hashBinaryHeader = null;
+        } else if (hashHeaderName.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+            this.hashHeader = null;
+            this.hashBinaryHeader =
+                    Metadata.Key.of(hashHeaderName, Metadata.BINARY_BYTE_MARSHALLER);
+        } else {
+            this.hashHeader = Metadata.Key.of(hashHeaderName, Metadata.ASCII_STRING_MARSHALLER);
+            this.hashBinaryHeader = null;
+        }
+    }
+
+    /** The text header whose value is a call's hash key, or null. */
+    Metadata.Key<String> hashHeader() {
+        return hashHeader;
+    }
+
+    /** The binary ({@code -bin}) header whose bytes are a call's hash key, or null. */
+    Metadata.Key<byte[]> hashBinaryHeader() {
+        return hashBinaryHeader;
     }
 
     Strategy strategy() {
@@ -158,6 +191,43 @@ final class PolicyConfig {
             Duration d = duration("decayTime", m.get("decayTime"));
             strategy = checked("decayTime", () -> Strategy.peakEwma(d));
         }
+        if (m.containsKey("minRingSize") || m.containsKey("maxRingSize")) {
+            String field = m.containsKey("minRingSize") ? "minRingSize" : "maxRingSize";
+            requireStrategy(name, field, "ring_hash");
+            // grpc's ring_hash bounds: 1,024 and 8,388,608 (also the core's limits)
+            int min = m.containsKey("minRingSize") ? integer("minRingSize", m.get("minRingSize"))
+                    : 1_024;
+            int max = m.containsKey("maxRingSize") ? integer("maxRingSize", m.get("maxRingSize"))
+                    : 8_388_608;
+            strategy = checked("minRingSize/maxRingSize", () -> Strategy.ringHash(min, max));
+        }
+        if (m.containsKey("tableSize")) {
+            requireStrategy(name, "tableSize", "maglev");
+            int n = integer("tableSize", m.get("tableSize"));
+            strategy = checked("tableSize", () -> Strategy.maglev(n));
+        }
+        if (m.containsKey("balanceFactor")) {
+            requireStrategy(name, "balanceFactor", "bounded_load");
+            Object f = m.get("balanceFactor");
+            if (!(f instanceof Number)) {
+                throw new IllegalArgumentException(
+                        "\"balanceFactor\" must be a number, was " + describe(f));
+            }
+            double c = ((Number) f).doubleValue();
+            strategy = checked("balanceFactor", () -> Strategy.boundedLoad(c));
+        }
+        String hashHeader = null;
+        if (m.containsKey("hashHeader")) {
+            if (!HASH_STRATEGIES.contains(name)) {
+                throw new IllegalArgumentException("\"hashHeader\" applies to the hash strategies "
+                        + HASH_STRATEGIES + " only, but the strategy is \"" + name + "\"");
+            }
+            hashHeader = string("hashHeader", m.get("hashHeader"));
+            String h = hashHeader;
+            checked("hashHeader", () -> h.endsWith(Metadata.BINARY_HEADER_SUFFIX)
+                    ? Metadata.Key.of(h, Metadata.BINARY_BYTE_MARSHALLER)
+                    : Metadata.Key.of(h, Metadata.ASCII_STRING_MARSHALLER));
+        }
 
         Set<Status.Code> failureCodes = DEFAULT_FAILURE_CODES;
         if (m.containsKey("failureStatusCodes")) {
@@ -198,7 +268,7 @@ final class PolicyConfig {
         if (m.containsKey("healthCheck")) {
             health = healthCheck(m.get("healthCheck"));
         }
-        return new PolicyConfig(m, name, strategy, failureCodes, options, health);
+        return new PolicyConfig(m, name, strategy, failureCodes, options, health, hashHeader);
     }
 
     // ---- nested objects ------------------------------------------------------------------

@@ -52,7 +52,7 @@ final class ReadyPicker extends SubchannelPicker {
     public PickResult pickSubchannel(PickSubchannelArgs args) {
         Pick pick;
         try {
-            pick = balancer.pick();
+            pick = pick(args);
         } catch (NoEndpointAvailableException e) {
             if (e.reason() == NoEndpointAvailableException.Reason.EMPTY
                     || e.reason() == NoEndpointAvailableException.Reason.CLOSED) {
@@ -69,6 +69,32 @@ final class ReadyPicker extends SubchannelPicker {
             return PickResult.withNoResult();
         }
         return PickResult.withSubchannel(sc, new Outcome(pick, config, ticker, ticker.read()));
+    }
+
+    /**
+     * Picks with the call's hash key: {@link LbkitGrpc#HASH_KEY} from the call options, else
+     * the configured header, else none (hash strategies then pick at random).
+     */
+    private Pick pick(PickSubchannelArgs args) {
+        CharSequence key = args.getCallOptions().getOption(LbkitGrpc.HASH_KEY);
+        if (key != null) {
+            return balancer.pick(key);
+        }
+        Metadata.Key<String> header = config.hashHeader();
+        if (header != null) {
+            String value = args.getHeaders().get(header);
+            if (value != null) {
+                return balancer.pick(value);
+            }
+        }
+        Metadata.Key<byte[]> binaryHeader = config.hashBinaryHeader();
+        if (binaryHeader != null) {
+            byte[] value = args.getHeaders().get(binaryHeader);
+            if (value != null) {
+                return balancer.pick(value);
+            }
+        }
+        return balancer.pick();
     }
 
     /** The lbkit balancer this picker picks with; for tests. */

@@ -297,6 +297,55 @@ class LbkitLoadBalancerTest {
     }
 
     @Test
+    void hashKey_fromCallOptionsOrHeader_sticksToOneSubchannel() {
+        accept(Map.of("strategy", "ring_hash", "hashHeader", "x-user"), eag(1), eag(2), eag(3));
+        state(1, ConnectivityState.READY);
+        state(2, ConnectivityState.READY);
+        state(3, ConnectivityState.READY);
+
+        java.util.Set<Integer> byOption = new java.util.HashSet<>();
+        java.util.Set<Integer> byHeader = new java.util.HashSet<>();
+        java.util.Set<Integer> spread = new java.util.HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            byOption.add(port(helper.picker.pickSubchannel(
+                    args(CallOptions.DEFAULT.withOption(LbkitGrpc.HASH_KEY, "user-7"), null))));
+            byHeader.add(port(helper.picker.pickSubchannel(args(CallOptions.DEFAULT, "user-7"))));
+            spread.add(port(helper.picker.pickSubchannel(
+                    args(CallOptions.DEFAULT, "user-" + i))));
+        }
+        assertEquals(1, byOption.size(), "one key, one subchannel");
+        assertEquals(byOption, byHeader, "the header key hashes like the call-option key");
+        assertEquals(3, spread.size(), "50 keys reach all three");
+    }
+
+    private static int port(PickResult r) {
+        return ((FakeSubchannel) r.getSubchannel()).port;
+    }
+
+    private static PickSubchannelArgs args(CallOptions options, String userHeader) {
+        Metadata headers = new Metadata();
+        if (userHeader != null) {
+            headers.put(Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER), userHeader);
+        }
+        return new PickSubchannelArgs() {
+            @Override
+            public CallOptions getCallOptions() {
+                return options;
+            }
+
+            @Override
+            public Metadata getHeaders() {
+                return headers;
+            }
+
+            @Override
+            public MethodDescriptor<?, ?> getMethodDescriptor() {
+                return EchoServers.WHO;
+            }
+        };
+    }
+
+    @Test
     void shutdown_shutsDownEverySubchannel() {
         accept(Map.of(), eag(1), eag(2));
         sync.execute(lb::shutdown);

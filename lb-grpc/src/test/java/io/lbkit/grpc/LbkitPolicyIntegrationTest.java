@@ -112,6 +112,46 @@ class LbkitPolicyIntegrationTest {
         assertEquals("[100, 200, 300]", Arrays.toString(counts(s)));
     }
 
+    @Test
+    void hashHeader_keepsEachUsersCallsOnOneServer() throws Exception {
+        EchoServers s = servers(3);
+        ManagedChannel ch = channel(s.staticTarget(),
+                lbkit(Map.of("strategy", "ring_hash", "hashHeader", "x-user")));
+        warmUp(ch, s); // calls without the header: random keys
+
+        java.util.Set<String> usedServers = new java.util.TreeSet<>();
+        for (int user = 0; user < 30; user++) {
+            io.grpc.Metadata headers = new io.grpc.Metadata();
+            headers.put(io.grpc.Metadata.Key.of("x-user", io.grpc.Metadata.ASCII_STRING_MARSHALLER),
+                    "user-" + user);
+            io.grpc.Channel userChannel = io.grpc.ClientInterceptors.intercept(ch,
+                    io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+            java.util.Set<String> answered = new java.util.TreeSet<>();
+            for (int i = 0; i < 10; i++) {
+                answered.add(EchoServers.call(userChannel, CALL_DEADLINE));
+            }
+            assertEquals(1, answered.size(), "user-" + user + " stuck to one server: " + answered);
+            usedServers.addAll(answered);
+        }
+        assertEquals("[s0, s1, s2]", usedServers.toString(), "30 users spread over all three");
+    }
+
+    @Test
+    void hashKeyCallOption_keepsCallsOnOneServer() throws Exception {
+        EchoServers s = servers(3);
+        ManagedChannel ch = channel(s.staticTarget(), lbkit(Map.of("strategy", "maglev")));
+        warmUp(ch, s);
+
+        java.util.Set<String> answered = new java.util.TreeSet<>();
+        for (int i = 0; i < 30; i++) {
+            answered.add(io.grpc.stub.ClientCalls.blockingUnaryCall(ch, EchoServers.WHO,
+                    io.grpc.CallOptions.DEFAULT.withOption(LbkitGrpc.HASH_KEY, "cart-17")
+                            .withDeadlineAfter(CALL_DEADLINE.toMillis(), TimeUnit.MILLISECONDS),
+                    "who"));
+        }
+        assertEquals(1, answered.size(), answered.toString());
+    }
+
     /**
      * A server stops while four threads call; grpc's retry policy (5 attempts on UNAVAILABLE,
      * and on CANCELLED, which is what a server's shutdownNow() resets open streams with) sends

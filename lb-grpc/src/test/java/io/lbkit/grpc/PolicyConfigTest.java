@@ -48,7 +48,7 @@ class PolicyConfigTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"round_robin", "weighted_round_robin", "random", "weighted_random",
-            "least_request", "peak_ewma"})
+            "least_request", "peak_ewma", "ring_hash", "maglev", "bounded_load", "rendezvous"})
     void everyStrategyName_parses(String name) {
         assertNotNull(ok(Map.of("strategy", name)).strategy());
     }
@@ -63,6 +63,35 @@ class PolicyConfigTest {
     void peakEwma_takesDecayTime() {
         PolicyConfig c = ok(Map.of("strategy", "peak_ewma", "decayTime", "2.5s"));
         assertEquals(Duration.ofMillis(2500), c.strategy().latencyDecay());
+    }
+
+    @Test
+    void hashStrategies_takeTheirParameters() {
+        assertTrue(ok(Map.of("strategy", "ring_hash", "minRingSize", 4096.0)).strategy()
+                .toString().contains("4096"));
+        assertTrue(ok(Map.of("strategy", "maglev", "tableSize", 251.0)).strategy().toString()
+                .contains("251"));
+        assertTrue(ok(Map.of("strategy", "bounded_load", "balanceFactor", 1.5)).strategy()
+                .toString().contains("1.5"));
+        String msg = error(Map.of("strategy", "maglev", "tableSize", 100.0));
+        assertTrue(msg.contains("tableSize") && msg.contains("prime"), msg);
+        msg = error(Map.of("strategy", "ring_hash", "minRingSize", 0.0));
+        assertTrue(msg.contains("minRingSize"), msg);
+    }
+
+    @Test
+    void hashHeader_isParsedForHashStrategiesOnly() {
+        PolicyConfig c = ok(Map.of("strategy", "ring_hash", "hashHeader", "x-user-id"));
+        assertEquals("x-user-id", c.hashHeader().name());
+        assertNull(c.hashBinaryHeader());
+        c = ok(Map.of("strategy", "maglev", "hashHeader", "session-bin"));
+        assertEquals("session-bin", c.hashBinaryHeader().name());
+        assertNull(c.hashHeader());
+
+        String msg = error(Map.of("strategy", "round_robin", "hashHeader", "x-user-id"));
+        assertTrue(msg.contains("hashHeader") && msg.contains("ring_hash"), msg);
+        msg = error(Map.of("strategy", "ring_hash", "hashHeader", "bad header"));
+        assertTrue(msg.contains("hashHeader"), msg);
     }
 
     @Test
