@@ -194,9 +194,10 @@ final class PolicyConfig {
         if (m.containsKey("minRingSize") || m.containsKey("maxRingSize")) {
             String field = m.containsKey("minRingSize") ? "minRingSize" : "maxRingSize";
             requireStrategy(name, field, "ring_hash");
-            // grpc's ring_hash bounds: 1,024 and 8,388,608 (also the core's limits)
+            // A bound left out keeps the core's default (Strategy.ringHash()): 131,072 points
+            // minimum for balance, 8,388,608 maximum.
             int min = m.containsKey("minRingSize") ? integer("minRingSize", m.get("minRingSize"))
-                    : 1_024;
+                    : 131_072;
             int max = m.containsKey("maxRingSize") ? integer("maxRingSize", m.get("maxRingSize"))
                     : 8_388_608;
             strategy = checked("minRingSize/maxRingSize", () -> Strategy.ringHash(min, max));
