@@ -68,10 +68,24 @@ final class EchoServers implements AutoCloseable {
 
     EchoServers(int count) throws IOException {
         for (int i = 0; i < count; i++) {
-            Backend b = new Backend("s" + i);
+            Backend b = new Backend("s" + i, "127.0.0.1");
             b.start(0);
             backends.add(b);
         }
+    }
+
+    /**
+     * Servers on 127.0.0.1, 127.0.0.2, ... that all listen on one port, as the addresses of one
+     * DNS name do. Linux routes all of 127.0.0.0/8 to the loopback interface.
+     */
+    static EchoServers onLoopbackAddresses(int count) throws IOException {
+        EchoServers s = new EchoServers(0);
+        for (int i = 0; i < count; i++) {
+            Backend b = s.new Backend("s" + i, "127.0.0." + (i + 1));
+            b.start(i == 0 ? 0 : s.backends.get(0).port);
+            s.backends.add(b);
+        }
+        return s;
     }
 
     Backend get(int i) {
@@ -86,7 +100,8 @@ final class EchoServers implements AutoCloseable {
     String staticTarget() {
         StringBuilder sb = new StringBuilder("lbkit:///");
         for (int i = 0; i < backends.size(); i++) {
-            sb.append(i == 0 ? "" : ",").append("127.0.0.1:").append(backends.get(i).port);
+            sb.append(i == 0 ? "" : ",").append(backends.get(i).host).append(':')
+                    .append(backends.get(i).port);
         }
         return sb.toString();
     }
@@ -130,6 +145,7 @@ final class EchoServers implements AutoCloseable {
     /** One server. Its behaviour fields may be changed while it runs. */
     final class Backend {
         final String name;
+        final String host;
         final AtomicInteger calls = new AtomicInteger();
         volatile Duration delay = Duration.ZERO;
         volatile Status failWith; // null: answer normally
@@ -139,16 +155,17 @@ final class EchoServers implements AutoCloseable {
         int port;
         private Server server;
 
-        Backend(String name) {
+        Backend(String name, String host) {
             this.name = name;
+            this.host = host;
         }
 
         Endpoint endpoint() {
-            return Endpoint.of("127.0.0.1", port);
+            return Endpoint.of(host, port);
         }
 
         Endpoint endpoint(int weight) {
-            return Endpoint.of("127.0.0.1", port, weight);
+            return Endpoint.of(host, port, weight);
         }
 
         void start(int wantedPort) throws IOException {
@@ -186,7 +203,7 @@ final class EchoServers implements AutoCloseable {
                     }))
                     .build();
             server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
-                    .forAddress(new InetSocketAddress("127.0.0.1", wantedPort))
+                    .forAddress(new InetSocketAddress(host, wantedPort))
                     .addService(service)
                     .addService(healthService)
                     .build()
@@ -221,7 +238,7 @@ final class EchoServers implements AutoCloseable {
 
         @Override
         public String toString() {
-            return name + "@" + port;
+            return name + "@" + host + ":" + port;
         }
     }
 }
