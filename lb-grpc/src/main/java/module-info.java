@@ -9,5 +9,6 @@ module io.lbkit.grpc {
     exports io.lbkit.grpc;
 
     provides io.grpc.LoadBalancerProvider with io.lbkit.grpc.Providers.Policy;
-    provides io.grpc.NameResolverProvider with io.lbkit.grpc.Providers.StaticResolver;
+    provides io.grpc.NameResolverProvider with io.lbkit.grpc.Providers.StaticResolver,
+            io.lbkit.grpc.Providers.DnsResolver, io.lbkit.grpc.Providers.SrvResolver;
 }

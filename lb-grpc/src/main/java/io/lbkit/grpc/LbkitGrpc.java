@@ -51,6 +51,19 @@ public final class LbkitGrpc {
      */
     public static final String STATIC_SCHEME = "lbkit";
 
+    /**
+     * The scheme of DNS A/AAAA targets: {@value}. {@code lbkit+dns:///orders.internal:50051}
+     * follows every address of the name, re-resolved by TTL (lbkit's DNS endpoint group); an
+     * authority names the nameserver, as in {@code lbkit+dns://10.0.0.53:53/orders.internal}.
+     */
+    public static final String DNS_SCHEME = "lbkit+dns";
+
+    /**
+     * The scheme of DNS SRV targets: {@value}. {@code lbkit+srv:///_grpc._tcp.orders.internal}
+     * follows the SRV records (ports, weights, priorities); an authority names the nameserver.
+     */
+    public static final String SRV_SCHEME = "lbkit+srv";
+
     /** The lbkit endpoint an address group was resolved from. */
     public static final Attributes.Key<Endpoint> ENDPOINT = Attributes.Key.create("io.lbkit.endpoint");
 
@@ -86,6 +99,16 @@ public final class LbkitGrpc {
      */
     public static NameResolverProvider staticNameResolverProvider() {
         return new Providers.StaticResolver();
+    }
+
+    /** The resolver provider of {@value #DNS_SCHEME}{@code :} targets (also found by ServiceLoader). */
+    public static NameResolverProvider dnsNameResolverProvider() {
+        return new Providers.DnsResolver();
+    }
+
+    /** The resolver provider of {@value #SRV_SCHEME}{@code :} targets (also found by ServiceLoader). */
+    public static NameResolverProvider srvNameResolverProvider() {
+        return new Providers.SrvResolver();
     }
 
     /**

@@ -94,6 +94,64 @@ final class Providers {
         }
     }
 
+    /** Resolves {@code lbkit+dns:} targets (A/AAAA); see {@link DnsTargets}. Thread-safe. */
+    public static final class DnsResolver extends NameResolverProvider {
+
+        /** For ServiceLoader. */
+        public DnsResolver() {}
+
+        @Override
+        public NameResolver newNameResolver(URI target, NameResolver.Args args) {
+            return DnsTargets.DNS_SCHEME.equalsIgnoreCase(target.getScheme())
+                    ? DnsTargets.dns(target, args) : null;
+        }
+
+        @Override
+        public String getDefaultScheme() {
+            return DnsTargets.DNS_SCHEME;
+        }
+
+        @Override
+        protected boolean isAvailable() {
+            return true;
+        }
+
+        /** 5: grpc's default priority for providers. */
+        @Override
+        protected int priority() {
+            return 5;
+        }
+    }
+
+    /** Resolves {@code lbkit+srv:} targets (SRV); see {@link DnsTargets}. Thread-safe. */
+    public static final class SrvResolver extends NameResolverProvider {
+
+        /** For ServiceLoader. */
+        public SrvResolver() {}
+
+        @Override
+        public NameResolver newNameResolver(URI target, NameResolver.Args args) {
+            return DnsTargets.SRV_SCHEME.equalsIgnoreCase(target.getScheme())
+                    ? DnsTargets.srv(target, args) : null;
+        }
+
+        @Override
+        public String getDefaultScheme() {
+            return DnsTargets.SRV_SCHEME;
+        }
+
+        @Override
+        protected boolean isAvailable() {
+            return true;
+        }
+
+        /** 5: grpc's default priority for providers. */
+        @Override
+        protected int priority() {
+            return 5;
+        }
+    }
+
     /**
      * The endpoints of {@code lbkit:///host:port,host:port}: comma-separated, IPv6 hosts in
      * brackets, a missing port taken from {@code defaultPort}.

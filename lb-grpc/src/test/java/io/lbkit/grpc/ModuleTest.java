@@ -24,7 +24,8 @@ class ModuleTest {
         Map<String, Object> provides = new TreeMap<>();
         d.provides().forEach(p -> provides.put(p.service(), p.providers()));
         assertEquals("{io.grpc.LoadBalancerProvider=[io.lbkit.grpc.Providers$Policy], "
-                + "io.grpc.NameResolverProvider=[io.lbkit.grpc.Providers$StaticResolver]}",
+                + "io.grpc.NameResolverProvider=[io.lbkit.grpc.Providers$StaticResolver, "
+                + "io.lbkit.grpc.Providers$DnsResolver, io.lbkit.grpc.Providers$SrvResolver]}",
                 provides.toString());
         assertTrue(d.requires().stream().anyMatch(r -> r.name().equals("io.grpc")));
     }

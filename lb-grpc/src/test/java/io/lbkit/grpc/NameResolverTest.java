@@ -117,6 +117,15 @@ class NameResolverTest {
         assertEquals(Providers.StaticResolver.class, p.getClass());
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"lbkit+dns, DnsResolver", "lbkit+srv, SrvResolver"})
+    void dnsResolvers_areRegisteredThroughServiceLoader(String scheme, String provider) {
+        NameResolverProvider p = NameResolverRegistry.getDefaultRegistry()
+                .getProviderForScheme(scheme);
+        assertNotNull(p, scheme);
+        assertEquals(provider, p.getClass().getSimpleName());
+    }
+
     @Test
     void staticResolver_deliversAddressesWithEndpointAttributes() {
         NameResolver r = LbkitGrpc.staticNameResolverProvider()
