@@ -100,7 +100,8 @@ final class DnsTargets {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        if (!host.matches("[0-9.]+|[0-9A-Fa-f:]+")) {
+        // IPv4 digits and dots, or IPv6 with at least one colon: never a name to look up.
+        if (!host.matches("[0-9.]+|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*")) {
             throw bad(target, "the nameserver must be an IP address, was " + host);
         }
         try {

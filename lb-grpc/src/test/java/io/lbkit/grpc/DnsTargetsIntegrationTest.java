@@ -134,6 +134,9 @@ class DnsTargetsIntegrationTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> channel("lbkit+dns://ns.example/orders.test:1", "round_robin"));
         assertTrue(e.getMessage().contains("IP address"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, // hex letters only: still a name
+                () -> channel("lbkit+dns://cafe/orders.test:1", "round_robin"));
+        assertTrue(e.getMessage().contains("IP address"), e.getMessage());
     }
 
     @Test

@@ -48,6 +48,22 @@ class DocsExamplesTest {
         int exit = javac.run(w, w, args.toArray(new String[0]));
         w.flush();
         assertEquals(0, exit, "the examples compile:\n" + out);
+
+        // And the channels they build accept their service configs (an idle channel resolves
+        // and connects nothing until its first call).
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(
+                new java.net.URL[] {dir.resolve("classes").toUri().toURL()},
+                getClass().getClassLoader())) {
+            Class<?> orders = loader.loadClass("OrdersChannel");
+            for (String factory : List.of("fromDns", "fromList")) {
+                io.grpc.ManagedChannel ch = (io.grpc.ManagedChannel) orders.getMethod(factory)
+                        .invoke(null);
+                assertEquals(io.grpc.ConnectivityState.IDLE, ch.getState(false), factory);
+                ch.shutdownNow();
+            }
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError("running the example failed", e);
+        }
     }
 
     /** Everything the tests see: the module path and the class path surefire set up. */
