@@ -148,6 +148,9 @@ final class EchoServers implements AutoCloseable {
         final String host;
         final AtomicInteger calls = new AtomicInteger();
         volatile Duration delay = Duration.ZERO;
+        /** Spread of the delay: each answer takes delay × (1 ± jitter), uniformly; seeded. */
+        volatile double jitter;
+        private final java.util.Random random = new java.util.Random(42);
         volatile Status failWith; // null: answer normally
         /** grpc.health.v1 ServingStatus: 1 SERVING, 2 NOT_SERVING; 0: answer UNIMPLEMENTED. */
         volatile int health = 1;
@@ -181,11 +184,17 @@ final class EchoServers implements AutoCloseable {
                                 response.onCompleted();
                             }
                         };
-                        Duration d = delay;
-                        if (d.isZero()) {
+                        long d = delay.toNanos();
+                        if (d == 0) {
                             answer.run();
                         } else {
-                            delays.schedule(answer, d.toNanos(), TimeUnit.NANOSECONDS);
+                            double j = jitter;
+                            if (j > 0) {
+                                synchronized (random) {
+                                    d = (long) (d * (1 - j + 2 * j * random.nextDouble()));
+                                }
+                            }
+                            delays.schedule(answer, d, TimeUnit.NANOSECONDS);
                         }
                     }))
                     .build();

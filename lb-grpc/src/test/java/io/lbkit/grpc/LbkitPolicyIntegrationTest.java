@@ -216,18 +216,21 @@ class LbkitPolicyIntegrationTest {
     }
 
     /**
-     * One server answers in 50 ms, the other two in 5 ms. With peak-EWMA the slow one gets
-     * clearly less traffic and the p99 latency is lower than with grpc's own round_robin under
-     * the same load (4 threads, 200 calls each). The decay time is 1 s rather than the default
+     * One server answers in 100 ms on average, the other two in 10 ms (each ± 50%, uniformly:
+     * real servers vary, and the spread is what separates the percentiles). With peak-EWMA the
+     * slow one gets clearly less traffic and the p99 latency is lower than with grpc's own
+     * round_robin under the same load (4 threads, 120 calls each). The decay time is 1 s rather than the default
      * 10 s because a run lasts about a second: a latency spike on a fast server (a GC pause, a
      * busy machine) must fade within the run, as it would within 10 s in a long-lived service.
      */
     @Test
     void tenTimesSlowerServer_peakEwmaAvoidsItAndBeatsGrpcRoundRobinAtP99() throws Exception {
         EchoServers s = servers(3);
-        s.get(0).delay = Duration.ofMillis(5);
-        s.get(1).delay = Duration.ofMillis(50);
-        s.get(2).delay = Duration.ofMillis(5);
+        for (EchoServers.Backend b : s.all()) {
+            b.delay = Duration.ofMillis(10);
+            b.jitter = 0.5; // 5..15 ms
+        }
+        s.get(1).delay = Duration.ofMillis(100); // 50..150 ms
 
         Run rr = run(s, Map.of("loadBalancingConfig", List.of(Map.of("round_robin", Map.of()))));
         Run ewma = run(s, lbkit(Map.of("strategy", "peak_ewma", "decayTime", "1s")));
@@ -259,7 +262,7 @@ class LbkitPolicyIntegrationTest {
         ManagedChannel ch = channel(s.staticTarget(), serviceConfig);
         warmUp(ch, s);
         int threads = 4;
-        int perThread = 200;
+        int perThread = 120;
         long[] latencies = new long[threads * perThread];
         ExecutorService callers = Executors.newFixedThreadPool(threads);
         try {
