@@ -1,0 +1,354 @@
+package io.lbkit.grpc;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.Attributes;
+import io.grpc.ConnectivityState;
+import io.grpc.ConnectivityStateInfo;
+import io.grpc.EquivalentAddressGroup;
+import io.grpc.LoadBalancer;
+import io.grpc.Status;
+import io.grpc.SynchronizationContext;
+import io.lbkit.DynamicEndpointGroup;
+import io.lbkit.Endpoint;
+import io.lbkit.EndpointGroup;
+import io.lbkit.Ticker;
+import io.lbkit.health.HealthProbe;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The {@code lbkit} grpc load-balancing policy. Not thread-safe: grpc calls every method, and
+ * every subchannel state listener, in the channel's {@link io.grpc.SynchronizationContext}. The
+ * pickers it publishes are immutable and thread-safe.
+ */
+/*
+ * Implementation notes.
+ *
+ * One subchannel per endpoint address (Endpoint.address(), "host:port"). The policy keeps the
+ * endpoints of its READY subchannels in a DynamicEndpointGroup; an lbkit LoadBalancer with the
+ * configured strategy follows that group, so its per-address state (in flight, latency EWMA)
+ * carries over as long as an address stays READY. On every change the policy sets the READY
+ * set (the balancer rebuilds its table synchronously, inside set()) and then publishes a new
+ * ReadyPicker capturing an immutable address -> subchannel map.
+ *
+ * A picker may race with the next update: an old picker can draw an address from the newer
+ * table that its map lacks. It then releases the pick and asks grpc to wait (withNoResult);
+ * the newer picker is published right after the table, in the same synchronization-context
+ * task, so the call waits only for that.
+ *
+ * Aggregate state follows grpc's round_robin: READY if one subchannel is READY; else CONNECTING
+ * if one is connecting or idle; else TRANSIENT_FAILURE with the last failure. A subchannel that
+ * went to TRANSIENT_FAILURE counts as failed until it is READY again ("sticky" transient
+ * failure), so the channel does not flap to CONNECTING on each reconnect attempt.
+ */
+final class LbkitLoadBalancer extends LoadBalancer {
+
+    private final Helper helper;
+    private final Ticker ticker;
+    private final DynamicEndpointGroup readyGroup = EndpointGroup.dynamic();
+    /** By endpoint address, in resolution order. */
+    private final Map<String, Child> children = new LinkedHashMap<>();
+    /** The READY subchannels by address, for the health probe (read on the core's scheduler). */
+    private volatile Map<String, Subchannel> readySubchannels = Map.of();
+    private PolicyConfig config;
+    private io.lbkit.LoadBalancer balancer;
+    private ConnectivityState currentState;
+    private Status lastFailure = Status.UNAVAILABLE.withDescription("no address resolved yet");
+    private boolean shutdown;
+
+    LbkitLoadBalancer(Helper helper) {
+        this(helper, Ticker.system());
+    }
+
+    LbkitLoadBalancer(Helper helper, Ticker ticker) {
+        this.helper = requireNonNull(helper, "helper");
+        this.ticker = requireNonNull(ticker, "ticker");
+    }
+
+    @Override
+    public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
+        if (shutdown) {
+            return Status.OK;
+        }
+        Object c = resolved.getLoadBalancingPolicyConfig();
+        PolicyConfig next = c instanceof PolicyConfig ? (PolicyConfig) c : PolicyConfig.DEFAULT;
+        if (!next.equals(config)) {
+            // A new config needs a new balancer; per-endpoint state starts afresh with it.
+            if (balancer != null) {
+                balancer.close();
+            }
+            config = next;
+            io.lbkit.LoadBalancer.Builder b = io.lbkit.LoadBalancer.builder(readyGroup)
+                    .ticker(ticker)
+                    .healthListener(event -> onHealthEvent());
+            HealthProbe probe = null;
+            if (next.health() != null) {
+                probe = new GrpcHealthProbe(next.health().serviceName(), next.health().timeout(),
+                        endpoint -> {
+                            Subchannel sc = readySubchannels.get(endpoint.address());
+                            return sc == null ? null : sc.asChannel();
+                        });
+            }
+            next.apply(b, probe);
+            balancer = b.build();
+        }
+
+        Map<String, Resolved> wanted = new LinkedHashMap<>();
+        for (EquivalentAddressGroup eag : resolved.getAddresses()) {
+            Resolved r = Resolved.of(eag);
+            wanted.putIfAbsent(r.endpoint.address(), r);
+        }
+        if (wanted.isEmpty()) {
+            for (Child child : children.values()) {
+                child.subchannel.shutdown();
+            }
+            children.clear();
+            Status error = Status.UNAVAILABLE.withDescription(
+                    "the name resolver returned no address: " + resolved);
+            lastFailure = error;
+            publish();
+            return error;
+        }
+
+        for (Iterator<Map.Entry<String, Child>> it = children.entrySet().iterator();
+                it.hasNext();) {
+            Map.Entry<String, Child> e = it.next();
+            if (!wanted.containsKey(e.getKey())) {
+                e.getValue().subchannel.shutdown();
+                it.remove();
+            }
+        }
+        Map<String, Child> ordered = new LinkedHashMap<>();
+        for (Resolved r : wanted.values()) {
+            Child child = children.get(r.endpoint.address());
+            if (child == null) {
+                child = newChild(r);
+            } else {
+                child.endpoint = r.endpoint; // a new weight, zone or priority
+                if (!child.subchannel.getAllAddresses().equals(List.of(r.eag))) {
+                    child.subchannel.updateAddresses(List.of(r.eag));
+                }
+            }
+            ordered.put(r.endpoint.address(), child);
+        }
+        children.clear();
+        children.putAll(ordered);
+        publish();
+        return Status.OK;
+    }
+
+    private Child newChild(Resolved r) {
+        Subchannel sc = helper.createSubchannel(CreateSubchannelArgs.newBuilder()
+                .setAddresses(r.eag)
+                .build());
+        Child child = new Child(r.endpoint, sc);
+        sc.start(info -> onSubchannelState(child, info));
+        sc.requestConnection();
+        return child;
+    }
+
+    private void onSubchannelState(Child child, ConnectivityStateInfo info) {
+        if (shutdown || children.get(child.endpoint.address()) != child) {
+            return; // removed meanwhile
+        }
+        ConnectivityState s = info.getState();
+        if (s == ConnectivityState.SHUTDOWN) {
+            return;
+        }
+        if (s == ConnectivityState.TRANSIENT_FAILURE) {
+            child.failed = true;
+            lastFailure = info.getStatus();
+            helper.refreshNameResolution();
+        } else if (s == ConnectivityState.READY) {
+            child.failed = false;
+        } else if (s == ConnectivityState.IDLE) {
+            // grpc leaves an idle subchannel idle: the policy reconnects it, as round_robin does.
+            child.failed = false;
+            helper.refreshNameResolution();
+            child.subchannel.requestConnection();
+        }
+        child.state = s;
+        publish();
+    }
+
+    /** Publishes the READY set to the balancer and a matching picker to grpc. */
+    private void publish() {
+        List<Endpoint> ready = new ArrayList<>();
+        Map<String, Subchannel> readyNow = new HashMap<>();
+        boolean connecting = false;
+        for (Child child : children.values()) {
+            if (child.state == ConnectivityState.READY) {
+                ready.add(child.endpoint);
+                readyNow.put(child.endpoint.address(), child.subchannel);
+            } else if (!child.failed) {
+                connecting = true;
+            }
+        }
+        Map<String, Subchannel> readyMap = Map.copyOf(readyNow);
+        this.readySubchannels = readyMap;
+        readyGroup.set(ready);
+        if (!ready.isEmpty()) {
+            update(ConnectivityState.READY, new ReadyPicker(balancer, readyMap, config, ticker));
+        } else if (connecting) {
+            update(ConnectivityState.CONNECTING, new FixedPicker(PickResult.withNoResult()));
+        } else {
+            Status error = children.isEmpty() ? lastFailure
+                    : Status.UNAVAILABLE.withDescription("all " + children.size()
+                            + " subchannels are in TRANSIENT_FAILURE; last failure: "
+                            + lastFailure).withCause(lastFailure.getCause());
+            update(ConnectivityState.TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(error)));
+        }
+    }
+
+    /**
+     * An endpoint was ejected, restored, marked down or up: the balancer's table changed without
+     * the policy. A new picker (over the same table) lets grpc re-process calls that wait, for
+     * example wait-for-ready calls that found no healthy endpoint. Hops to grpc's scheduler first:
+     * the balancer calls this under its own lock, and the context may run the task at once.
+     */
+    private void onHealthEvent() {
+        SynchronizationContext sync = helper.getSynchronizationContext();
+        try {
+            sync.schedule(() -> {
+                if (!shutdown && currentState == ConnectivityState.READY) {
+                    publish();
+                }
+            }, 0, TimeUnit.NANOSECONDS, helper.getScheduledExecutorService());
+        } catch (RejectedExecutionException e) {
+            // The channel is terminating: there is no call left to re-process.
+        }
+    }
+
+    private void update(ConnectivityState state, SubchannelPicker picker) {
+        currentState = state;
+        helper.updateBalancingState(state, picker);
+    }
+
+    @Override
+    public void handleNameResolutionError(Status error) {
+        if (shutdown) {
+            return;
+        }
+        // Keep serving the last good set; fail calls only when there is nothing to serve with.
+        if (currentState != ConnectivityState.READY) {
+            lastFailure = error;
+            if (children.isEmpty()) {
+                update(ConnectivityState.TRANSIENT_FAILURE,
+                        new FixedPicker(PickResult.withError(error)));
+            }
+        }
+    }
+
+    @Override
+    public void requestConnection() {
+        for (Child child : children.values()) {
+            if (child.state == ConnectivityState.IDLE) {
+                child.subchannel.requestConnection();
+            }
+        }
+    }
+
+    @Override
+    public void shutdown() {
+        if (shutdown) {
+            return;
+        }
+        shutdown = true;
+        for (Child child : children.values()) {
+            child.subchannel.shutdown();
+        }
+        children.clear();
+        if (balancer != null) {
+            balancer.close();
+        }
+        readyGroup.close();
+    }
+
+    @Override
+    public String toString() {
+        return "LbkitLoadBalancer[" + config + ", " + children.keySet() + "]";
+    }
+
+    /** One subchannel and what the policy knows about it. Confined to the context. */
+    private static final class Child {
+        Endpoint endpoint;
+        final Subchannel subchannel;
+        ConnectivityState state = ConnectivityState.IDLE;
+        /** Sticky transient failure: set on TRANSIENT_FAILURE, cleared on READY or IDLE. */
+        boolean failed;
+
+        Child(Endpoint endpoint, Subchannel subchannel) {
+            this.endpoint = endpoint;
+            this.subchannel = subchannel;
+        }
+    }
+
+    /** An address group and the lbkit endpoint it stands for. */
+    private static final class Resolved {
+        final EquivalentAddressGroup eag;
+        final Endpoint endpoint;
+
+        private Resolved(EquivalentAddressGroup eag, Endpoint endpoint) {
+            this.eag = eag;
+            this.endpoint = endpoint;
+        }
+
+        /**
+         * The endpoint an lbkit resolver attached, or one made from the first socket address
+         * (weight from {@link LbkitGrpc#WEIGHT} if set) for addresses from other resolvers.
+         */
+        static Resolved of(EquivalentAddressGroup eag) {
+            Attributes a = eag.getAttributes();
+            Endpoint e = a.get(LbkitGrpc.ENDPOINT);
+            if (e == null) {
+                SocketAddress first = eag.getAddresses().get(0);
+                Endpoint.Builder b;
+                if (first instanceof InetSocketAddress) {
+                    InetSocketAddress inet = (InetSocketAddress) first;
+                    // The IP, not getHostString(): grpc's DNS resolver attaches the looked-up
+                    // name to every address, which would make them all one endpoint.
+                    String host = inet.isUnresolved() ? inet.getHostString()
+                            : inet.getAddress().getHostAddress();
+                    b = Endpoint.builder(host, inet.getPort());
+                } else {
+                    // Not an IP address (in-process, Unix socket): its text is its identity.
+                    b = Endpoint.builder(first.toString(), 1);
+                }
+                Integer weight = a.get(LbkitGrpc.WEIGHT);
+                if (weight != null) {
+                    b.weight(Math.max(Endpoint.MIN_WEIGHT, Math.min(Endpoint.MAX_WEIGHT, weight)));
+                }
+                e = b.build();
+            }
+            return new Resolved(eag, e);
+        }
+    }
+
+    /** A picker that always gives the same result. Immutable. */
+    static final class FixedPicker extends SubchannelPicker {
+        private final PickResult result;
+
+        FixedPicker(PickResult result) {
+            this.result = result;
+        }
+
+        @Override
+        public PickResult pickSubchannel(PickSubchannelArgs args) {
+            return result;
+        }
+
+        @Override
+        public String toString() {
+            return "FixedPicker[" + result + "]";
+        }
+    }
+}
