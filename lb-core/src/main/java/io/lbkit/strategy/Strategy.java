@@ -147,7 +147,7 @@ public interface Strategy {
      * about 2,000 points per endpoint, which a minimum of 131,072 gives for up to 100 equal
      * endpoints (1.01 at 10 endpoints, 1.04 to 1.07 at 100, measured over 1M keys).
      *
-     * @param minRingSize 1..8,388,608 points; Envoy's and the default: 1,024
+     * @param minRingSize 1..8,388,608 points; default 131,072 (Envoy's: 1,024)
      * @param maxRingSize minRingSize..8,388,608 points; the default: 8,388,608
      * @throws IllegalArgumentException if a size is out of range
      */
