@@ -26,6 +26,12 @@ import javax.net.ssl.SSLContext;
  */
 final class Backend implements AutoCloseable {
 
+    static {
+        // The JDK server writes headers and body separately; without TCP_NODELAY, Nagle's
+        // algorithm and delayed ACKs hold every response ~40 ms on loopback.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     final String name;
     private final SSLContext tls; // null: plain HTTP
     private volatile HttpServer server;
