@@ -9,7 +9,10 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
@@ -18,7 +21,8 @@ import javax.net.ssl.TrustManagerFactory;
 
 /**
  * A throw-away PKI made with the JDK's keytool: a CA, and server certificates it signs for
- * chosen DNS names. Nothing is trusted but the CA.
+ * chosen DNS names. Nothing is trusted but the CA. {@link #create} returns the client's context
+ * under {@code "client"} and each server's under its alias.
  */
 final class TestPki {
 
@@ -31,15 +35,49 @@ final class TestPki {
         this.ca = ca;
     }
 
-    static TestPki create(Path dir) throws Exception {
-        keytool(dir, "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
+    /**
+     * Makes the CA and, in parallel (each keytool run is a JVM start), a key pair and signing
+     * request per server; then the CA signs each request.
+     *
+     * @param servers alias, then its DNS names, per server
+     * @return the PKI and, per server alias, its server SSLContext
+     */
+    static Map<String, SSLContext> create(Path dir, String[]... servers) throws Exception {
+        CompletableFuture<Void> caReady = CompletableFuture.runAsync(() -> keytoolUnchecked(dir,
+                "-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
                 "-dname", "CN=lbkit test CA", "-ext", "bc:c", "-validity", "2",
-                "-keystore", "ca.p12");
-        return new TestPki(dir, load(dir.resolve("ca.p12")));
+                "-keystore", "ca.p12"));
+        List<CompletableFuture<Void>> requests = new ArrayList<>();
+        for (String[] server : servers) {
+            String alias = server[0];
+            requests.add(CompletableFuture.runAsync(() -> {
+                keytoolUnchecked(dir, "-genkeypair", "-alias", alias, "-keyalg", "EC",
+                        "-groupname", "secp256r1", "-dname", "CN=" + server[1], "-validity", "2",
+                        "-keystore", alias + ".p12");
+                keytoolUnchecked(dir, "-certreq", "-alias", alias, "-keystore", alias + ".p12",
+                        "-file", alias + ".csr");
+            }));
+        }
+        caReady.get();
+        for (CompletableFuture<Void> r : requests) {
+            r.get();
+        }
+        TestPki pki = new TestPki(dir, load(dir.resolve("ca.p12")));
+        Map<String, CompletableFuture<SSLContext>> signed = new LinkedHashMap<>();
+        for (String[] server : servers) {
+            signed.put(server[0], pki.serverContext(server[0],
+                    Arrays.copyOfRange(server, 1, server.length)));
+        }
+        Map<String, SSLContext> result = new LinkedHashMap<>();
+        result.put("client", pki.clientContext());
+        for (Map.Entry<String, CompletableFuture<SSLContext>> e : signed.entrySet()) {
+            result.put(e.getKey(), e.getValue().get());
+        }
+        return result;
     }
 
     /** An SSLContext that trusts only this CA. */
-    SSLContext clientContext() throws Exception {
+    private SSLContext clientContext() throws Exception {
         KeyStore trust = KeyStore.getInstance("PKCS12");
         trust.load(null, null);
         trust.setCertificateEntry("ca", ca.getCertificate("ca"));
@@ -51,16 +89,11 @@ final class TestPki {
         return ctx;
     }
 
-    /** A server SSLContext whose certificate, signed by the CA, names {@code dnsNames}. */
-    CompletableFuture<SSLContext> serverContext(String alias, String... dnsNames) {
+    /** Signs the server's request: a server SSLContext whose certificate names dnsNames. */
+    private CompletableFuture<SSLContext> serverContext(String alias, String... dnsNames) {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 String store = alias + ".p12";
-                keytool(dir, "-genkeypair", "-alias", alias, "-keyalg", "EC", "-groupname",
-                        "secp256r1", "-dname", "CN=" + dnsNames[0], "-validity", "2",
-                        "-keystore", store);
-                keytool(dir, "-certreq", "-alias", alias, "-keystore", store,
-                        "-file", alias + ".csr");
                 keytool(dir, "-gencert", "-alias", "ca", "-keystore", "ca.p12",
                         "-infile", alias + ".csr", "-outfile", alias + ".pem", "-rfc",
                         "-validity", "2", "-ext", "SAN=dns:" + String.join(",dns:", dnsNames));
@@ -93,9 +126,18 @@ final class TestPki {
         return ks;
     }
 
+    private static void keytoolUnchecked(Path dir, String... args) {
+        try {
+            keytool(dir, args);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static void keytool(Path dir, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+        cmd.addAll(List.of("-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC")); // starts faster
         cmd.addAll(List.of(args));
         cmd.addAll(List.of("-storepass", "changeit", "-keypass", "changeit", "-storetype",
                 "PKCS12", "-noprompt"));

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.AfterAll;
@@ -39,12 +40,12 @@ class TlsTest {
 
     @BeforeAll
     static void pki() throws Exception {
-        TestPki pki = TestPki.create(dir);
-        var goodCtx = pki.serverContext("good", "orders", "localhost");
-        var wrongCtx = pki.serverContext("wrong", "wrong.example");
-        good = Backend.startTls("good", goodCtx.get());
-        wrong = Backend.startTls("wrong", wrongCtx.get());
-        SSLContext trustCa = pki.clientContext();
+        Map<String, SSLContext> pki = TestPki.create(dir,
+                new String[] {"good", "orders", "localhost"},
+                new String[] {"wrong", "wrong.example"});
+        good = Backend.startTls("good", pki.get("good"));
+        wrong = Backend.startTls("wrong", pki.get("wrong"));
+        SSLContext trustCa = pki.get("client");
         plain = HttpClient.newBuilder().sslContext(trustCa)
                 .connectTimeout(Duration.ofSeconds(5)).build();
     }
