@@ -36,7 +36,8 @@ final class Backend implements AutoCloseable {
     private final SSLContext tls; // null: plain HTTP
     private volatile HttpServer server;
     private volatile int port;
-    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+    // 8 handler threads: enough for the tests' concurrency on loopback, few enough not to thrash
+    private final ExecutorService executor = Executors.newFixedThreadPool(8, r -> {
         Thread t = new Thread(r, "backend");
         t.setDaemon(true);
         return t;
