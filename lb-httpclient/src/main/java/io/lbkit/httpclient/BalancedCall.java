@@ -120,7 +120,7 @@ final class BalancedCall<T> {
             if (service.stickyKey != null) {
                 Optional<String> key = service.stickyKey.key(request);
                 if (key.isPresent()) {
-                    return lb.pick(StickyHash.hash64(key.get()));
+                    return lb.pick(key.get());
                 }
             }
             return lb.pick();

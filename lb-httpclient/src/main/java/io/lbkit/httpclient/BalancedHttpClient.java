@@ -449,8 +449,9 @@ public final class BalancedHttpClient extends HttpClient {
 
         /**
          * Routes requests whose URI host is {@code name} over {@code lb}, sticky by a key taken
-         * from each request: pair it with a hash strategy. The key picks with
-         * {@link LoadBalancer#pick(long)} over a stable 64-bit hash of the key.
+         * from each request: pair it with a hash strategy ({@link
+         * io.lbkit.strategy.Strategy#ringHash()}, {@code maglev()}, {@code rendezvous()}, ...).
+         * The key picks with {@link LoadBalancer#pick(CharSequence)}.
          */
         public Builder service(String name, LoadBalancer lb, StickyKey stickyKey) {
             return addService(name, lb, requireNonNull(stickyKey, "stickyKey"));

@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * Takes the session-affinity key from a request, so that a hash strategy (ring hash, Maglev,
  * rendezvous) sends all requests with the same key to the same endpoint while the endpoints stay
- * the same. Implementations must be thread-safe and fast; they run once per request.
+ * the same: the key is passed to {@link io.lbkit.LoadBalancer#pick(CharSequence)}. Implementations must be thread-safe and fast; they run once per request.
  *
  * <p>A request without a key is balanced like any other. Retries of a sticky request go to
  * another endpoint: the one its key maps to has just failed.

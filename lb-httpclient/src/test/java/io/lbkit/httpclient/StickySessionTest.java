@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lbkit.DynamicEndpointGroup;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
+import io.lbkit.strategy.Strategy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +28,9 @@ class StickySessionTest {
     private LoadBalancer lb;
     private final HttpClient plain = HttpClient.newHttpClient();
 
+    /** Ring hash: each key's endpoint is fixed while the endpoints are; removal moves only its keys. */
+    private final Strategy strategy = Strategy.ringHash();
+
     @BeforeEach
     void start() throws Exception {
         for (int i = 0; i < 3; i++) {
@@ -34,7 +38,7 @@ class StickySessionTest {
         }
         group = EndpointGroup.dynamic(backends[0].endpoint(), backends[1].endpoint(),
                 backends[2].endpoint());
-        lb = LoadBalancer.builder(group).strategy(new RendezvousForTest()).build();
+        lb = LoadBalancer.builder(group).strategy(strategy).build();
     }
 
     @AfterEach
