@@ -90,6 +90,9 @@ final class BalancedCall<T> {
                 fail(last);
             }
             return;
+        } catch (RuntimeException e) { // a StickyKey that threw
+            fail(e);
+            return;
         }
         Endpoint endpoint = pick.endpoint();
         tried.add(endpoint.address());
@@ -97,7 +100,8 @@ final class BalancedCall<T> {
         CompletableFuture<HttpResponse<T>> cf;
         try {
             HttpRequest rewritten = rewrite(endpoint);
-            var c = client.clientFor(service, endpoint, "https".equalsIgnoreCase(request.uri().getScheme()));
+            boolean https = "https".equalsIgnoreCase(request.uri().getScheme());
+            var c = client.clientFor(service, endpoint, https);
             cf = pushHandler == null
                     ? c.sendAsync(rewritten, a::onHeaders)
                     : c.sendAsync(rewritten, a::onHeaders, pushHandler);
