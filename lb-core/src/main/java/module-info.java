@@ -6,6 +6,7 @@ module io.lbkit.core {
     exports io.lbkit;
     exports io.lbkit.dns;
     exports io.lbkit.file;
+    exports io.lbkit.retry;
     exports io.lbkit.strategy;
     exports io.lbkit.health;
 

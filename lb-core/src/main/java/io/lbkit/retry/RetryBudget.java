@@ -1,0 +1,258 @@
+package io.lbkit.retry;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lbkit.Ticker;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Caps the retries a client adds to its traffic, so that when a whole service fails, retries do
+ * not multiply the load on it. Thread-safe and lock-free; share one budget among all the calls
+ * to one service.
+ *
+ * <p>Every call is counted with {@link #onRequest()}; every retry must first be granted by
+ * {@link #tryAcquireRetry()}. Over a sliding window (default 10 s) the retries granted stay at or
+ * below {@code retryRatio × requests + minRetriesPerSecond × window seconds}: with the defaults,
+ * 20% of the calls plus 10 retries per second (Finagle's {@code RetryBudget} defaults; Envoy's
+ * retry budget also defaults to 20%). The floor lets a client with little traffic still retry
+ * the odd failure. When every call fails, about one call in five is retried instead of every call
+ * being tried {@code maxAttempts} times.
+ *
+ * <pre>{@code
+ * RetryBudget budget = RetryBudget.builder().retryRatio(0.1).build();
+ * }</pre>
+ */
+/*
+ * Implementation notes.
+ *
+ * The window is split into BUCKETS time slots. Each slot is an immutable-epoch Bucket holding two
+ * LongAdders (requests and retries) and lives in an AtomicReferenceArray indexed by epoch modulo
+ * BUCKETS. A thread that finds a stale bucket in its slot CASes a fresh one in; the loser of that
+ * race uses the winner's bucket. An increment that lands in a bucket just being replaced is lost,
+ * which only errs towards fewer counted calls for an instant.
+ *
+ * tryAcquireRetry() increments first and checks afterwards, undoing its increment when the sum is
+ * over the limit. Racing retries may thus refuse each other near the limit but cannot both pass
+ * it: the budget errs on the side of fewer retries. Sums read the adders without a lock; they are
+ * estimates, which a budget tolerates. Rotation allocates one small Bucket per slot per slot
+ * time; the per-call operations allocate nothing.
+ */
+public final class RetryBudget {
+
+    /** Default share of calls that may be retried: 0.2 (20%), as in Finagle and Envoy. */
+    public static final double DEFAULT_RETRY_RATIO = 0.2;
+
+    /** Default floor: 10 retries per second, Finagle's {@code minRetriesPerSec}. */
+    public static final int DEFAULT_MIN_RETRIES_PER_SECOND = 10;
+
+    /** Default window: 10 s, Finagle's budget TTL: long enough to smooth bursts. */
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(10);
+
+    /** Largest allowed retry ratio: 10 (1000%). */
+    public static final double MAX_RETRY_RATIO = 10;
+
+    /** Largest allowed floor: 100,000 retries per second. */
+    public static final int MAX_MIN_RETRIES_PER_SECOND = 100_000;
+
+    private static final int BUCKETS = 10;
+
+    private final double retryRatio;
+    private final int minRetriesPerSecond;
+    private final Duration window;
+    private final Ticker ticker;
+    private final long bucketNanos;
+    private final double floor;
+    private final AtomicReferenceArray<Bucket> buckets = new AtomicReferenceArray<>(BUCKETS);
+
+    private RetryBudget(double retryRatio, int minRetriesPerSecond, Duration window, Ticker ticker) {
+        this.retryRatio = retryRatio;
+        this.minRetriesPerSecond = minRetriesPerSecond;
+        this.window = window;
+        this.ticker = ticker;
+        this.bucketNanos = window.toNanos() / BUCKETS;
+        this.floor = minRetriesPerSecond * (window.toNanos() / 1e9);
+        long epoch = Math.floorDiv(ticker.read(), bucketNanos);
+        for (int i = 0; i < BUCKETS; i++) {
+            buckets.set(i, new Bucket(Long.MIN_VALUE));
+        }
+        bucket(epoch);
+    }
+
+    /** A budget with the defaults: 20% of calls plus 10 retries per second, over 10 s. */
+    public static RetryBudget of() {
+        return builder().build();
+    }
+
+    /** A budget that grants no retry at all. */
+    public static RetryBudget none() {
+        return builder().retryRatio(0).minRetriesPerSecond(0).build();
+    }
+
+    /** A builder starting from the defaults of {@link #of()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Counts one call (its first attempt). */
+    public void onRequest() {
+        bucket(Math.floorDiv(ticker.read(), bucketNanos)).requests.increment();
+    }
+
+    /**
+     * Asks to retry a call: grants it (and counts it) when the retries in the window stay within
+     * the budget, refuses it otherwise.
+     */
+    public boolean tryAcquireRetry() {
+        long epoch = Math.floorDiv(ticker.read(), bucketNanos);
+        Bucket current = bucket(epoch);
+        current.retries.increment();
+        long requests = 0;
+        long retries = 0;
+        for (int i = 0; i < BUCKETS; i++) {
+            Bucket b = buckets.get(i);
+            if (b.epoch > epoch - BUCKETS && b.epoch <= epoch) {
+                requests += b.requests.sum();
+                retries += b.retries.sum();
+            }
+        }
+        if (retries <= retryRatio * requests + floor) {
+            return true;
+        }
+        current.retries.decrement();
+        return false;
+    }
+
+    /** The share of calls that may be retried, 0..{@value #MAX_RETRY_RATIO}. */
+    public double retryRatio() {
+        return retryRatio;
+    }
+
+    /** Retries per second granted whatever the traffic. */
+    public int minRetriesPerSecond() {
+        return minRetriesPerSecond;
+    }
+
+    /** The sliding window over which calls and retries are counted. */
+    public Duration window() {
+        return window;
+    }
+
+    private Bucket bucket(long epoch) {
+        int slot = (int) Math.floorMod(epoch, (long) BUCKETS);
+        Bucket b = buckets.get(slot);
+        if (b.epoch >= epoch) {
+            return b; // current, or a thread with a later clock reading rotated it already
+        }
+        Bucket fresh = new Bucket(epoch);
+        return buckets.compareAndSet(slot, b, fresh) ? fresh : buckets.get(slot);
+    }
+
+    @Override
+    public String toString() {
+        return "RetryBudget[ratio=" + retryRatio + ", minPerSecond=" + minRetriesPerSecond
+                + ", window=" + window + "]";
+    }
+
+    /** The counts of one time slot. */
+    private static final class Bucket {
+        final long epoch;
+        final LongAdder requests = new LongAdder();
+        final LongAdder retries = new LongAdder();
+
+        Bucket(long epoch) {
+            this.epoch = epoch;
+        }
+    }
+
+    /**
+     * Builds a {@link RetryBudget}. Not thread-safe. Each option may be set once; a second call
+     * throws {@link IllegalStateException} naming the earlier value.
+     */
+    public static final class Builder {
+        private double retryRatio = DEFAULT_RETRY_RATIO;
+        private boolean retryRatioSet;
+        private int minRetriesPerSecond = DEFAULT_MIN_RETRIES_PER_SECOND;
+        private boolean minSet;
+        private Duration window = DEFAULT_WINDOW;
+        private boolean windowSet;
+        private Ticker ticker;
+
+        private Builder() {}
+
+        /**
+         * The share of calls that may be retried; default 0.2.
+         *
+         * @param retryRatio 0..{@value RetryBudget#MAX_RETRY_RATIO}
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder retryRatio(double retryRatio) {
+            if (retryRatioSet) {
+                throw new IllegalStateException("retryRatio was already set to " + this.retryRatio);
+            }
+            if (!(retryRatio >= 0 && retryRatio <= MAX_RETRY_RATIO)) {
+                throw new IllegalArgumentException(
+                        "retryRatio must be in 0.." + MAX_RETRY_RATIO + ", was " + retryRatio);
+            }
+            this.retryRatio = retryRatio;
+            retryRatioSet = true;
+            return this;
+        }
+
+        /**
+         * Retries per second granted whatever the traffic; default 10.
+         *
+         * @param minRetriesPerSecond 0..{@value RetryBudget#MAX_MIN_RETRIES_PER_SECOND}
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder minRetriesPerSecond(int minRetriesPerSecond) {
+            if (minSet) {
+                throw new IllegalStateException(
+                        "minRetriesPerSecond was already set to " + this.minRetriesPerSecond);
+            }
+            if (minRetriesPerSecond < 0 || minRetriesPerSecond > MAX_MIN_RETRIES_PER_SECOND) {
+                throw new IllegalArgumentException("minRetriesPerSecond must be in 0.."
+                        + MAX_MIN_RETRIES_PER_SECOND + ", was " + minRetriesPerSecond);
+            }
+            this.minRetriesPerSecond = minRetriesPerSecond;
+            minSet = true;
+            return this;
+        }
+
+        /**
+         * The sliding window; default 10 s.
+         *
+         * @param window 1 s..1 h
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder window(Duration window) {
+            requireNonNull(window, "window");
+            if (windowSet) {
+                throw new IllegalStateException("window was already set to " + this.window);
+            }
+            if (window.compareTo(Duration.ofSeconds(1)) < 0
+                    || window.compareTo(Duration.ofHours(1)) > 0) {
+                throw new IllegalArgumentException("window must be in 1 s..1 h, was " + window);
+            }
+            this.window = window;
+            windowSet = true;
+            return this;
+        }
+
+        /** The time source; default {@link Ticker#system()}. */
+        public Builder ticker(Ticker ticker) {
+            requireNonNull(ticker, "ticker");
+            if (this.ticker != null) {
+                throw new IllegalStateException("ticker was already set to " + this.ticker);
+            }
+            this.ticker = ticker;
+            return this;
+        }
+
+        public RetryBudget build() {
+            return new RetryBudget(retryRatio, minRetriesPerSecond, window,
+                    ticker != null ? ticker : Ticker.system());
+        }
+    }
+}

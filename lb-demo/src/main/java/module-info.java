@@ -1,0 +1,6 @@
+/** The lbkit demo: BalancedHttpClient over real loopback backends. Not published. */
+module io.lbkit.demo {
+    requires io.lbkit.httpclient;
+    requires jdk.httpserver;
+    requires java.logging;
+}

@@ -1,0 +1,306 @@
+package io.lbkit.httpclient;
+
+import io.lbkit.Endpoint;
+import io.lbkit.LoadBalancer;
+import io.lbkit.NoEndpointAvailableException;
+import io.lbkit.Pick;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.BodySubscriber;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.net.http.HttpResponse.PushPromiseHandler;
+import java.net.http.HttpResponse.ResponseInfo;
+import java.nio.channels.UnresolvedAddressException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLHandshakeException;
+
+/**
+ * One balanced call: its attempts, one at a time, each on its own pick. Thread-safe in the way
+ * it is used: attempts run strictly one after another (the next starts from the completion of
+ * the previous), and each completion happens-before the next attempt's start.
+ */
+final class BalancedCall<T> {
+
+    private final BalancedHttpClient client;
+    private final BalancedHttpClient.Service service;
+    private final HttpRequest request;
+    private final BodyHandler<T> handler;
+    private final PushPromiseHandler<T> pushHandler; // null when none
+    private final boolean retryableRequest;
+    private final ReplayableBody body; // null: no body to replay (none, or retries off)
+    private final List<String> tried = new ArrayList<>(4);
+    private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
+    private volatile CompletableFuture<?> current;
+    private final List<Throwable> failures = new ArrayList<>(2); // earlier attempts' exceptions
+
+    BalancedCall(BalancedHttpClient client, BalancedHttpClient.Service service,
+            HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushHandler) {
+        this.client = client;
+        this.service = service;
+        this.request = request;
+        this.handler = handler;
+        this.pushHandler = pushHandler;
+        this.retryableRequest = client.retryableRequest.test(request);
+        this.body = client.retryPolicy.maxAttempts() > 1
+                ? ReplayableBody.of(request.bodyPublisher(), client.replayBufferLimit)
+                : null;
+    }
+
+    CompletableFuture<HttpResponse<T>> start() {
+        service.budget.onRequest();
+        result.whenComplete((r, e) -> {
+            if (result.isCancelled()) {
+                CompletableFuture<?> c = current;
+                if (c != null) {
+                    c.cancel(true);
+                }
+            }
+        });
+        attempt(1);
+        return result;
+    }
+
+    private void attempt(int n) {
+        if (result.isDone()) {
+            return; // cancelled during a backoff
+        }
+        Pick pick;
+        try {
+            pick = choose(n);
+        } catch (NoEndpointAvailableException e) {
+            if (failures.isEmpty()) {
+                fail(e);
+            } else {
+                Throwable last = failures.remove(failures.size() - 1);
+                last.addSuppressed(e);
+                fail(last);
+            }
+            return;
+        } catch (RuntimeException e) { // a StickyKey that threw
+            fail(e);
+            return;
+        }
+        Endpoint endpoint = pick.endpoint();
+        tried.add(endpoint.address());
+        Attempt a = new Attempt(pick, n);
+        CompletableFuture<HttpResponse<T>> cf;
+        try {
+            HttpRequest rewritten = rewrite(endpoint);
+            boolean https = "https".equalsIgnoreCase(request.uri().getScheme());
+            var c = client.clientFor(service, endpoint, https);
+            cf = pushHandler == null
+                    ? c.sendAsync(rewritten, a::onHeaders)
+                    : c.sendAsync(rewritten, a::onHeaders, pushHandler);
+        } catch (RuntimeException e) {
+            a.release();
+            fail(e);
+            return;
+        }
+        current = cf;
+        if (result.isCancelled()) {
+            cf.cancel(true);
+        }
+        cf.whenComplete((response, error) -> onAttemptDone(a, response, error));
+    }
+
+    /** The first attempt follows the key; a retry looks for an endpoint not tried yet. */
+    private Pick choose(int n) {
+        LoadBalancer lb = service.lb;
+        if (n == 1) {
+            if (service.stickyKey != null) {
+                Optional<String> key = service.stickyKey.key(request);
+                if (key.isPresent()) {
+                    return lb.pick(key.get());
+                }
+            }
+            return lb.pick();
+        }
+        Pick p = lb.pick();
+        for (int i = 1; i < BalancedHttpClient.MAX_RESELECTIONS
+                && tried.contains(p.endpoint().address()); i++) {
+            p.release();
+            p = lb.pick();
+        }
+        return p;
+    }
+
+    private HttpRequest rewrite(Endpoint endpoint) {
+        URI u = request.uri();
+        String host = endpoint.host();
+        StringBuilder sb = new StringBuilder(64).append(u.getScheme()).append("://");
+        if (host.indexOf(':') >= 0) {
+            sb.append('[').append(host).append(']');
+        } else {
+            sb.append(host);
+        }
+        sb.append(':').append(endpoint.port());
+        String path = u.getRawPath();
+        if (path != null) {
+            sb.append(path);
+        }
+        if (u.getRawQuery() != null) {
+            sb.append('?').append(u.getRawQuery());
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true)
+                .uri(URI.create(sb.toString()));
+        if (body != null) {
+            b.method(request.method(), body.next());
+        }
+        if (client.hostHeader == HostHeader.SERVICE) {
+            b.setHeader("Host", u.getPort() < 0 ? u.getHost() : u.getHost() + ":" + u.getPort());
+        }
+        return b.build();
+    }
+
+    private void onAttemptDone(Attempt a, HttpResponse<T> response, Throwable error) {
+        current = null;
+        if (result.isDone()) {
+            a.release(); // the caller cancelled; an attempt reported already stays reported
+            return;
+        }
+        if (a.retrying) {
+            retryAfterBackoff(a.number + 1);
+            return;
+        }
+        if (error == null) {
+            result.complete(response);
+            return;
+        }
+        Throwable cause = unwrap(error);
+        if (!(cause instanceof IOException)) {
+            a.release();
+            fail(cause);
+            return;
+        }
+        a.failure();
+        if (mayRetry(a.number, neverSent(cause))) {
+            failures.add(cause);
+            retryAfterBackoff(a.number + 1);
+        } else {
+            fail(cause);
+        }
+    }
+
+    /** Whether attempt {@code n} may be followed by another; takes a retry from the budget. */
+    private boolean mayRetry(int n, boolean neverSent) {
+        if (n >= client.retryPolicy.maxAttempts()) {
+            return false;
+        }
+        if (!neverSent && !retryableRequest) {
+            return false;
+        }
+        if (body != null && !body.replayable()) {
+            return false;
+        }
+        return service.budget.tryAcquireRetry();
+    }
+
+    private void retryAfterBackoff(int n) {
+        long nanos = client.retryPolicy.backoffNanos(n - 1, ThreadLocalRandom.current().nextDouble());
+        if (nanos <= 0) {
+            attempt(n);
+        } else {
+            CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS, client.retryExecutor)
+                    .execute(() -> attempt(n));
+        }
+    }
+
+    /** Fails the call with {@code t}, the earlier attempts' exceptions attached as suppressed. */
+    private void fail(Throwable t) {
+        for (Throwable earlier : failures) {
+            if (earlier != t) {
+                t.addSuppressed(earlier);
+            }
+        }
+        failures.clear();
+        result.completeExceptionally(t);
+    }
+
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /** Whether the request surely never reached a server: it failed while connecting. */
+    static boolean neverSent(Throwable t) {
+        return t instanceof ConnectException
+                || t instanceof HttpConnectTimeoutException
+                || t instanceof NoRouteToHostException
+                || t instanceof SSLHandshakeException
+                || t.getCause() instanceof UnresolvedAddressException;
+    }
+
+    /** One attempt: its pick, reported exactly once. */
+    final class Attempt {
+        final Pick pick;
+        final int number;
+        final long startNanos;
+        private volatile long headersNanos;
+        private final AtomicBoolean reported = new AtomicBoolean();
+        volatile boolean retrying;
+
+        Attempt(Pick pick, int number) {
+            this.pick = pick;
+            this.number = number;
+            this.startNanos = client.ticker.read();
+        }
+
+        BodySubscriber<T> onHeaders(ResponseInfo info) {
+            headersNanos = client.ticker.read();
+            int status = info.statusCode();
+            boolean failed = client.failureStatus.test(status);
+            if (client.retryableStatus.test(status) && retryableRequest
+                    && mayRetry(number, false)) {
+                retrying = true;
+                outcome(failed);
+                return BodySubscribers.replacing(null);
+            }
+            return new ReportingSubscriber<>(handler.apply(info), this, failed);
+        }
+
+        private long latency() {
+            long end = headersNanos;
+            if (end == 0) {
+                end = client.ticker.read();
+            }
+            return end - startNanos;
+        }
+
+        void outcome(boolean failed) {
+            if (failed) {
+                failure();
+            } else if (reported.compareAndSet(false, true)) {
+                pick.onSuccess(latency());
+            }
+        }
+
+        void failure() {
+            if (reported.compareAndSet(false, true)) {
+                pick.onFailure(latency());
+            }
+        }
+
+        void release() {
+            if (reported.compareAndSet(false, true)) {
+                pick.release();
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+package io.lbkit.httpclient;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lbkit.DynamicEndpointGroup;
+import io.lbkit.EndpointGroup;
+import io.lbkit.EndpointStats;
+import io.lbkit.LoadBalancer;
+import io.lbkit.NoEndpointAvailableException;
+import io.lbkit.health.OutlierDetection;
+import io.lbkit.retry.RetryPolicy;
+import io.lbkit.strategy.Strategy;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class BalancedHttpClientTest {
+
+    private Backend a;
+    private Backend b;
+    private DynamicEndpointGroup group;
+    private LoadBalancer lb;
+    private final HttpClient plain = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() throws Exception {
+        a = Backend.start("a");
+        b = Backend.start("b");
+        group = EndpointGroup.dynamic(a.endpoint(), b.endpoint());
+        lb = LoadBalancer.builder(group).strategy(Strategy.roundRobin())
+                .outlierDetection(OutlierDetection.disabled()).build();
+    }
+
+    @AfterEach
+    void stop() {
+        lb.close();
+        a.close();
+        b.close();
+    }
+
+    private BalancedHttpClient client() {
+        return BalancedHttpClient.newBuilder(plain).service("orders", lb).build();
+    }
+
+    private static HttpRequest get(String uri) {
+        return HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).build();
+    }
+
+    private long total(java.util.function.ToLongFunction<EndpointStats> f) {
+        return lb.stats().stream().mapToLong(f).sum();
+    }
+
+    @Test
+    void send_rewritesLogicalHostToPickedEndpoint_keepingPathAndQuery() throws Exception {
+        HttpResponse<String> r = client().send(get("http://orders/items/7?x=1%202"),
+                BodyHandlers.ofString());
+        assertEquals(200, r.statusCode());
+        assertTrue(r.body().equals("a") || r.body().equals("b"));
+        assertEquals("127.0.0.1", r.uri().getHost());
+        assertEquals("/items/7", r.uri().getPath());
+        assertEquals("x=1%202", r.uri().getRawQuery());
+    }
+
+    @Test
+    void send_reportsEachCallOnceAndLeavesNothingInFlight() throws Exception {
+        BalancedHttpClient http = client();
+        for (int i = 0; i < 10; i++) {
+            http.send(get("http://orders/"), BodyHandlers.ofString());
+        }
+        assertEquals(10, total(EndpointStats::successes));
+        assertEquals(0, total(EndpointStats::failures));
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
+    @Test
+    void send_passesOtherHostsThroughUnbalanced() throws Exception {
+        HttpResponse<String> r = client().send(get("http://127.0.0.1:" + a.port() + "/"),
+                BodyHandlers.ofString());
+        assertEquals("a", r.body());
+        assertEquals(0, total(EndpointStats::successes), "pass-through is not reported");
+    }
+
+    @Test
+    void hostHeader_isTheEndpointByDefault() throws Exception {
+        HttpResponse<String> r = client().send(get("http://ORDERS:9999/"), BodyHandlers.ofString());
+        Backend served = r.body().equals("a") ? a : b;
+        assertEquals("127.0.0.1:" + served.port(), served.lastHost.get());
+    }
+
+    @Test
+    void status500_isAFailure_501IsNot() throws Exception {
+        a.status = 500;
+        b.status = 501;
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain).service("orders", lb)
+                .retryPolicy(RetryPolicy.none()).build();
+        for (int i = 0; i < 4; i++) {
+            http.send(get("http://orders/"), BodyHandlers.ofString());
+        }
+        EndpointStats sa = lb.stats().get(0);
+        EndpointStats sb = lb.stats().get(1);
+        assertEquals(2, sa.failures());
+        assertEquals(2, sb.successes());
+    }
+
+    @Test
+    void status503_getIsRetriedOnTheOtherEndpoint() throws Exception {
+        a.status = 503;
+        BalancedHttpClient http = client();
+        for (int i = 0; i < 20 && a.requests.get() < 3; i++) {
+            HttpResponse<String> r = http.send(get("http://orders/"), BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertEquals("b", r.body());
+        }
+        assertTrue(a.requests.get() >= 3, "round robin sends first attempts to a too");
+        assertEquals(a.requests.get(), lb.stats().get(0).failures(), "each 503 is a failure");
+        assertEquals(b.requests.get(), lb.stats().get(1).successes());
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
+    @Test
+    void status503_postIsNotRetried_unlessItCarriesAnIdempotencyKey() throws Exception {
+        a.status = 503;
+        b.status = 503;
+        BalancedHttpClient http = client();
+        HttpRequest post = HttpRequest.newBuilder(URI.create("http://orders/"))
+                .POST(BodyPublishers.ofString("order")).build();
+        assertEquals(503, http.send(post, BodyHandlers.ofString()).statusCode());
+        assertEquals(1, a.requests.get() + b.requests.get());
+
+        HttpRequest keyed = HttpRequest.newBuilder(URI.create("http://orders/"))
+                .header("Idempotency-Key", "k1").POST(BodyPublishers.ofString("order")).build();
+        assertEquals(503, http.send(keyed, BodyHandlers.ofString()).statusCode());
+        assertEquals(1 + 3, a.requests.get() + b.requests.get(), "3 attempts");
+        assertEquals("order", b.lastBody.get(), "the body is replayed whole");
+        assertEquals("order", a.lastBody.get());
+    }
+
+    @Test
+    void connectRefused_postIsRetriedElsewhereWithItsBody() throws Exception {
+        a.stop();
+        BalancedHttpClient http = client();
+        for (int i = 0; i < 20 && lb.stats().get(0).failures() < 2; i++) {
+            HttpRequest post = HttpRequest.newBuilder(URI.create("http://orders/"))
+                    .POST(BodyPublishers.ofString("p" + i)).build();
+            HttpResponse<String> r = http.send(post, BodyHandlers.ofString());
+            assertEquals("b", r.body());
+            assertEquals("p" + i, b.lastBody.get());
+        }
+        assertTrue(lb.stats().get(0).failures() >= 2, "refused attempts on a were retried on b");
+        assertEquals(b.requests.get(), lb.stats().get(1).successes());
+    }
+
+    @Test
+    void nonReplayableBody_isNotRetriedOnceRead() throws Exception {
+        a.status = 503;
+        b.status = 503;
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain).service("orders", lb)
+                .replayBufferLimit(2).build();
+        HttpRequest put = HttpRequest.newBuilder(URI.create("http://orders/"))
+                .PUT(BodyPublishers.ofString("too long to keep")).build();
+        assertEquals(503, http.send(put, BodyHandlers.ofString()).statusCode());
+        assertEquals(1, a.requests.get() + b.requests.get());
+    }
+
+    @Test
+    void sendAsync_bothVariantsBalanceAndReport() throws Exception {
+        BalancedHttpClient http = client();
+        CompletableFuture<HttpResponse<String>> one =
+                http.sendAsync(get("http://orders/"), BodyHandlers.ofString());
+        CompletableFuture<HttpResponse<String>> two = http.sendAsync(get("http://orders/"),
+                BodyHandlers.ofString(), (initiating, push, accept) -> { });
+        assertNotEquals(one.get(10, TimeUnit.SECONDS).body(), two.get(10, TimeUnit.SECONDS).body());
+        assertEquals(2, total(EndpointStats::successes));
+    }
+
+    @Test
+    void streamingBody_isReportedWhenItEnds() throws Exception {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        a.hold = gate;
+        b.hold = gate;
+        BalancedHttpClient http = client();
+        HttpResponse<InputStream> r = http.send(get("http://orders/"), BodyHandlers.ofInputStream());
+        assertEquals(1, total(EndpointStats::inFlight), "in flight while the body streams");
+        assertEquals(0, total(EndpointStats::successes));
+        gate.countDown();
+        try (InputStream in = r.body()) {
+            assertEquals(2, new String(in.readAllBytes(), StandardCharsets.UTF_8).length());
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (total(EndpointStats::successes) != 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, total(EndpointStats::successes));
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
+    @Test
+    void emptyGroup_failsAtOnceWithNoEndpointAvailable() throws Exception {
+        group.set(List.of());
+        BalancedHttpClient http = client();
+        NoEndpointAvailableException e = assertThrows(NoEndpointAvailableException.class,
+                () -> http.send(get("http://orders/"), BodyHandlers.ofString()));
+        assertEquals(NoEndpointAvailableException.Reason.EMPTY, e.reason());
+        ExecutionException async = assertThrows(ExecutionException.class,
+                () -> http.sendAsync(get("http://orders/"), BodyHandlers.ofString())
+                        .get(5, TimeUnit.SECONDS));
+        assertInstanceOf(NoEndpointAvailableException.class, async.getCause());
+        group.add(a.endpoint());
+        assertEquals("a", http.send(get("http://orders/"), BodyHandlers.ofString()).body());
+    }
+
+    @Test
+    void allRefused_failsWithTheLastConnectExceptionAfterMaxAttempts() throws Exception {
+        a.stop();
+        b.stop();
+        BalancedHttpClient http = client();
+        long start = System.nanoTime();
+        ConnectException e = assertThrows(ConnectException.class,
+                () -> http.send(get("http://orders/"), BodyHandlers.ofString()));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+        assertEquals(2, e.getSuppressed().length, "three attempts: the first two suppressed");
+        assertEquals(3, total(EndpointStats::failures));
+    }
+
+    @Test
+    void cancel_releasesThePick() throws Exception {
+        BalancedHttpClient http = client();
+        CompletableFuture<HttpResponse<InputStream>> f =
+                http.sendAsync(get("http://orders/"), BodyHandlers.ofInputStream());
+        f.get(10, TimeUnit.SECONDS).body().close();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (total(EndpointStats::inFlight) != 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
+    @Test
+    void builder_rejectsBadServiceNamesAndRepeatedOptions() {
+        BalancedHttpClient.Builder builder = BalancedHttpClient.newBuilder(plain);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> builder.service("orders:80", lb));
+        assertTrue(e.getMessage().contains("service name"), e.getMessage());
+        builder.service("orders", lb);
+        assertThrows(IllegalStateException.class, () -> builder.service("ORDERS", lb));
+        builder.retryPolicy(RetryPolicy.none());
+        assertThrows(IllegalStateException.class, () -> builder.retryPolicy(RetryPolicy.of()));
+        IllegalArgumentException limit = assertThrows(IllegalArgumentException.class,
+                () -> builder.replayBufferLimit(-1));
+        assertTrue(limit.getMessage().contains("replayBufferLimit must be in 0.."));
+        assertThrows(IllegalStateException.class,
+                () -> BalancedHttpClient.newBuilder(plain).build());
+    }
+}
