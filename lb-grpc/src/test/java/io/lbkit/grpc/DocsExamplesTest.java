@@ -37,6 +37,12 @@ class DocsExamplesTest {
             sources.add(source.toFile());
         }
         assertEquals(2, sources.size(), "the examples of " + doc);
+        Matcher first = JAVA_BLOCK.matcher(text);
+        assertTrue(first.find());
+        String readme = Files.readString(
+                Path.of(System.getProperty("basedir", "."), "..", "README.md"));
+        assertTrue(readme.contains(first.group(1)),
+                "README.md must show docs/grpc.md's first example verbatim");
 
         // javac through java.util.spi.ToolProvider: java.base only, nothing for module-info.
         ToolProvider javac = ToolProvider.findFirst("javac").orElseThrow();

@@ -54,6 +54,8 @@ class DocExampleTest {
         String doc = normalise(m.group(1));
         assertTrue(normalise(Files.readString(SOURCE)).contains(doc),
                 "docs/httpclient.md's first example differs from documentedExample():\n" + doc);
+        assertTrue(normalise(Files.readString(Path.of("../README.md"))).contains(doc),
+                "README.md must show docs/httpclient.md's first example verbatim:\n" + doc);
     }
 
     @Test
