@@ -55,8 +55,13 @@ public interface Strategy {
     /**
      * Smooth weighted round robin: each endpoint gets exactly its weight's share of every cycle,
      * and its turns are spread through the cycle (weights 5, 1, 1 give {@code a b a a a c a}, not
-     * five {@code a} in a row). O(1) per pick from a precomputed schedule of up to 262,144
-     * entries; larger total weights are scaled down proportionally.
+     * five {@code a} in a row). An endpoint with at most half the total weight never gets more
+     * than two turns in a row; one with w of the cycle's T turns (weights divided by their
+     * greatest common divisor), w &gt; T/2, gets at most ⌈w / (T − w)⌉ in a row, the fewest
+     * possible (weights 100, 1, 1, 1: runs of 33 or 34). The schedule is deterministic: the same
+     * weights in the same order give the same cycle. O(1) per pick from a precomputed schedule of
+     * up to 262,144 entries; larger total weights are scaled down proportionally (at least one
+     * turn per endpoint), and the run bounds then hold for the scaled weights.
      */
     static Strategy weightedRoundRobin() {
         return WeightedRoundRobin.INSTANCE;
