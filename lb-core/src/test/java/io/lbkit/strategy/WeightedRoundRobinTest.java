@@ -47,6 +47,15 @@ class WeightedRoundRobinTest {
     }
 
     @Test
+    void schedule_dominantEndpointRunsNoLongerThanAnEvenSpread() {
+        // Counterexamples of the earlier earliest-deadline-first schedule (runs of 50, 16 and 39):
+        // now the heavy endpoint's runs are as short as its share allows, ⌈w / (T − w)⌉.
+        assertEquals(34, longestRunOfEndpoint0(100, 2, 1));
+        assertEquals(9, longestRunOfEndpoint0(50, 3, 2, 1));
+        assertEquals(34, longestRunOfEndpoint0(100, 1, 1, 1));
+    }
+
+    @Test
     void schedule_ofEqualWeightsIsPlainRoundRobin() {
         assertArrayEquals(new int[] {0, 1, 2, 3}, WeightedRoundRobin.schedule(new int[] {7, 7, 7, 7}));
     }
@@ -67,6 +76,11 @@ class WeightedRoundRobinTest {
             group.add(Endpoint.of("10.0.0.2", 80, 4));
             assertEquals(Map.of("10.0.0.1:80", 5, "10.0.0.2:80", 20), countByAddress(lb, 25));
         }
+    }
+
+    private static int longestRunOfEndpoint0(int... weights) {
+        return WeightedRoundRobinProperties.longestCyclicRuns(WeightedRoundRobin.schedule(weights),
+                weights.length)[0];
     }
 
     private static Map<String, Integer> countByAddress(LoadBalancer lb, int picks) {
