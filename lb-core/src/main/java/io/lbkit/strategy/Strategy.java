@@ -44,9 +44,11 @@ public interface Strategy {
     }
 
     /**
-     * Each endpoint in turn. Weights are ignored. Each thread walks the endpoints from its own
-     * starting point (as each Envoy worker does), so threads do not contend on one counter;
-     * picks from one thread cycle exactly.
+     * Each endpoint in turn. Weights are ignored. Threads are spread over a few counters by
+     * thread id, each walking the endpoints from its own starting point (much as each Envoy
+     * worker does), so threads rarely contend on one counter. Picks from a single thread cycle
+     * exactly; threads whose ids share a counter interleave on that counter's cycle, so over
+     * many picks every endpoint still gets an equal share.
      */
     static Strategy roundRobin() {
         return RoundRobin.INSTANCE;
