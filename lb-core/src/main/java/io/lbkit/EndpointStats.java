@@ -14,7 +14,8 @@ import java.util.Optional;
  * @param weightPercent the share of its weight it receives now, 1..100: below 100 during slow
  *     start
  * @param inFlight calls picked and not yet reported
- * @param successes calls reported with {@link Pick#onSuccess} since the endpoint joined
+ * @param successes calls reported with {@link Pick#onSuccess} since the endpoint joined,
+ *     modulo 2^32
  * @param failures calls reported with {@link Pick#onFailure} since the endpoint joined
  * @param latency the peak-EWMA latency, when the strategy tracks latency and a call has completed
  * @param ejections how many times outlier detection ejected the endpoint since it joined

@@ -241,7 +241,7 @@ final class HealthController {
             for (EndpointState s : all) {
                 long ok = s.successes();
                 long bad = s.failures();
-                long dOk = ok - s.intervalSuccesses;
+                long dOk = (ok - s.intervalSuccesses) & 0xFFFF_FFFFL; // successes wrap at 2^32
                 long dBad = bad - s.intervalFailures;
                 s.intervalSuccesses = ok;
                 s.intervalFailures = bad;
