@@ -45,6 +45,8 @@ final class Backend implements AutoCloseable {
         server.createContext("/", exchange -> {
             try (exchange) {
                 exchange.getRequestBody().readAllBytes();
+                // counted before the response leaves, so a client that has its response sees it
+                served.incrementAndGet();
                 exchange.getResponseHeaders().set("Content-Type", "text/plain");
                 exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
                 if (body.length > 0) {
@@ -52,7 +54,6 @@ final class Backend implements AutoCloseable {
                         out.write(body);
                     }
                 }
-                served.incrementAndGet();
             }
         });
         executor = Executors.newFixedThreadPool(threads, r -> {
