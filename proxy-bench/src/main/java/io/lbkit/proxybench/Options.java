@@ -28,8 +28,9 @@ final class Options {
             "            path BalancedHttpClient takes (it sends every attempt with sendAsync)",
             "",
             "options:",
-            "  --duration S     measured seconds per case, 1-30 (default 10)",
-            "  --warmup S       warm-up seconds per case before measuring, 0-10 (default 5)",
+            "  --duration S     measured seconds per case, 1-20 (default 10)",
+            "  --warmup S       seconds per case of a first, discarded pass over all cases that",
+            "                   warms the JIT up before anything is measured, 0-10 (default 5)",
             "  --concurrency N  virtual users (threads), 1-256 (default 32)",
             "  --backends N     backends, 1-8 (default 3)",
             "  --body-bytes N   response body size, 0-65536 (default 128)",
@@ -37,8 +38,9 @@ final class Options {
             + "                   (default all)",
             "  --help           this text",
             "",
-            "The whole run takes about cases x (warmup + duration) seconds: 75 s by default,",
-            "at most 200 s.",
+            "Each measured period is preceded by 1 s of un-measured traffic on a fresh client.",
+            "The whole run takes about cases x (warmup + 1 + duration) seconds: 80 s by",
+            "default, at most 155 s.",
             "");
 
     /** The cases, in the order they run. */
@@ -108,7 +110,7 @@ final class Options {
                     help = true;
                     break;
                 case "--duration":
-                    duration = intValue(a, value(args, ++i, a), 1, 30);
+                    duration = intValue(a, value(args, ++i, a), 1, 20);
                     break;
                 case "--warmup":
                     warmup = intValue(a, value(args, ++i, a), 0, 10);

@@ -31,6 +31,9 @@ public final class ProxyBench {
     /** The logical service name the lbkit cases address: {@code http://backends/}. */
     static final String SERVICE = "backends";
 
+    /** 1 s: un-measured traffic before each measured period, to open the case's connections. */
+    static final Duration REOPEN = Duration.ofSeconds(1);
+
     private ProxyBench() {}
 
     /**
@@ -69,7 +72,7 @@ public final class ProxyBench {
             cases.remove(Case.HAPROXY);
         }
         OUT.printf(Locale.ROOT, "lb-proxy-bench: %d backends on 127.0.0.1, %d virtual users "
-                        + "(closed loop), %d s warm-up + %d s measured per case, %d-byte responses%n",
+                        + "(closed loop); per case %d s warm-up, then 1 s + %d s measured, %d-byte responses%n",
                 o.backends, o.concurrency, o.warmup.toSeconds(), o.duration.toSeconds(),
                 o.bodyBytes);
         OUT.printf(Locale.ROOT, "machine: %d CPUs, Java %s (%s)%s%n",
@@ -81,10 +84,25 @@ public final class ProxyBench {
         List<Backend> backends = startBackends(o.backends, o.concurrency, o.bodyBytes);
         List<Row> rows = new ArrayList<>();
         try {
+            // Pass 1, discarded: every client's code path gets hot before anything is measured,
+            // so the case that happens to run first is not measured on a colder JIT.
+            OUT.printf(Locale.ROOT, "warming up every case for %d s ...", o.warmup.toSeconds());
+            OUT.flush();
+            if (!o.warmup.isZero()) {
+                for (Case c : cases) {
+                    runCase(c, backends, o.concurrency, Duration.ZERO, o.warmup,
+                            haproxy.orElse(null));
+                    OUT.print(" " + c.id);
+                    OUT.flush();
+                }
+            }
+            OUT.println();
+            // Pass 2: each case gets a fresh client, 1 s (REOPEN) of un-measured traffic to open its
+            // connections, then the measured period.
             for (Case c : cases) {
                 OUT.printf(Locale.ROOT, "running %-12s ...", c.id);
                 OUT.flush();
-                Row row = runCase(c, backends, o.concurrency, o.warmup, o.duration,
+                Row row = runCase(c, backends, o.concurrency, REOPEN, o.duration,
                         haproxy.orElse(null));
                 OUT.printf(Locale.ROOT, " %,.0f req/s%n", row.result.throughput());
                 rows.add(row);
