@@ -1,0 +1,91 @@
+package io.lbkit.proxybench;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One JDK {@link HttpServer} on 127.0.0.1 (port chosen by the OS) that answers every request
+ * with the same small 200 response and counts what it served. Thread-safe.
+ *
+ * <p>The JDK server writes headers and body in separate writes: start the JVM with
+ * {@code -Dsun.net.httpserver.nodelay=true} (or set it before the first server is created, as
+ * {@link ProxyBench} does), or each response waits ~40 ms for a delayed ACK.
+ */
+final class Backend implements AutoCloseable {
+
+    private final String name;
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final AtomicLong served = new AtomicLong();
+
+    /**
+     * Starts a backend.
+     *
+     * @param name shown in the table
+     * @param threads handler threads, at least 1: give it the client concurrency so that no
+     *     request queues behind another in the server
+     * @param bodyBytes response body size, at least 0
+     */
+    Backend(String name, int threads, int bodyBytes) throws IOException {
+        this.name = name;
+        byte[] body = new byte[bodyBytes];
+        Arrays.fill(body, (byte) 'x');
+        byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(nameBytes, 0, body, 0, Math.min(nameBytes.length, body.length));
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                // counted before the response leaves, so a client that has its response sees it
+                served.incrementAndGet();
+                exchange.getResponseHeaders().set("Content-Type", "text/plain");
+                exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+                if (body.length > 0) {
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(body);
+                    }
+                }
+            }
+        });
+        executor = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "backend-" + name);
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.start();
+    }
+
+    String name() {
+        return name;
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    /** Responses served so far. */
+    long served() {
+        return served.get();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            executor.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.lbkit.proxybench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The benchmark's command-line options, validated when parsed: a value out of range fails
+ * naming the option and its range. Immutable; thread-safe.
+ */
+final class Options {
+
+    static final String HELP = String.join("\n",
+            "usage: java -jar proxy-bench/target/lb-proxy-bench.jar [options]",
+            "",
+            "Starts JDK HttpServer backends on 127.0.0.1 and measures, one case after another,",
+            "a closed loop of --concurrency virtual users (throughput, p50/p99 latency):",
+            "  lbkit-rr  BalancedHttpClient -> backends, Strategy.roundRobin()",
+            "  lbkit-lr  BalancedHttpClient -> backends, Strategy.leastRequest()",
+            "  haproxy   HttpClient -> HAProxy (balance roundrobin, keep-alive) -> backends",
+            "            (started and stopped by the benchmark; skipped if haproxy is missing:",
+            "             apt-get install -y haproxy)",
+            "  direct    HttpClient -> one backend",
+            "  direct-async  as direct, but sendAsync(..).get() instead of send(..): the JDK",
+            "            path BalancedHttpClient takes (it sends every attempt with sendAsync)",
+            "",
+            "options:",
+            "  --duration S     measured seconds per case, 1-20 (default 10)",
+            "  --warmup S       seconds per case of a first, discarded pass over all cases that",
+            "                   warms the JIT up before anything is measured, 0-10 (default 5)",
+            "  --concurrency N  virtual users (threads), 1-256 (default 32)",
+            "  --backends N     backends, 1-8 (default 3)",
+            "  --body-bytes N   response body size, 0-65536 (default 128)",
+            "  --cases LIST     comma-separated, from lbkit-rr,lbkit-lr,haproxy,direct,direct-async\n"
+            + "                   (default all)",
+            "  --help           this text",
+            "",
+            "Each measured period is preceded by 1 s of un-measured traffic on a fresh client.",
+            "The whole run takes about cases x (warmup + 1 + duration) seconds: 80 s by",
+            "default, at most 155 s.",
+            "");
+
+    /** The cases, in the order they run. */
+    enum Case {
+        LBKIT_RR("lbkit-rr", "BalancedHttpClient, round robin"),
+        LBKIT_LR("lbkit-lr", "BalancedHttpClient, least request"),
+        HAPROXY("haproxy", "HttpClient via HAProxy roundrobin"),
+        DIRECT("direct", "HttpClient, one backend"),
+        DIRECT_ASYNC("direct-async", "HttpClient.sendAsync().get(), one backend");
+
+        final String id;
+        final String description;
+
+        Case(String id, String description) {
+            this.id = id;
+            this.description = description;
+        }
+
+        static Case of(String id) {
+            for (Case c : values()) {
+                if (c.id.equals(id)) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("--cases: unknown case '" + id
+                    + "'; allowed: lbkit-rr, lbkit-lr, haproxy, direct, direct-async");
+        }
+    }
+
+    final boolean help;
+    final Duration duration;
+    final Duration warmup;
+    final int concurrency;
+    final int backends;
+    final int bodyBytes;
+    final Set<Case> cases;
+
+    Options(boolean help, Duration duration, Duration warmup, int concurrency, int backends,
+            int bodyBytes, Set<Case> cases) {
+        this.help = help;
+        this.duration = duration;
+        this.warmup = warmup;
+        this.concurrency = concurrency;
+        this.backends = backends;
+        this.bodyBytes = bodyBytes;
+        this.cases = cases;
+    }
+
+    /**
+     * Parses {@code args}.
+     *
+     * @throws IllegalArgumentException naming the option and its allowed range
+     */
+    static Options parse(String... args) {
+        boolean help = false;
+        int duration = 10; // s: long enough for a stable p99 at thousands of calls per second
+        int warmup = 5; // s: enough for C2 to compile the client's hot path
+        int concurrency = 32;
+        int backends = 3;
+        int bodyBytes = 128; // a small JSON-sized answer
+        Set<Case> cases = EnumSet.allOf(Case.class);
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help":
+                case "-h":
+                    help = true;
+                    break;
+                case "--duration":
+                    duration = intValue(a, value(args, ++i, a), 1, 20);
+                    break;
+                case "--warmup":
+                    warmup = intValue(a, value(args, ++i, a), 0, 10);
+                    break;
+                case "--concurrency":
+                    concurrency = intValue(a, value(args, ++i, a), 1, 256);
+                    break;
+                case "--backends":
+                    backends = intValue(a, value(args, ++i, a), 1, 8);
+                    break;
+                case "--body-bytes":
+                    bodyBytes = intValue(a, value(args, ++i, a), 0, 65536);
+                    break;
+                case "--cases":
+                    cases = cases(value(args, ++i, a));
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        return new Options(help, Duration.ofSeconds(duration), Duration.ofSeconds(warmup),
+                concurrency, backends, bodyBytes, cases);
+    }
+
+    private static Set<Case> cases(String list) {
+        List<Case> parsed = new ArrayList<>();
+        for (String id : list.split(",")) {
+            String t = id.trim().toLowerCase(Locale.ROOT);
+            if (!t.isEmpty()) {
+                parsed.add(Case.of(t));
+            }
+        }
+        if (parsed.isEmpty()) {
+            throw new IllegalArgumentException("--cases: must name at least one case");
+        }
+        return EnumSet.copyOf(parsed);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + ": missing value");
+        }
+        return args[i];
+    }
+
+    private static int intValue(String option, String s, int min, int max) {
+        int v;
+        try {
+            v = Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": must be an integer in [" + min + ", "
+                    + max + "], was '" + s + "'", e);
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(option + ": must be in [" + min + ", " + max
+                    + "], was " + v);
+        }
+        return v;
+    }
+}
