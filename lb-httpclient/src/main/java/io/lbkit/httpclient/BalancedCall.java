@@ -117,6 +117,77 @@ final class BalancedCall<T> {
         cf.whenComplete((response, error) -> onAttemptDone(a, response, error));
     }
 
+    /**
+     * Runs the call on the caller's thread with the wrapped client's blocking {@code send}: the
+     * JDK's {@code sendAsync(..).get()} costs several times a blocking {@code send} on JDK 17
+     * (measured in docs/proxy-bench.md), so {@link BalancedHttpClient#send} takes this path.
+     * Same rules as {@link #start()}; backoff waits on the caller's thread.
+     */
+    HttpResponse<T> runBlocking() throws IOException, InterruptedException {
+        service.budget.onRequest();
+        for (int n = 1; ; n++) {
+            Pick pick;
+            try {
+                pick = choose(n);
+            } catch (NoEndpointAvailableException e) {
+                if (failures.isEmpty()) {
+                    throw e;
+                }
+                Throwable last = failures.remove(failures.size() - 1);
+                last.addSuppressed(e);
+                throw rethrowable(last);
+            }
+            Endpoint endpoint = pick.endpoint();
+            tried.add(endpoint.address());
+            Attempt a = new Attempt(pick, n);
+            HttpResponse<T> response;
+            try {
+                HttpRequest rewritten = rewrite(endpoint);
+                boolean https = "https".equalsIgnoreCase(request.uri().getScheme());
+                response = client.clientFor(service, endpoint, https).send(rewritten, a::onHeaders);
+            } catch (IOException e) {
+                a.failure();
+                if (!mayRetry(n, neverSent(e))) {
+                    throw rethrowable(e);
+                }
+                failures.add(e);
+                backoff(n + 1);
+                continue;
+            } catch (InterruptedException | RuntimeException e) {
+                a.release();
+                throw e;
+            }
+            if (!a.retrying) {
+                return response;
+            }
+            backoff(n + 1);
+        }
+    }
+
+    private void backoff(int n) throws InterruptedException {
+        long nanos = client.retryPolicy.backoffNanos(n - 1, ThreadLocalRandom.current().nextDouble());
+        if (nanos > 0) {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        }
+    }
+
+    /** {@code t} with the earlier attempts' exceptions attached, as what {@code send} throws. */
+    private IOException rethrowable(Throwable t) {
+        for (Throwable earlier : failures) {
+            if (earlier != t) {
+                t.addSuppressed(earlier);
+            }
+        }
+        failures.clear();
+        if (t instanceof IOException) {
+            return (IOException) t;
+        }
+        if (t instanceof RuntimeException) {
+            throw (RuntimeException) t;
+        }
+        return new IOException(t);
+    }
+
     /** The first attempt follows the key; a retry looks for an endpoint not tried yet. */
     private Pick choose(int n) {
         LoadBalancer lb = service.lb;

@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -205,26 +204,7 @@ public final class BalancedHttpClient extends HttpClient {
         if (service == null) {
             return delegate.send(request, responseBodyHandler);
         }
-        CompletableFuture<HttpResponse<T>> call =
-                new BalancedCall<>(this, service, request, responseBodyHandler, null).start();
-        try {
-            return call.get();
-        } catch (InterruptedException e) {
-            call.cancel(true);
-            throw e;
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException) {
-                throw (IOException) cause;
-            }
-            if (cause instanceof RuntimeException) {
-                throw (RuntimeException) cause;
-            }
-            if (cause instanceof Error) {
-                throw (Error) cause;
-            }
-            throw new IOException(cause);
-        }
+        return new BalancedCall<>(this, service, request, responseBodyHandler, null).runBlocking();
     }
 
     @Override
