@@ -1,0 +1,85 @@
+package io.lbkit.jmh;
+
+import io.lbkit.EndpointGroup;
+import io.lbkit.LoadBalancer;
+import io.lbkit.Pick;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+/**
+ * Counts the bytes the <em>picking thread</em> allocates per {@code pick()} + {@code onSuccess},
+ * for every strategy and endpoint count of {@link LbkitPickBenchmark}. Not thread-safe; run it as
+ * a program.
+ *
+ * <p>JMH's {@code -prof gc} figure ({@code gc.alloc.rate.norm}) divides the allocations of
+ * <em>every</em> thread of the benchmark JVM (JMH 1.37 reads
+ * {@code com.sun.management.ThreadMXBean#getTotalThreadAllocatedBytes}) by the operations of the
+ * benchmark threads, so JMH's own background allocations show up as a fraction of a byte per op
+ * when ops are slow (10,000 endpoints). This check reads the picking thread's own counter, which
+ * is exact.
+ *
+ * <pre>{@code
+ * mvn -B -q -pl jmh -am package -DskipTests
+ * java -cp jmh/target/benchmarks.jar io.lbkit.jmh.AllocationCheck
+ * }</pre>
+ */
+public final class AllocationCheck {
+
+    private static final int WARMUP_OPS = 2_000_000;
+    private static final int MEASURED_OPS = 2_000_000;
+
+    /** Keeps the picks' results alive so that the JIT cannot drop the loop. */
+    static volatile long sink;
+
+    private AllocationCheck() {}
+
+    /**
+     * Prints one line per strategy and endpoint count; exits with status 1 if any allocates.
+     *
+     * @param args strategy names (default: those of {@link LbkitPickBenchmark})
+     */
+    public static void main(String[] args) {
+        List<String> strategies = args.length > 0 ? List.of(args) : List.of("roundRobin",
+                "weightedRoundRobin", "random", "weightedRandom", "leastRequest", "peakEwma");
+        com.sun.management.ThreadMXBean mx =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long self = Thread.currentThread().getId();
+        boolean allocates = false;
+        System.out.printf("%-20s %9s %14s%n", "strategy", "endpoints", "B/op (thread)");
+        for (String name : strategies) {
+            for (int n : new int[] {3, 100, 10_000}) {
+                Workload w = new Workload(n);
+                long[] keys = w.keys();
+                long[] latencies = w.latencies();
+                boolean keyed = LbkitPickBenchmark.HASHING.contains(name);
+                try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(w.lbkitEndpoints()))
+                        .strategy(LbkitPickBenchmark.strategy(name)).build()) {
+                    sink += run(lb, keyed, keys, latencies, WARMUP_OPS);
+                    long before = mx.getThreadAllocatedBytes(self);
+                    long result = run(lb, keyed, keys, latencies, MEASURED_OPS);
+                    long bytes = mx.getThreadAllocatedBytes(self) - before;
+                    sink += result;
+                    double perOp = (double) bytes / MEASURED_OPS;
+                    allocates |= perOp >= 0.01;
+                    System.out.printf("%-20s %9d %14.4f%n", name, n, perOp);
+                }
+            }
+        }
+        if (allocates) {
+            System.out.println("FAIL: a pick path allocates");
+            System.exit(1);
+        }
+    }
+
+    private static long run(LoadBalancer lb, boolean keyed, long[] keys, long[] latencies,
+            int ops) {
+        long sink = 0;
+        for (int k = 0; k < ops; k++) {
+            int i = k & Workload.MASK;
+            Pick p = keyed ? lb.pick(keys[i]) : lb.pick();
+            p.onSuccess(latencies[i]);
+            sink += p.endpoint().port();
+        }
+        return sink;
+    }
+}
