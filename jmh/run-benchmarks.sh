@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -B -q -pl jmh -am package -DskipTests
 jar=jmh/target/benchmarks.jar
-opts=(-f 1 -wi 2 -w 1s -i 3 -r 1s -prof gc)
+opts=(-f 1 -wi 3 -w 1s -i 5 -r 500ms -prof gc)
 java -jar "$jar" "${opts[@]}" -t 1 -rf json -rff jmh/target/results-t1.json "$@" \
     | tee jmh/target/results-t1.txt
 # The picker-alone benchmark is single-threaded only: at 2 threads, read LbkitPickBenchmark.
