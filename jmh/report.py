@@ -38,10 +38,10 @@ PAIRS = [
                         ("Dubbo", "DubboPickBenchmark", "random")]),
     ("leastRequest", [("grpc-java", "GrpcPickBenchmark", "least_request_experimental"),
                       ("Dubbo", "DubboPickBenchmark", "leastActive")]),
-    ("ringHash", [("grpc-java", "GrpcPickBenchmark", "ring_hash_experimental"),
-                  ("Armeria", "ArmeriaPickBenchmark", "sticky"),
-                  ("Dubbo", "DubboPickBenchmark", "consistentHash")]),
-]
+] + [(h, [("grpc-java", "GrpcPickBenchmark", "ring_hash_experimental"),
+           ("Armeria", "ArmeriaPickBenchmark", "sticky"),
+           ("Dubbo", "DubboPickBenchmark", "consistentHash")])
+       for h in ["ringHash", "maglev", "rendezvous", "boundedLoad"]]
 
 
 def load(path):
@@ -97,13 +97,15 @@ def lbkit_table(res, threads, picker):
             v = res.get(("LbkitPickBenchmark", "pickAndReport", s, n))
             if v is None:
                 continue
-            floor_name, picker_floor_name = FLOORS.get(s, ("roundRobin", "roundRobin"))
+            floor_name, picker_floor_name = FLOORS.get(s, (None, None))
             f = res.get(("FloorBenchmark", floor_name, None, n))
-            row = f"| {s} | {n} | {ns(v)} | {bop(v)} | {ns(f)} ({floor_name}) | {ratio(v, f)} |"
+            floor = f"{ns(f)} ({floor_name})" if floor_name else "– (no floor)"
+            row = f"| {s} | {n} | {ns(v)} | {bop(v)} | {floor} | {ratio(v, f)} |"
             if picker:
                 p = res.get(("LbkitPickerBenchmark", "pick", s, n))
                 pf = res.get(("FloorBenchmark", picker_floor_name, None, n))
-                row += f" {ns(p)} | {ratio(p, pf)} ({picker_floor_name}) |"
+                pfl = f" ({picker_floor_name})" if picker_floor_name else ""
+                row += f" {ns(p)} | {ratio(p, pf)}{pfl} |"
             print(row)
 
 

@@ -40,7 +40,8 @@ public final class AllocationCheck {
      */
     public static void main(String[] args) {
         List<String> strategies = args.length > 0 ? List.of(args) : List.of("roundRobin",
-                "weightedRoundRobin", "random", "weightedRandom", "leastRequest", "peakEwma");
+                "weightedRoundRobin", "random", "weightedRandom", "leastRequest", "peakEwma",
+                "ringHash", "maglev", "boundedLoad", "rendezvous");
         com.sun.management.ThreadMXBean mx =
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long self = Thread.currentThread().getId();

@@ -42,7 +42,7 @@ public class LbkitPickBenchmark {
     static final Set<String> HASHING = Set.of("ringHash", "maglev", "boundedLoad", "rendezvous");
 
     @Param({"roundRobin", "weightedRoundRobin", "random", "weightedRandom", "leastRequest",
-            "peakEwma"})
+            "peakEwma", "ringHash", "maglev", "boundedLoad", "rendezvous"})
     public String strategy;
 
     @Param({"3", "100", "10000"})

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.State;
 public class LbkitPickerBenchmark {
 
     @Param({"roundRobin", "weightedRoundRobin", "random", "weightedRandom", "leastRequest",
-            "peakEwma"})
+            "peakEwma", "ringHash", "maglev", "boundedLoad", "rendezvous"})
     public String strategy;
 
     @Param({"3", "100", "10000"})
