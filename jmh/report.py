@@ -2,6 +2,8 @@
 """Turns JMH JSON results (jmh/run-benchmarks.sh) into the Markdown tables of BENCHMARKS.md.
 
 Usage: python3 jmh/report.py jmh/target/results-t1.json jmh/target/results-t2.json
+Either argument may list several files separated by commas; a later file's results replace an
+earlier one's for the same benchmark and parameters (a partial re-run).
 """
 import json
 import sys
@@ -44,7 +46,14 @@ PAIRS = [
        for h in ["ringHash", "maglev", "rendezvous", "boundedLoad"]]
 
 
-def load(path):
+def load(paths):
+    out = {}
+    for path in paths.split(","):
+        out.update(load_one(path))
+    return out
+
+
+def load_one(path):
     out = {}
     for r in json.load(open(path)):
         cls, method = r["benchmark"].rsplit(".", 2)[-2:]
