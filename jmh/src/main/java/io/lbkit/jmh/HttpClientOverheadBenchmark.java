@@ -1,0 +1,94 @@
+package io.lbkit.jmh;
+
+import com.sun.net.httpserver.HttpServer;
+import io.lbkit.Endpoint;
+import io.lbkit.EndpointGroup;
+import io.lbkit.LoadBalancer;
+import io.lbkit.httpclient.BalancedHttpClient;
+import io.lbkit.strategy.Strategy;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * {@code BalancedHttpClient} against the plain {@code HttpClient} it wraps, both calling one JDK
+ * {@code HttpServer} backend on 127.0.0.1 in the same run: the adapter's overhead per call.
+ *
+ * <pre>{@code
+ * mvn -B -q -pl jmh -am package -DskipTests
+ * java -jar jmh/target/benchmarks.jar HttpClientOverheadBenchmark -t 4
+ * }</pre>
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class HttpClientOverheadBenchmark {
+
+    private static final byte[] BODY = "ok".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private HttpServer server;
+    private ExecutorService serverThreads;
+    private HttpClient plain;
+    private HttpClient balanced;
+    private HttpRequest direct;
+    private HttpRequest logical;
+
+    @Setup
+    public void setUp() throws IOException {
+        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
+        // delayed ACK: ~40 ms per call, which would measure the kernel, not the clients.
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
+        serverThreads = Executors.newFixedThreadPool(4);
+        server.setExecutor(serverThreads);
+        server.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            exchange.sendResponseHeaders(200, BODY.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(BODY);
+            }
+        });
+        server.start();
+        int port = server.getAddress().getPort();
+        plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(Endpoint.of("127.0.0.1", port)))
+                .strategy(Strategy.roundRobin()).build();
+        balanced = BalancedHttpClient.newBuilder(
+                        HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build())
+                .service("backend", lb).build();
+        direct = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/x")).build();
+        logical = HttpRequest.newBuilder(URI.create("http://backend/x")).build();
+    }
+
+    @TearDown
+    public void tearDown() {
+        server.stop(0);
+        serverThreads.shutdownNow();
+    }
+
+    @Benchmark
+    public int plainHttpClient() throws IOException, InterruptedException {
+        return plain.send(direct, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Benchmark
+    public int balancedHttpClient() throws IOException, InterruptedException {
+        return balanced.send(logical, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+}
