@@ -1,7 +1,6 @@
 package io.lbkit.grpc;
 
 import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
 import io.lbkit.EndpointGroup;
 import java.net.URI;
 
@@ -9,21 +8,19 @@ import java.net.URI;
  * Resolves every target of one scheme to one shared {@link EndpointGroup}; see
  * {@link LbkitGrpc#nameResolverProvider(String, EndpointGroup)}. Immutable and thread-safe.
  */
-final class GroupResolverProvider extends NameResolverProvider {
+final class GroupResolverProvider extends SchemeResolverProvider {
 
     private final String scheme;
     private final EndpointGroup group;
 
     GroupResolverProvider(String scheme, EndpointGroup group) {
+        super(scheme);
         this.scheme = scheme;
         this.group = group;
     }
 
     @Override
-    public NameResolver newNameResolver(URI target, NameResolver.Args args) {
-        if (!scheme.equalsIgnoreCase(target.getScheme())) {
-            return null;
-        }
+    NameResolver resolve(URI target, NameResolver.Args args) {
         return new GroupNameResolver(group, false, authority(target), args.getSynchronizationContext(),
                     args.getScheduledExecutorService());
     }
@@ -36,22 +33,6 @@ final class GroupResolverProvider extends NameResolverProvider {
         String path = target.getPath() == null ? "" : target.getPath();
         path = path.startsWith("/") ? path.substring(1) : path;
         return path.isEmpty() ? scheme : path;
-    }
-
-    @Override
-    public String getDefaultScheme() {
-        return scheme;
-    }
-
-    @Override
-    protected boolean isAvailable() {
-        return true;
-    }
-
-    /** 5: grpc's default priority for providers. */
-    @Override
-    protected int priority() {
-        return 5;
     }
 
     @Override

@@ -3,7 +3,6 @@ package io.lbkit.grpc;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolver;
-import io.grpc.NameResolverProvider;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import java.net.URI;
@@ -54,20 +53,19 @@ final class Providers {
     }
 
     /** Resolves {@code lbkit:} static targets. Immutable and thread-safe. */
-    public static final class StaticResolver extends NameResolverProvider {
+    public static final class StaticResolver extends SchemeResolverProvider {
 
         /** For ServiceLoader. */
-        public StaticResolver() {}
+        public StaticResolver() {
+            super(LbkitGrpc.STATIC_SCHEME);
+        }
 
         /**
          * @throws IllegalArgumentException if the target lists no endpoint or a malformed one;
          *     grpc's channel builder then fails with this message
          */
         @Override
-        public NameResolver newNameResolver(URI target, NameResolver.Args args) {
-            if (!LbkitGrpc.STATIC_SCHEME.equalsIgnoreCase(target.getScheme())) {
-                return null;
-            }
+        NameResolver resolve(URI target, NameResolver.Args args) {
             List<Endpoint> endpoints = parseStaticTarget(target, args.getDefaultPort());
             String authority = target.getAuthority() != null && !target.getAuthority().isEmpty()
                     ? target.getAuthority()
@@ -76,79 +74,33 @@ final class Providers {
                     args.getSynchronizationContext(),
                     args.getScheduledExecutorService());
         }
-
-        @Override
-        public String getDefaultScheme() {
-            return LbkitGrpc.STATIC_SCHEME;
-        }
-
-        @Override
-        protected boolean isAvailable() {
-            return true;
-        }
-
-        /** 5: grpc's default priority for providers. */
-        @Override
-        protected int priority() {
-            return 5;
-        }
     }
 
     /** Resolves {@code lbkit+dns:} targets (A/AAAA); see {@link DnsTargets}. Thread-safe. */
-    public static final class DnsResolver extends NameResolverProvider {
+    public static final class DnsResolver extends SchemeResolverProvider {
 
         /** For ServiceLoader. */
-        public DnsResolver() {}
-
-        @Override
-        public NameResolver newNameResolver(URI target, NameResolver.Args args) {
-            return DnsTargets.DNS_SCHEME.equalsIgnoreCase(target.getScheme())
-                    ? DnsTargets.dns(target, args) : null;
+        public DnsResolver() {
+            super(DnsTargets.DNS_SCHEME);
         }
 
         @Override
-        public String getDefaultScheme() {
-            return DnsTargets.DNS_SCHEME;
-        }
-
-        @Override
-        protected boolean isAvailable() {
-            return true;
-        }
-
-        /** 5: grpc's default priority for providers. */
-        @Override
-        protected int priority() {
-            return 5;
+        NameResolver resolve(URI target, NameResolver.Args args) {
+            return DnsTargets.dns(target, args);
         }
     }
 
     /** Resolves {@code lbkit+srv:} targets (SRV); see {@link DnsTargets}. Thread-safe. */
-    public static final class SrvResolver extends NameResolverProvider {
+    public static final class SrvResolver extends SchemeResolverProvider {
 
         /** For ServiceLoader. */
-        public SrvResolver() {}
-
-        @Override
-        public NameResolver newNameResolver(URI target, NameResolver.Args args) {
-            return DnsTargets.SRV_SCHEME.equalsIgnoreCase(target.getScheme())
-                    ? DnsTargets.srv(target, args) : null;
+        public SrvResolver() {
+            super(DnsTargets.SRV_SCHEME);
         }
 
         @Override
-        public String getDefaultScheme() {
-            return DnsTargets.SRV_SCHEME;
-        }
-
-        @Override
-        protected boolean isAvailable() {
-            return true;
-        }
-
-        /** 5: grpc's default priority for providers. */
-        @Override
-        protected int priority() {
-            return 5;
+        NameResolver resolve(URI target, NameResolver.Args args) {
+            return DnsTargets.srv(target, args);
         }
     }
 
