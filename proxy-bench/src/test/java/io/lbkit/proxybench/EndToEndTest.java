@@ -33,8 +33,10 @@ class EndToEndTest {
         }
     }
 
+    private static final int CONCURRENCY = 4;
+
     private static ProxyBench.Row run(Case c, Path haproxy) throws Exception {
-        return ProxyBench.runCase(c, backends, 4, Duration.ofMillis(200), Duration.ofSeconds(1),
+        return ProxyBench.runCase(c, backends, CONCURRENCY, Duration.ofMillis(200), Duration.ofSeconds(1),
                 haproxy);
     }
 
@@ -44,7 +46,13 @@ class EndToEndTest {
         assertEquals(0, r.errors());
         assertTrue(r.requests() > 0, "no measured requests");
         assertTrue(r.totalOk() >= r.requests(), r.toString());
-        assertEquals(r.totalOk(), row.servedTotal(), "responses the backends served");
+        // Every response the client got was served. The backends may count a few more: the JDK
+        // client transparently re-sends a GET whose connection closed before the response came
+        // back (seen once in a CI-like run: 3,949 served for 3,948 received), at most one per
+        // virtual user at a time.
+        long served = row.servedTotal();
+        assertTrue(served >= r.totalOk() && served <= r.totalOk() + CONCURRENCY,
+                "responses the backends served: " + served + ", received " + r.totalOk());
         assertTrue(r.p50Nanos() > 0 && r.p50Nanos() <= r.p99Nanos(), r.toString());
     }
 
