@@ -28,6 +28,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * key's hash, so equal keys land on the same side as long as the weights stay the same (and move
  * as little as possible when they change: a key moves only if its hash falls in the band that
  * changed hands). Closing the split closes its routes.
+ *
+ * <p>When the drawn route has no eligible endpoint (it is empty, all its endpoints are ejected or
+ * down, or all are at their request cap), {@code pick()} and the keyed picks go to the next route
+ * in order with a positive weight that has one, so a canary that lost its endpoints does not fail
+ * its share of calls; only when no route can take the call do they throw, with the drawn route's
+ * {@link NoEndpointAvailableException} (the others' attached as suppressed). A pick from
+ * {@link #route(String)} stays on that route.
  */
 public final class TrafficSplit implements LoadBalancer {
 
@@ -55,13 +62,41 @@ public final class TrafficSplit implements LoadBalancer {
             }
         }
 
-        LoadBalancer side(long draw32) {
+        int side(long draw32) {
             int i = 0;
             while (draw32 >= thresholds[i]) {
                 i++;
             }
-            return routes[i];
+            return i;
         }
+
+        /**
+         * The pick of the first route after {@code failed} (in route order, wrapping) with a
+         * positive weight that has an eligible endpoint; else rethrows {@code cause}.
+         */
+        Pick fallBack(int failed, NoEndpointAvailableException cause, SidePick how) {
+            if (cause.reason() == NoEndpointAvailableException.Reason.CLOSED) {
+                throw cause;
+            }
+            for (int k = 1; k < routes.length; k++) {
+                int i = (failed + k) % routes.length;
+                if (weights[i] == 0) {
+                    continue;
+                }
+                try {
+                    return how.pick(routes[i]);
+                } catch (NoEndpointAvailableException next) {
+                    cause.addSuppressed(next);
+                }
+            }
+            throw cause;
+        }
+    }
+
+    /** A pick on one side, with or without the caller's key. */
+    @FunctionalInterface
+    private interface SidePick {
+        Pick pick(LoadBalancer side);
     }
 
     /**
@@ -83,27 +118,47 @@ public final class TrafficSplit implements LoadBalancer {
     @Override
     public Pick pick() {
         Table t = table;
-        return t.side(ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL).pick();
+        int i = t.side(ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL);
+        try {
+            return t.routes[i].pick();
+        } catch (NoEndpointAvailableException e) {
+            return t.fallBack(i, e, LoadBalancer::pick);
+        }
     }
 
     @Override
     public Pick pick(long key) {
         Table t = table;
-        return t.side(XxHash64.hashLong(key, SIDE_SEED) >>> 32).pick(key);
+        int i = t.side(XxHash64.hashLong(key, SIDE_SEED) >>> 32);
+        try {
+            return t.routes[i].pick(key);
+        } catch (NoEndpointAvailableException e) {
+            return t.fallBack(i, e, side -> side.pick(key));
+        }
     }
 
     /** As {@link #pick(long)}; the key is hashed twice (once for the side, once by it). */
     @Override
     public Pick pick(CharSequence key) {
         Table t = table;
-        return t.side(XxHash64.hashChars(requireNonNull(key, "key"), SIDE_SEED) >>> 32).pick(key);
+        int i = t.side(XxHash64.hashChars(requireNonNull(key, "key"), SIDE_SEED) >>> 32);
+        try {
+            return t.routes[i].pick(key);
+        } catch (NoEndpointAvailableException e) {
+            return t.fallBack(i, e, side -> side.pick(key));
+        }
     }
 
     /** As {@link #pick(long)}; the key is hashed twice (once for the side, once by it). */
     @Override
     public Pick pick(byte[] key) {
         Table t = table;
-        return t.side(XxHash64.hash(requireNonNull(key, "key"), SIDE_SEED) >>> 32).pick(key);
+        int i = t.side(XxHash64.hash(requireNonNull(key, "key"), SIDE_SEED) >>> 32);
+        try {
+            return t.routes[i].pick(key);
+        } catch (NoEndpointAvailableException e) {
+            return t.fallBack(i, e, side -> side.pick(key));
+        }
     }
 
     /** The sub-balancer of the named route. */

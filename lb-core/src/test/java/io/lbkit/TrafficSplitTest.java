@@ -92,6 +92,39 @@ class TrafficSplitTest {
     }
 
     @Test
+    void pick_fallsBackToAnotherWeightedRouteWhenTheDrawnOneHasNoEndpoint_routeDoesNot() {
+        DynamicEndpointGroup canaryGroup = EndpointGroup.dynamic(CANARY);
+        LoadBalancer empty = LoadBalancer.builder(EndpointGroup.dynamic()).build();
+        TrafficSplit split = TrafficSplit.builder()
+                .route("stable", LoadBalancer.of(EndpointGroup.of(STABLE)), 50)
+                .route("canary", LoadBalancer.of(canaryGroup), 50)
+                .route("dark", empty, 0)
+                .build();
+        canaryGroup.set(java.util.List.of()); // the canary lost its endpoints
+        for (int i = 0; i < 200; i++) {
+            Pick p = i % 4 == 0 ? split.pick() : i % 4 == 1 ? split.pick((long) i)
+                    : i % 4 == 2 ? split.pick("user-" + i) : split.pick(new byte[] {(byte) i});
+            assertEquals(STABLE, p.endpoint(), "pick " + i + " falls back to stable");
+            p.onSuccess(0);
+        }
+        NoEndpointAvailableException routed = assertThrows(NoEndpointAvailableException.class,
+                () -> split.route("canary").pick());
+        assertEquals(NoEndpointAvailableException.Reason.EMPTY, routed.reason());
+
+        // With no route able to take it, a pick fails with the drawn route's reason; a route of
+        // weight 0 is never a fallback.
+        TrafficSplit none = TrafficSplit.builder()
+                .route("canary", LoadBalancer.of(canaryGroup), 100)
+                .route("stable", LoadBalancer.of(EndpointGroup.of(STABLE)), 0)
+                .build();
+        NoEndpointAvailableException e = assertThrows(NoEndpointAvailableException.class,
+                none::pick);
+        assertEquals(NoEndpointAvailableException.Reason.EMPTY, e.reason());
+        split.close();
+        none.close();
+    }
+
+    @Test
     void validation_namesTheProblem() {
         LoadBalancer lb = LoadBalancer.of(EndpointGroup.of(STABLE));
         assertThrows(IllegalStateException.class, () -> TrafficSplit.builder().build());

@@ -43,6 +43,7 @@ final class BalancedCall<T> {
     private final boolean retryableRequest;
     private final ReplayableBody body; // null: no body to replay (none, or retries off)
     private final List<String> tried = new ArrayList<>(4);
+    private LoadBalancer lb; // the service's balancer or its selected route; set by the first choose
     private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
     private volatile CompletableFuture<?> current;
     private final List<Throwable> failures = new ArrayList<>(2); // earlier attempts' exceptions
@@ -90,7 +91,7 @@ final class BalancedCall<T> {
                 fail(last);
             }
             return;
-        } catch (RuntimeException e) { // a StickyKey that threw
+        } catch (RuntimeException e) { // a StickyKey or RouteSelector that threw, an unknown route
             fail(e);
             return;
         }
@@ -190,8 +191,8 @@ final class BalancedCall<T> {
 
     /** The first attempt follows the key; a retry looks for an endpoint not tried yet. */
     private Pick choose(int n) {
-        LoadBalancer lb = service.lb;
         if (n == 1) {
+            lb = service.balancerFor(request);
             if (service.stickyKey != null) {
                 Optional<String> key = service.stickyKey.key(request);
                 if (key.isPresent()) {

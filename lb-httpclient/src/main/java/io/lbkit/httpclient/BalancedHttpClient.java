@@ -7,6 +7,7 @@ import io.lbkit.LoadBalancer;
 import io.lbkit.NoEndpointAvailableException;
 import io.lbkit.Pick;
 import io.lbkit.Ticker;
+import io.lbkit.TrafficSplit;
 import io.lbkit.retry.RetryBudget;
 import io.lbkit.retry.RetryPolicy;
 import java.io.IOException;
@@ -59,6 +60,10 @@ import javax.net.ssl.SSLParameters;
  * {@link HttpResponse#uri()} and {@link HttpResponse#request()} show the endpoint the call went
  * to. Redirects followed by the wrapped client stay on that endpoint. WebSockets and HTTP/2 push
  * promises are not balanced: they go where the wrapped client sends them.
+ *
+ * <p>A service over a {@link TrafficSplit} can route by request attribute: with a
+ * {@link RouteSelector} (such as {@code RouteSelector.header("x-canary", "1", "canary")}) a
+ * request it names a route for goes to that route, and every other request is split by weight.
  *
  * <h2>Outcomes</h2>
  * Each attempt reports exactly once on its {@link Pick}: when the response body completes,
@@ -147,7 +152,8 @@ public final class BalancedHttpClient extends HttpClient {
         for (Map.Entry<String, ServiceSpec> e : b.services.entrySet()) {
             ServiceSpec spec = e.getValue();
             RetryBudget budget = b.retryBudget != null ? b.retryBudget : RetryBudget.of();
-            m.put(e.getKey(), new Service(e.getKey(), spec.lb, budget, spec.stickyKey));
+            m.put(e.getKey(), new Service(e.getKey(), spec.lb, budget, spec.stickyKey,
+                    spec.routeSelector));
         }
         this.services = Map.copyOf(m);
     }
@@ -342,13 +348,30 @@ public final class BalancedHttpClient extends HttpClient {
         final LoadBalancer lb;
         final RetryBudget budget;
         final StickyKey stickyKey; // null: not sticky
+        final RouteSelector routeSelector; // null: no attribute routing; else lb is a TrafficSplit
         private volatile HttpClient tlsClient;
 
-        Service(String name, LoadBalancer lb, RetryBudget budget, StickyKey stickyKey) {
+        Service(String name, LoadBalancer lb, RetryBudget budget, StickyKey stickyKey,
+                RouteSelector routeSelector) {
             this.name = name;
             this.lb = lb;
             this.budget = budget;
             this.stickyKey = stickyKey;
+            this.routeSelector = routeSelector;
+        }
+
+        /**
+         * The balancer for {@code request}'s attempts: the route its selector names, or the
+         * service's balancer (the whole split) when it names none.
+         *
+         * @throws IllegalArgumentException if the selector names a route the split does not have
+         */
+        LoadBalancer balancerFor(HttpRequest request) {
+            if (routeSelector == null) {
+                return lb;
+            }
+            Optional<String> route = routeSelector.route(request);
+            return route.isPresent() ? ((TrafficSplit) lb).route(route.get()) : lb;
         }
 
         HttpClient tlsClient(BalancedHttpClient owner) {
@@ -378,10 +401,12 @@ public final class BalancedHttpClient extends HttpClient {
     private static final class ServiceSpec {
         final LoadBalancer lb;
         final StickyKey stickyKey;
+        final RouteSelector routeSelector;
 
-        ServiceSpec(LoadBalancer lb, StickyKey stickyKey) {
+        ServiceSpec(LoadBalancer lb, StickyKey stickyKey, RouteSelector routeSelector) {
             this.lb = lb;
             this.stickyKey = stickyKey;
+            this.routeSelector = routeSelector;
         }
     }
 
@@ -424,7 +449,7 @@ public final class BalancedHttpClient extends HttpClient {
          * @throws IllegalStateException if the name was already configured
          */
         public Builder service(String name, LoadBalancer lb) {
-            return addService(name, lb, null);
+            return addService(name, lb, null, null);
         }
 
         /**
@@ -434,10 +459,51 @@ public final class BalancedHttpClient extends HttpClient {
          * The key picks with {@link LoadBalancer#pick(CharSequence)}.
          */
         public Builder service(String name, LoadBalancer lb, StickyKey stickyKey) {
-            return addService(name, lb, requireNonNull(stickyKey, "stickyKey"));
+            return addService(name, lb, requireNonNull(stickyKey, "stickyKey"), null);
         }
 
-        private Builder addService(String name, LoadBalancer lb, StickyKey stickyKey) {
+        /**
+         * Routes requests whose URI host is {@code name} over a traffic split, choosing the route
+         * from each request with {@code routeSelector} (for example
+         * {@link RouteSelector#header(String, String, String) header("x-canary", "1", "canary")});
+         * requests it names no route for are split by weight.
+         *
+         * @throws IllegalArgumentException if the selector is a header selector naming a route
+         *     the split does not have
+         */
+        public Builder routedService(String name, TrafficSplit split, RouteSelector routeSelector) {
+            return addService(name, split, null, checkRoutes(split, routeSelector));
+        }
+
+        /**
+         * As {@link #routedService(String, TrafficSplit, RouteSelector)}, sticky by a key taken from
+         * each request: a request without a route goes to the side its key hashes to
+         * ({@link TrafficSplit#pick(CharSequence)}), and within its route the key picks the
+         * endpoint.
+         */
+        public Builder routedService(String name, TrafficSplit split, RouteSelector routeSelector,
+                StickyKey stickyKey) {
+            return addService(name, split, requireNonNull(stickyKey, "stickyKey"),
+                    checkRoutes(split, routeSelector));
+        }
+
+        private static RouteSelector checkRoutes(TrafficSplit split, RouteSelector selector) {
+            requireNonNull(split, "split");
+            requireNonNull(selector, "routeSelector");
+            if (selector instanceof HeaderRouteSelector) {
+                Set<String> known = split.weights().keySet();
+                for (String route : ((HeaderRouteSelector) selector).routes()) {
+                    if (!known.contains(route)) {
+                        throw new IllegalArgumentException("routeSelector names route '" + route
+                                + "', which the split does not have; its routes are " + known);
+                    }
+                }
+            }
+            return selector;
+        }
+
+        private Builder addService(String name, LoadBalancer lb, StickyKey stickyKey,
+                RouteSelector routeSelector) {
             requireNonNull(name, "name");
             requireNonNull(lb, "lb");
             String key = name.strip().toLowerCase(Locale.ROOT);
@@ -449,7 +515,7 @@ public final class BalancedHttpClient extends HttpClient {
                 throw new IllegalStateException("service " + key + " was already set to "
                         + services.get(key).lb);
             }
-            services.put(key, new ServiceSpec(lb, stickyKey));
+            services.put(key, new ServiceSpec(lb, stickyKey, routeSelector));
             return this;
         }
 
