@@ -159,6 +159,7 @@ final class BalancedCall<T> {
                 throw e;
             }
             if (!a.retrying) {
+                a.returned();
                 return response;
             }
             backoff(n + 1);
@@ -249,6 +250,7 @@ final class BalancedCall<T> {
             return;
         }
         if (error == null) {
+            a.returned();
             result.complete(response);
             return;
         }
@@ -310,6 +312,24 @@ final class BalancedCall<T> {
         return t;
     }
 
+    /**
+     * Whether a subscriber's body object exists before the data arrives: a streaming body
+     * ({@code ofInputStream}, {@code ofLines}, {@code ofPublisher}) that the caller reads after
+     * {@code send} returns. Such a subscriber is wrapped, so that the attempt counts in flight
+     * until its body ends. Any other subscriber (the body is ready once all data is in:
+     * {@code ofString}, {@code ofByteArray}, {@code discarding}, {@code ofFile}, ...) is passed on
+     * as it is and the attempt is reported when the response returns: the JDK runs its own
+     * subscribers inline but hands any other class's to the client's executor, a thread hop
+     * per response that a wrapper would add to every call.
+     */
+    static boolean bodyReadyBeforeData(BodySubscriber<?> subscriber) {
+        try {
+            return subscriber.getBody().toCompletableFuture().isDone();
+        } catch (UnsupportedOperationException e) {
+            return true; // cannot tell: wrap, which is always correct
+        }
+    }
+
     /** Whether the request surely never reached a server: it failed while connecting. */
     static boolean neverSent(Throwable t) {
         return t instanceof ConnectException
@@ -327,6 +347,8 @@ final class BalancedCall<T> {
         private volatile long headersNanos;
         private final AtomicBoolean reported = new AtomicBoolean();
         volatile boolean retrying;
+        private volatile boolean reportOnReturn;
+        private volatile boolean failedStatus;
 
         Attempt(Pick pick, int number) {
             this.pick = pick;
@@ -344,7 +366,23 @@ final class BalancedCall<T> {
                 outcome(failed);
                 return BodySubscribers.replacing(null);
             }
-            return new ReportingSubscriber<>(handler.apply(info), this, failed);
+            BodySubscriber<T> subscriber = handler.apply(info);
+            if (bodyReadyBeforeData(subscriber)) {
+                return new ReportingSubscriber<>(subscriber, this, failed);
+            }
+            failedStatus = failed;
+            reportOnReturn = true;
+            return subscriber;
+        }
+
+        /**
+         * Reports an attempt whose body subscriber was passed on unwrapped, once the response
+         * (body included) has been returned: its outcome is the status's.
+         */
+        void returned() {
+            if (reportOnReturn) {
+                outcome(failedStatus);
+            }
         }
 
         private long latency() {

@@ -67,7 +67,10 @@ import javax.net.ssl.SSLParameters;
  *
  * <h2>Outcomes</h2>
  * Each attempt reports exactly once on its {@link Pick}: when the response body completes,
- * fails, or is cancelled by the reader; or when the attempt fails before a response. The latency
+ * fails, or is cancelled by the reader; or when the attempt fails before a response. (A body read
+ * before the response is returned, as by {@code ofString()} or {@code discarding()}, is reported
+ * as the response returns; a streaming body, as by {@code ofInputStream()}, when the reader
+ * finishes or closes it.) The latency
  * reported is the time to the response headers, so a slow reader does not make an endpoint look
  * slow. Failures are I/O errors (refused or timed-out connections, resets, TLS failures, request
  * timeouts) and the {@linkplain Builder#failureStatus(IntPredicate) failure statuses}, by default

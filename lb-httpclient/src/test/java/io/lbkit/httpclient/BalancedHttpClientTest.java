@@ -216,6 +216,33 @@ class BalancedHttpClientTest {
     }
 
     @Test
+    void bufferedAndCustomBodies_areReportedByTheTimeTheResponseReturns() throws Exception {
+        BalancedHttpClient http = client();
+        // a JDK subscriber, passed on unwrapped
+        assertEquals(1, http.send(get("http://orders/"), BodyHandlers.ofString()).body().length());
+        assertEquals(1, total(EndpointStats::successes));
+        assertEquals(0, total(EndpointStats::inFlight));
+        // a subscriber of another class whose body is ready only once the data is in
+        HttpResponse<Integer> r = http.send(get("http://orders/"), info ->
+                java.net.http.HttpResponse.BodySubscribers.mapping(
+                        java.net.http.HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8),
+                        String::length));
+        assertEquals(1, r.body());
+        assertEquals(2, total(EndpointStats::successes));
+        assertEquals(0, total(EndpointStats::inFlight));
+        // async: reported before the future completes
+        http.sendAsync(get("http://orders/"), BodyHandlers.discarding()).get(10, TimeUnit.SECONDS);
+        assertEquals(3, total(EndpointStats::successes));
+        assertEquals(0, total(EndpointStats::inFlight));
+        // a failure status is a failure, also when the body is passed on unwrapped
+        a.status = 500;
+        b.status = 500;
+        assertEquals(500, http.send(get("http://orders/"), BodyHandlers.ofString()).statusCode());
+        assertEquals(1, total(EndpointStats::failures));
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
+    @Test
     void emptyGroup_failsAtOnceWithNoEndpointAvailable() throws Exception {
         group.set(List.of());
         BalancedHttpClient http = client();
