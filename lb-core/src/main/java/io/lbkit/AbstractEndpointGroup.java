@@ -48,8 +48,11 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
     public final Subscription subscribe(Consumer<? super List<Endpoint>> listener) {
         requireNonNull(listener, "listener");
         synchronized (lock) {
+            if (closed) {
+                return () -> { }; // a closed group publishes nothing more: nothing to hold on to
+            }
             listeners.add(listener);
-            if (ready.isDone() && !closed) {
+            if (ready.isDone()) {
                 deliver(listener, endpoints);
             }
         }

@@ -50,9 +50,11 @@ public final class Endpoint {
     /**
      * An endpoint of weight 1, no zone, priority 0.
      *
-     * @param host a host name or IP literal (IPv6 without brackets), not empty
+     * @param host a host name or IP literal (IPv6 with or without brackets), not empty; kept in
+     *     lower case
      * @param port 1..65535
-     * @throws IllegalArgumentException if host is empty or port out of range
+     * @throws IllegalArgumentException if host is empty, holds a port, path, scheme or spaces,
+     *     or port is out of range
      */
     public static Endpoint of(String host, int port) {
         return builder(host, port).build();
@@ -84,7 +86,10 @@ public final class Endpoint {
         return b;
     }
 
-    /** The host name or IP literal, as given (IPv6 without brackets). */
+    /**
+     * The host name or IP literal, in lower case (host names are case-insensitive), IPv6 without
+     * brackets.
+     */
     public String host() {
         return host;
     }
@@ -201,11 +206,43 @@ public final class Endpoint {
             if (h.isEmpty()) {
                 throw new IllegalArgumentException("host must not be empty");
             }
+            h = checkHost(h, host);
             if (port < 1 || port > 65_535) {
                 throw new IllegalArgumentException("port must be in 1..65535, was " + port);
             }
             this.host = h;
             this.port = port;
+        }
+
+        /**
+         * The host in its canonical form (lower case; an IPv6 zone id after {@code %} is kept as
+         * given), or an IllegalArgumentException naming what is wrong with it.
+         */
+        private static String checkHost(String h, String given) {
+            for (int i = 0; i < h.length(); i++) {
+                char c = h.charAt(i);
+                if (Character.isWhitespace(c) || c == '/' || c == '?' || c == '#' || c == '@'
+                        || c == '[' || c == ']' || c == ',') {
+                    throw new IllegalArgumentException("host must be a host name or IP address, "
+                            + "without scheme, port, path or spaces; was '" + given + "'");
+                }
+            }
+            int colons = (int) h.chars().filter(c -> c == ':').count();
+            if (colons == 1) {
+                throw new IllegalArgumentException("host must not include a port (pass the port "
+                        + "separately: Endpoint.of(host, port)); was '" + given + "'");
+            }
+            int zoneId = h.indexOf('%');
+            if (colons > 1) {
+                String address = zoneId < 0 ? h : h.substring(0, zoneId);
+                if (!address.matches("[0-9A-Fa-f:.]+")) {
+                    throw new IllegalArgumentException(
+                            "host has colons but is not an IPv6 address; was '" + given + "'");
+                }
+                return zoneId < 0 ? h.toLowerCase(java.util.Locale.ROOT)
+                        : address.toLowerCase(java.util.Locale.ROOT) + h.substring(zoneId);
+            }
+            return h.toLowerCase(java.util.Locale.ROOT);
         }
 
         /**

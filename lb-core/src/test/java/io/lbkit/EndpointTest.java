@@ -25,6 +25,40 @@ class EndpointTest {
         assertEquals("host must not be empty", e.getMessage());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"[::1", "::1]", "orders internal", "http://orders", "orders/x",
+            "user@orders", "a,b", "orders?x"})
+    void host_mustBeAHostNameOrAddress(String host) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Endpoint.of(host, 80));
+        assertEquals("host must be a host name or IP address, without scheme, port, path or "
+                + "spaces; was '" + host + "'", e.getMessage());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"10.0.0.1:8080", "orders:80"})
+    void host_mustNotHoldAPort(String host) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Endpoint.of(host, 80));
+        assertTrue(e.getMessage().startsWith("host must not include a port"), e.getMessage());
+    }
+
+    @Test
+    void host_withColonsMustBeIPv6() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Endpoint.of("a:b:zz", 80));
+        assertEquals("host has colons but is not an IPv6 address; was 'a:b:zz'", e.getMessage());
+    }
+
+    @Test
+    void host_isLowerCased_soAddressesCompareAsDnsDoes() {
+        assertEquals(Endpoint.of("orders.internal", 80), Endpoint.of("Orders.INTERNAL", 80));
+        assertEquals("orders.internal:80", Endpoint.of("Orders.INTERNAL", 80).address());
+        assertEquals("[2001:db8::a]:80", Endpoint.of("[2001:DB8::A]", 80).address());
+        assertEquals("fe80::1%Eth0", Endpoint.of("FE80::1%Eth0", 80).host(),
+                "an IPv6 zone id (an interface name) keeps its case");
+    }
+
     @Test
     void host_mustNotBeNull() {
         NullPointerException e = assertThrows(NullPointerException.class,

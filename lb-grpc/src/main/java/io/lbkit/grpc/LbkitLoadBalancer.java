@@ -320,8 +320,9 @@ final class LbkitLoadBalancer extends LoadBalancer {
                             : inet.getAddress().getHostAddress();
                     b = Endpoint.builder(host, inet.getPort());
                 } else {
-                    // Not an IP address (in-process, Unix socket): its text is its identity.
-                    b = Endpoint.builder(first.toString(), 1);
+                    // Not an IP address (in-process, Unix socket): its text is its identity,
+                    // made a valid host name (a path's '/' and the like are not).
+                    b = Endpoint.builder(hostFor(first.toString()), 1);
                 }
                 Integer weight = a.get(LbkitGrpc.WEIGHT);
                 if (weight != null) {
@@ -331,6 +332,22 @@ final class LbkitLoadBalancer extends LoadBalancer {
             }
             return new Resolved(eag, e);
         }
+    }
+
+    /**
+     * A host name standing for a non-IP address's text: the text with every character other than
+     * a letter, digit, '.', '-' or '_' replaced by '_', lower-cased (Endpoint hosts are), and a
+     * hash of the exact text appended so that texts differing only there stay distinct.
+     */
+    static String hostFor(String text) {
+        StringBuilder sb = new StringBuilder(text.length() + 9);
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            boolean plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '-' || c == '_';
+            sb.append(plain ? Character.toLowerCase(c) : '_');
+        }
+        return sb.append('-').append(Integer.toHexString(text.hashCode())).toString();
     }
 
     /** A picker that always gives the same result. Immutable. */
