@@ -17,6 +17,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param panicPercent 0 when panic routing is off
  * @param maxRequestsPerEndpoint 0 when unlimited
  * @param listener null when none
+ * @param topology as built; the balancer keeps the current one, whose local zone and region
+ *     may change at run time
  */
 record BalancerConfig(Strategy strategy, Ticker ticker, ScheduledExecutorService scheduler,
         OutlierDetection outlierDetection, CircuitBreaker circuitBreaker, HealthCheck healthCheck,

@@ -10,6 +10,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The {@link LoadBalancer}. Thread-safe.
@@ -27,6 +29,10 @@ import java.util.Map;
  * They reuse the state of every address that stays, build a new RoutingTable with the eligible
  * endpoints and publish it with one volatile write. A pick that started before the write may
  * still return an endpoint that was just removed; a pick that starts after it never does.
+ *
+ * The local zone and region (the only topology settings that change at run time) live in
+ * `topology`, written under the lock and volatile so that the getters need no lock; a change
+ * rebuilds the table from the same states, so in-flight counts, latency and health carry over.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
 
@@ -43,6 +49,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private boolean seenSnapshot;
     /** Guarded by lock. */
     private boolean panic;
+    /** Written under lock; volatile for the lock-free getters. */
+    private volatile Topology topology;
     private volatile Route table;
     private final EndpointGroup.Subscription subscription;
 
@@ -51,6 +59,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
         this.config = config;
         this.decayNanos = config.strategy().latencyDecay().toNanos();
         this.health = new HealthController(this, lock, config);
+        this.topology = config.topology();
         this.table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
                 "no endpoints yet: " + group + " is not ready");
         synchronized (lock) {
@@ -154,7 +163,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
      * {@link Topology#spill}.
      */
     private Route tiered(Collection<EndpointState> all, long now, boolean[] ramping) {
-        Topology topology = config.topology();
+        Topology topology = this.topology;
         // Tiers keyed by priority * 3 + zone tier, in that order.
         java.util.TreeMap<Integer, List<EndpointState>> eligibleByTier = new java.util.TreeMap<>();
         java.util.TreeMap<Integer, int[]> counts = new java.util.TreeMap<>(); // {healthy, total}
@@ -294,6 +303,32 @@ final class DefaultLoadBalancer implements LoadBalancer {
         synchronized (lock) {
             return panic;
         }
+    }
+
+    @Override
+    public void locality(String zone, String region) {
+        Topology.checkName("localZone", zone);
+        Topology.checkName("localRegion", region);
+        synchronized (lock) {
+            Topology t = topology;
+            if (Objects.equals(zone, t.localZone()) && Objects.equals(region, t.localRegion())) {
+                return;
+            }
+            topology = t.withLocality(zone, region);
+            if (seenSnapshot) { // before the first snapshot the table stays "not ready"
+                rebuildLocked(); // does nothing once closed
+            }
+        }
+    }
+
+    @Override
+    public Optional<String> localZone() {
+        return Optional.ofNullable(topology.localZone());
+    }
+
+    @Override
+    public Optional<String> localRegion() {
+        return Optional.ofNullable(topology.localRegion());
     }
 
     @Override

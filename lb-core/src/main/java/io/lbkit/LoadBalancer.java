@@ -9,6 +9,7 @@ import io.lbkit.health.OutlierDetection;
 import io.lbkit.health.SlowStart;
 import io.lbkit.strategy.Strategy;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
@@ -99,6 +100,48 @@ public interface LoadBalancer extends AutoCloseable {
      * calls are spread over all endpoints, healthy or not.
      */
     boolean inPanic();
+
+    /**
+     * Changes the caller's zone and region at run time, as if the balancer had been built with
+     * {@link Builder#localZone} and {@link Builder#localRegion}: for a client that moves, or
+     * whose zone is learnt after start-up. The new routing table is published with one volatile
+     * write; picks never wait for it, a pick under way finishes on the table it read, and every
+     * pick that starts after this returns follows the new locality. Per-endpoint state (calls in
+     * flight, latency, ejections, circuits, slow start) is kept: a {@link Pick} taken before the
+     * change is reported as usual. Setting the current values again changes nothing. Safe to
+     * call from any thread; concurrent calls take effect one after the other, the last wins.
+     *
+     * <p>On a closed balancer the arguments are checked and the values recorded (the getters
+     * return them), but nothing else happens and nothing is thrown, so a configuration watcher
+     * racing with shutdown needs no guard. A {@link TrafficSplit} passes the change to each of
+     * its routes in turn.
+     *
+     * @param zone the local zone, or null to turn zone awareness off
+     * @param region the local region, preferred after the local zone, or null for no region
+     *     tier; has no effect while {@code zone} is null
+     * @throws IllegalArgumentException if {@code zone} or {@code region} is blank (the message
+     *     names {@code localZone} or {@code localRegion}); nothing changes then
+     */
+    void locality(String zone, String region);
+
+    /**
+     * The local zone set on the builder or by the last {@link #locality}; empty when zone
+     * awareness is off. Read together with {@link #localRegion()}, the two may straddle a
+     * concurrent {@link #locality} call.
+     *
+     * @throws IllegalStateException for a {@link TrafficSplit} whose routes have different
+     *     local zones
+     */
+    Optional<String> localZone();
+
+    /**
+     * The local region set on the builder or by the last {@link #locality}; empty when there is
+     * none.
+     *
+     * @throws IllegalStateException for a {@link TrafficSplit} whose routes have different
+     *     local regions
+     */
+    Optional<String> localRegion();
 
     /**
      * Stops following the group and stops health timers; later picks fail with
@@ -250,26 +293,24 @@ public interface LoadBalancer extends AutoCloseable {
         /**
          * The caller's zone: calls stay on endpoints of this zone while it is healthy enough, and
          * spill to the local region, then the rest, in proportion to what the zone lacks (see
-         * {@link #overprovisioningFactor}). Default none: zones are ignored.
+         * {@link #overprovisioningFactor}). Default none: zones are ignored. Changeable at run
+         * time with {@link LoadBalancer#locality}.
          */
         public Builder localZone(String zone) {
             requireNonNull(zone, "zone");
             once("localZone", this.localZone);
-            if (zone.isBlank()) {
-                throw new IllegalArgumentException("localZone must not be blank");
-            }
-            this.localZone = zone;
+            this.localZone = Topology.checkName("localZone", zone);
             return this;
         }
 
-        /** The caller's region, preferred after the local zone; default none. */
+        /**
+         * The caller's region, preferred after the local zone; default none. Has no effect
+         * without a {@link #localZone}. Changeable at run time with {@link LoadBalancer#locality}.
+         */
         public Builder localRegion(String region) {
             requireNonNull(region, "region");
             once("localRegion", this.localRegion);
-            if (region.isBlank()) {
-                throw new IllegalArgumentException("localRegion must not be blank");
-            }
-            this.localRegion = region;
+            this.localRegion = Topology.checkName("localRegion", region);
             return this;
         }
 

@@ -25,6 +25,25 @@ record Topology(String localZone, String localRegion, int overprovisioningPercen
     /** 6: Envoy's default {@code min_cluster_size} for zone-aware routing. */
     static final int DEFAULT_ZONE_MIN_CLUSTER_SIZE = 6;
 
+    /** This topology with another local zone and region (each null: off). */
+    Topology withLocality(String zone, String region) {
+        return new Topology(zone, region, overprovisioningPercent, zoneMinClusterSize);
+    }
+
+    /**
+     * Checks a zone or region name as the builder and {@link LoadBalancer#locality} do.
+     *
+     * @param field the option's name, for the message
+     * @param name null allowed (off)
+     * @throws IllegalArgumentException if {@code name} is blank
+     */
+    static String checkName(String field, String name) {
+        if (name != null && name.isBlank()) {
+            throw new IllegalArgumentException(field + " must not be blank");
+        }
+        return name;
+    }
+
     /**
      * The endpoint's zone tier: 0 local zone, 1 local region, 2 the rest; always 0 when zone
      * awareness is off or the priority level has fewer endpoints than the minimum cluster size.

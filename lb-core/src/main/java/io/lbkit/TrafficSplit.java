@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -223,6 +225,59 @@ public final class TrafficSplit implements LoadBalancer {
             }
         }
         return false;
+    }
+
+    /**
+     * Sets the locality of every route, in the order the routes were added; see
+     * {@link LoadBalancer#locality}. The change is not atomic across routes: while it is under
+     * way, one route may already follow the new locality and another the old. Calls on the
+     * split are serialised with each other (and with {@link #weights(Map)}), so the routes end
+     * up agreeing.
+     */
+    @Override
+    public synchronized void locality(String zone, String region) {
+        Topology.checkName("localZone", zone); // before any route changes
+        Topology.checkName("localRegion", region);
+        for (LoadBalancer lb : table.routes) {
+            lb.locality(zone, region);
+        }
+    }
+
+    /**
+     * The local zone of the routes.
+     *
+     * @throws IllegalStateException if the routes have different local zones
+     */
+    @Override
+    public Optional<String> localZone() {
+        return agreed("localZone", LoadBalancer::localZone);
+    }
+
+    /**
+     * The local region of the routes.
+     *
+     * @throws IllegalStateException if the routes have different local regions
+     */
+    @Override
+    public Optional<String> localRegion() {
+        return agreed("localRegion", LoadBalancer::localRegion);
+    }
+
+    private Optional<String> agreed(String field,
+            java.util.function.Function<LoadBalancer, Optional<String>> getter) {
+        Table t = table;
+        Optional<String> first = getter.apply(t.routes[0]);
+        for (int i = 1; i < t.routes.length; i++) {
+            if (!Objects.equals(first, getter.apply(t.routes[i]))) {
+                Map<String, String> each = new LinkedHashMap<>();
+                for (int j = 0; j < t.routes.length; j++) {
+                    each.put(t.names[j], getter.apply(t.routes[j]).orElse("none"));
+                }
+                throw new IllegalStateException("the routes have different " + field + "s "
+                        + each + "; set one for all with locality(zone, region)");
+            }
+        }
+        return first;
     }
 
     @Override
