@@ -13,10 +13,12 @@ import io.lbkit.DynamicEndpointGroup;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.Ticker;
+import io.lbkit.TrafficSplit;
 import io.lbkit.health.HealthProbe;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -60,7 +62,13 @@ final class LbkitLoadBalancer extends LoadBalancer {
     /** The READY subchannels by address, for the health probe (read on the core's scheduler). */
     private volatile Map<String, Subchannel> readySubchannels = Map.of();
     private PolicyConfig config;
+    /** The balancer: over readyGroup without a split, else the split over the routes. */
     private io.lbkit.LoadBalancer balancer;
+    /** With a split: the routes, in config order (null without). */
+    private Route[] routes;
+    private TrafficSplit split;
+    /** The weights last given to the split. */
+    private int[] appliedWeights;
     private ConnectivityState currentState;
     private Status lastFailure = Status.UNAVAILABLE.withDescription("no address resolved yet");
     private boolean shutdown;
@@ -82,24 +90,16 @@ final class LbkitLoadBalancer extends LoadBalancer {
         Object c = resolved.getLoadBalancingPolicyConfig();
         PolicyConfig next = c instanceof PolicyConfig ? (PolicyConfig) c : PolicyConfig.DEFAULT;
         if (!next.equals(config)) {
-            // A new config needs a new balancer; per-endpoint state starts afresh with it.
-            if (balancer != null) {
-                balancer.close();
+            if (next.sameBalancers(config)) {
+                // Only the split's weights changed: keep the balancers and their state;
+                // publish() below hands the new weights to the split.
+                config = next;
+            } else {
+                // A new config needs a new balancer; per-endpoint state starts afresh with it.
+                closeBalancers();
+                config = next;
+                buildBalancers(next);
             }
-            config = next;
-            io.lbkit.LoadBalancer.Builder b = io.lbkit.LoadBalancer.builder(readyGroup)
-                    .ticker(ticker)
-                    .healthListener(event -> onHealthEvent());
-            HealthProbe probe = null;
-            if (next.health() != null) {
-                probe = new GrpcHealthProbe(next.health().serviceName(), next.health().timeout(),
-                        endpoint -> {
-                            Subchannel sc = readySubchannels.get(endpoint.address());
-                            return sc == null ? null : sc.asChannel();
-                        });
-            }
-            next.apply(b, probe);
-            balancer = b.build();
         }
 
         Map<String, Resolved> wanted = new LinkedHashMap<>();
@@ -146,6 +146,61 @@ final class LbkitLoadBalancer extends LoadBalancer {
         return Status.OK;
     }
 
+    private void buildBalancers(PolicyConfig next) {
+        HealthProbe probe = null;
+        if (next.health() != null) {
+            probe = new GrpcHealthProbe(next.health().serviceName(), next.health().timeout(),
+                    endpoint -> {
+                        Subchannel sc = readySubchannels.get(endpoint.address());
+                        return sc == null ? null : sc.asChannel();
+                    });
+        }
+        PolicyConfig.Split s = next.split();
+        if (s == null) {
+            balancer = newBalancer(readyGroup, next, probe);
+            return;
+        }
+        // One group and balancer per route, all with the same options, health listener and
+        // probe. Every route starts at weight 0 but the first (TrafficSplit needs a positive
+        // weight); publish() sets the weights of the routes that have READY endpoints.
+        routes = new Route[s.size()];
+        TrafficSplit.Builder b = TrafficSplit.builder();
+        appliedWeights = new int[s.size()];
+        for (int i = 0; i < routes.length; i++) {
+            DynamicEndpointGroup group = EndpointGroup.dynamic();
+            routes[i] = new Route(s.names().get(i), group, newBalancer(group, next, probe));
+            appliedWeights[i] = i == 0 ? 1 : 0;
+            b.route(routes[i].name, routes[i].balancer, appliedWeights[i]);
+        }
+        split = b.build();
+        balancer = split;
+    }
+
+    private io.lbkit.LoadBalancer newBalancer(EndpointGroup group, PolicyConfig next,
+            HealthProbe probe) {
+        io.lbkit.LoadBalancer.Builder b = io.lbkit.LoadBalancer.builder(group)
+                .ticker(ticker)
+                .healthListener(event -> onHealthEvent());
+        next.apply(b, probe);
+        return b.build();
+    }
+
+    /** Closes the balancer (a split closes its routes' balancers) and the routes' groups. */
+    private void closeBalancers() {
+        if (balancer != null) {
+            balancer.close();
+            balancer = null;
+        }
+        if (routes != null) {
+            for (Route r : routes) {
+                r.group.close();
+            }
+            routes = null;
+            split = null;
+            appliedWeights = null;
+        }
+    }
+
     private Child newChild(Resolved r) {
         Subchannel sc = helper.createSubchannel(CreateSubchannelArgs.newBuilder()
                 .setAddresses(r.eag)
@@ -166,6 +221,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
         }
         if (s == ConnectivityState.TRANSIENT_FAILURE) {
             child.failed = true;
+            child.failure = info.getStatus();
             lastFailure = info.getStatus();
             helper.refreshNameResolution();
         } else if (s == ConnectivityState.READY) {
@@ -195,9 +251,16 @@ final class LbkitLoadBalancer extends LoadBalancer {
         }
         Map<String, Subchannel> readyMap = Map.copyOf(readyNow);
         this.readySubchannels = readyMap;
-        readyGroup.set(ready);
+        SubchannelPicker picker;
+        if (split != null) {
+            picker = publishRoutes(ready, readyMap);
+        } else {
+            readyGroup.set(ready);
+            picker = null;
+        }
         if (!ready.isEmpty()) {
-            update(ConnectivityState.READY, new ReadyPicker(balancer, readyMap, config, ticker));
+            update(ConnectivityState.READY, split != null ? picker
+                    : new ReadyPicker(balancer, readyMap, config, ticker));
         } else if (connecting) {
             update(ConnectivityState.CONNECTING, new FixedPicker(PickResult.withNoResult()));
         } else {
@@ -207,6 +270,110 @@ final class LbkitLoadBalancer extends LoadBalancer {
                             + lastFailure).withCause(lastFailure.getCause());
             update(ConnectivityState.TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(error)));
         }
+    }
+
+    /**
+     * Sorts the READY endpoints into their routes and sets each route's group; gives the split
+     * the weights of the routes that can take calls split by weight (0 to the others); and
+     * returns the picker for that state.
+     *
+     * <p>A route takes weighted calls while it has a READY endpoint, and also, until it has
+     * been READY or failed once, while its subchannels are connecting (the calls then wait for
+     * it, as calls wait for a connecting channel; otherwise at start-up every call would go to
+     * whichever route connected first). A route without READY endpoints leaves the weights to
+     * the others, so a canary without servers takes no calls from users. When no route of
+     * positive weight can take calls, the configured weights stay and the picker fails those
+     * calls fast (or lets them wait while such a route is connecting).
+     */
+    private SubchannelPicker publishRoutes(List<Endpoint> ready, Map<String, Subchannel> readyMap) {
+        PolicyConfig.Split s = config.split();
+        int n = routes.length;
+        List<List<Endpoint>> byRoute = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            byRoute.add(new ArrayList<>());
+        }
+        for (Endpoint e : ready) {
+            byRoute.get(s.routeOf(e)).add(e);
+        }
+        int[] connectingCount = new int[n];
+        int[] failedCount = new int[n];
+        Status[] failure = new Status[n];
+        for (Child child : children.values()) {
+            int r = s.routeOf(child.endpoint);
+            if (child.state == ConnectivityState.READY) {
+                continue;
+            } else if (child.failed) {
+                failedCount[r]++;
+                failure[r] = child.failure;
+            } else {
+                connectingCount[r]++;
+            }
+        }
+
+        int[] weights = new int[n];
+        PickResult[] blocked = new PickResult[n]; // null: READY
+        boolean weighted = false; // a route of positive weight takes weighted calls
+        boolean waiting = false; // a route of positive weight is connecting
+        for (int i = 0; i < n; i++) {
+            boolean isReady = !byRoute.get(i).isEmpty();
+            boolean isConnecting = !isReady && connectingCount[i] > 0;
+            if (isReady || (isConnecting && !routes[i].settled)) {
+                weights[i] = s.weight(i);
+                weighted |= weights[i] > 0;
+            }
+            waiting |= isConnecting && s.weight(i) > 0;
+            if (isConnecting) {
+                // The next picker comes when a subchannel is READY or fails: calls may wait.
+                blocked[i] = PickResult.withNoResult();
+            } else if (!isReady) {
+                String why = failedCount[i] == 0
+                        ? "no endpoint has " + s.attribute() + "=" + routes[i].name
+                                + (i == 0 ? ", none or one naming no route" : "")
+                        : failedCount[i] + " in TRANSIENT_FAILURE, the last with " + failure[i];
+                blocked[i] = PickResult.withError(Status.UNAVAILABLE.withDescription(
+                        "route " + routes[i].name + " has no ready endpoint (" + why + ")"));
+            }
+            routes[i].settled |= !isConnecting;
+        }
+        if (!weighted) {
+            for (int i = 0; i < n; i++) {
+                weights[i] = s.weight(i);
+            }
+        }
+
+        // Routes that gain endpoints get them before their weight, routes that lose their weight
+        // lose it before their endpoints: a pick of an older picker then rarely meets an empty
+        // route (and if it does, it waits for this picker).
+        for (int i = 0; i < n; i++) {
+            if (!byRoute.get(i).isEmpty()) {
+                routes[i].group.set(byRoute.get(i));
+            }
+        }
+        if (!Arrays.equals(weights, appliedWeights)) {
+            Map<String, Integer> w = new LinkedHashMap<>();
+            for (int i = 0; i < n; i++) {
+                w.put(routes[i].name, weights[i]);
+            }
+            split.weights(w);
+            appliedWeights = weights;
+        }
+        for (int i = 0; i < n; i++) {
+            if (byRoute.get(i).isEmpty()) {
+                routes[i].group.set(List.of());
+            }
+        }
+
+        PickResult unweighted = null;
+        if (!weighted) {
+            unweighted = waiting ? PickResult.withNoResult()
+                    : PickResult.withError(Status.UNAVAILABLE.withDescription(
+                            "no route of positive weight has a ready endpoint; the split is " + s));
+        }
+        io.lbkit.LoadBalancer[] balancers = new io.lbkit.LoadBalancer[n];
+        for (int i = 0; i < n; i++) {
+            balancers[i] = routes[i].balancer;
+        }
+        return new SplitPicker(split, balancers, blocked, unweighted, s, readyMap, config, ticker);
     }
 
     /**
@@ -267,9 +434,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
             child.subchannel.shutdown();
         }
         children.clear();
-        if (balancer != null) {
-            balancer.close();
-        }
+        closeBalancers();
         readyGroup.close();
     }
 
@@ -285,10 +450,27 @@ final class LbkitLoadBalancer extends LoadBalancer {
         ConnectivityState state = ConnectivityState.IDLE;
         /** Sticky transient failure: set on TRANSIENT_FAILURE, cleared on READY or IDLE. */
         boolean failed;
+        /** The status of the last TRANSIENT_FAILURE. */
+        Status failure;
 
         Child(Endpoint endpoint, Subchannel subchannel) {
             this.endpoint = endpoint;
             this.subchannel = subchannel;
+        }
+    }
+
+    /** One route of a split: its name, its READY endpoints and its balancer over them. */
+    private static final class Route {
+        final String name;
+        final DynamicEndpointGroup group;
+        final io.lbkit.LoadBalancer balancer;
+        /** Whether the route has been READY or failed since it was built (see publishRoutes). */
+        boolean settled;
+
+        Route(String name, DynamicEndpointGroup group, io.lbkit.LoadBalancer balancer) {
+            this.name = name;
+            this.group = group;
+            this.balancer = balancer;
         }
     }
 

@@ -50,9 +50,19 @@ final class ReadyPicker extends SubchannelPicker {
 
     @Override
     public PickResult pickSubchannel(PickSubchannelArgs args) {
+        return pickWith(balancer, args, subchannels, config, ticker);
+    }
+
+    /**
+     * Picks with {@code balancer} and maps the pick to one of {@code subchannels}, with the
+     * call's hash key if it has one. Shared with {@link SplitPicker}, which passes a route's
+     * balancer or the split.
+     */
+    static PickResult pickWith(io.lbkit.LoadBalancer balancer, PickSubchannelArgs args,
+            Map<String, Subchannel> subchannels, PolicyConfig config, Ticker ticker) {
         Pick pick;
         try {
-            pick = pick(args);
+            pick = pick(balancer, args, config);
         } catch (NoEndpointAvailableException e) {
             if (e.reason() == NoEndpointAvailableException.Reason.EMPTY
                     || e.reason() == NoEndpointAvailableException.Reason.CLOSED) {
@@ -75,7 +85,8 @@ final class ReadyPicker extends SubchannelPicker {
      * Picks with the call's hash key: {@link LbkitGrpc#HASH_KEY} from the call options, else
      * the configured header, else none (hash strategies then pick at random).
      */
-    private Pick pick(PickSubchannelArgs args) {
+    private static Pick pick(io.lbkit.LoadBalancer balancer, PickSubchannelArgs args,
+            PolicyConfig config) {
         CharSequence key = args.getCallOptions().getOption(LbkitGrpc.HASH_KEY);
         if (key != null) {
             return balancer.pick(key);
