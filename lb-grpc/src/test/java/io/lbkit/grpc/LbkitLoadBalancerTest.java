@@ -327,6 +327,203 @@ class LbkitLoadBalancerTest {
         assertEquals(3, spread.size(), "50 keys reach all three");
     }
 
+    // ---- split ------------------------------------------------------------------------------
+
+    private static final Map<String, ?> CANARY_SPLIT = Map.of("strategy", "round_robin",
+            "split", Map.of("attribute", "track",
+                    "routes", List.of(Map.of("name", "stable", "weight", 1.0),
+                            Map.of("name", "canary", "weight", 1.0)),
+                    "header", "x-canary",
+                    "values", Map.of("1", "canary")));
+
+    private static EquivalentAddressGroup tracked(int port, String track) {
+        return withEndpoint(Endpoint.builder("127.0.0.1", port).attribute("track", track).build());
+    }
+
+    private static PickSubchannelArgs withHeader(String name, String value) {
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
+        return new PickSubchannelArgs() {
+            @Override
+            public CallOptions getCallOptions() {
+                return CallOptions.DEFAULT;
+            }
+
+            @Override
+            public Metadata getHeaders() {
+                return headers;
+            }
+
+            @Override
+            public MethodDescriptor<?, ?> getMethodDescriptor() {
+                return EchoServers.WHO;
+            }
+        };
+    }
+
+    private static final PickSubchannelArgs CANARY = withHeader("x-canary", "1");
+
+    /** Stable on ports 1 and 2 (2 without the attribute: the default route), canary on 3. */
+    private void acceptCanarySplit(Map<String, ?> config) {
+        accept(config, tracked(1, "stable"), eag(2), tracked(3, "canary"));
+    }
+
+    private java.util.TreeMap<Integer, Integer> portCounts(SubchannelPicker picker,
+            PickSubchannelArgs args, int picks) {
+        java.util.TreeMap<Integer, Integer> counts = new java.util.TreeMap<>();
+        for (int i = 0; i < picks; i++) {
+            PickResult r = picker.pickSubchannel(args);
+            assertTrue(r.getStatus().isOk() && r.getSubchannel() != null, r.toString());
+            counts.merge(port(r), 1, Integer::sum);
+            close(r, Status.OK);
+        }
+        return counts;
+    }
+
+    @Test
+    void split_headerRoutedCallsReachTheirRoute_othersSplitOverAll() {
+        acceptCanarySplit(CANARY_SPLIT);
+        state(1, ConnectivityState.READY);
+        state(2, ConnectivityState.READY);
+        state(3, ConnectivityState.READY);
+
+        assertEquals(ConnectivityState.READY, helper.state);
+        assertTrue(helper.picker instanceof SplitPicker, helper.picker.toString());
+        assertEquals(Map.of(3, 50), portCounts(helper.picker, CANARY, 50));
+        // "0" maps to no route: split by weight, like a call without the header
+        Map<Integer, Integer> unrouted = portCounts(helper.picker, withHeader("x-canary", "0"), 400);
+        assertEquals(java.util.Set.of(1, 2, 3), unrouted.keySet(), unrouted.toString());
+        int canary = unrouted.get(3);
+        // 400 draws at p = 1/2: mean 200, sd 10; +-5 sd
+        assertTrue(canary > 150 && canary < 250, unrouted.toString());
+        assertEquals(unrouted.get(1), unrouted.get(2), 1, "round robin within stable");
+    }
+
+    @Test
+    void split_routeWithoutReadyEndpoint_failsItsHeaderRoutedCallsFast_othersGoToTheRest() {
+        acceptCanarySplit(CANARY_SPLIT);
+        state(1, ConnectivityState.READY);
+        state(2, ConnectivityState.READY);
+        state(3, ConnectivityState.TRANSIENT_FAILURE);
+
+        PickResult r = helper.picker.pickSubchannel(CANARY);
+        assertEquals(Status.Code.UNAVAILABLE, r.getStatus().getCode(), r.toString());
+        assertTrue(r.getStatus().getDescription().startsWith(
+                "route canary has no ready endpoint (1 in TRANSIENT_FAILURE"), r.toString());
+        assertEquals(java.util.Set.of(1, 2), portCounts(helper.picker, ARGS, 100).keySet(),
+                "the canary's weight goes to stable while it has no READY endpoint");
+        assertEquals(Map.of("stable", 1, "canary", 0),
+                ((SplitPicker) helper.picker).split().weights());
+
+        state(3, ConnectivityState.READY);
+        assertEquals(Map.of(3, 10), portCounts(helper.picker, CANARY, 10));
+        assertTrue(portCounts(helper.picker, ARGS, 100).containsKey(3), "its weight is back");
+    }
+
+    @Test
+    void split_routeWithNoEndpointAtAll_failsItsHeaderRoutedCallsFast() {
+        accept(CANARY_SPLIT, tracked(1, "stable"));
+        state(1, ConnectivityState.READY);
+
+        PickResult r = helper.picker.pickSubchannel(CANARY);
+        assertEquals(Status.Code.UNAVAILABLE, r.getStatus().getCode(), r.toString());
+        assertEquals("route canary has no ready endpoint (no endpoint has track=canary)",
+                r.getStatus().getDescription());
+        assertEquals(Map.of(1, 20), portCounts(helper.picker, ARGS, 20));
+    }
+
+    @Test
+    void split_routeStillConnectingAtStartUp_keepsItsWeightAndItsCallsWait() {
+        acceptCanarySplit(CANARY_SPLIT);
+        state(1, ConnectivityState.READY); // 2 and 3 are still connecting
+
+        assertFalse(helper.picker.pickSubchannel(CANARY).hasResult(), "waits for the canary");
+        int waited = 0;
+        for (int i = 0; i < 200; i++) {
+            PickResult r = helper.picker.pickSubchannel(ARGS);
+            if (!r.hasResult()) {
+                waited++;
+            } else {
+                assertEquals(1, port(r));
+                close(r, Status.OK);
+            }
+        }
+        // the canary keeps its half rather than sending everything to the first READY route;
+        // 200 draws at p = 1/2: mean 100, sd 7.1; +-5 sd
+        assertTrue(waited > 64 && waited < 136, "waited " + waited);
+
+        state(3, ConnectivityState.TRANSIENT_FAILURE);
+        assertEquals(Map.of(1, 20), portCounts(helper.picker, ARGS, 20), "failed: weight to stable");
+        assertEquals(Status.Code.UNAVAILABLE, helper.picker.pickSubchannel(CANARY).getStatus()
+                .getCode());
+    }
+
+    @Test
+    void split_weightZeroRoute_getsOnlyHeaderRoutedCalls_andNotTheOthersWhenTheyHaveNoEndpoint() {
+        Map<String, ?> config = Map.of("split", Map.of("attribute", "track",
+                "routes", List.of(Map.of("name", "stable", "weight", 1.0),
+                        Map.of("name", "canary", "weight", 0.0)),
+                "header", "x-canary", "values", Map.of("1", "canary")));
+        acceptCanarySplit(config);
+        state(1, ConnectivityState.READY);
+        state(2, ConnectivityState.READY);
+        state(3, ConnectivityState.READY);
+        assertFalse(portCounts(helper.picker, ARGS, 100).containsKey(3));
+        assertEquals(Map.of(3, 5), portCounts(helper.picker, CANARY, 5));
+
+        state(1, ConnectivityState.TRANSIENT_FAILURE);
+        state(2, ConnectivityState.TRANSIENT_FAILURE);
+        PickResult r = helper.picker.pickSubchannel(ARGS);
+        assertEquals(Status.Code.UNAVAILABLE, r.getStatus().getCode(), r.toString());
+        assertTrue(r.getStatus().getDescription().startsWith(
+                "no route of positive weight has a ready endpoint"), r.toString());
+        assertEquals(Map.of(3, 5), portCounts(helper.picker, CANARY, 5));
+    }
+
+    @Test
+    void split_headerNamingTheRoute_whenNoValuesAreConfigured() {
+        Map<String, ?> config = Map.of("split", Map.of("attribute", "track",
+                "routes", List.of(Map.of("name", "stable", "weight", 1.0),
+                        Map.of("name", "canary", "weight", 1.0)),
+                "header", "x-track"));
+        acceptCanarySplit(config);
+        state(1, ConnectivityState.READY);
+        state(2, ConnectivityState.READY);
+        state(3, ConnectivityState.READY);
+        assertEquals(Map.of(3, 10), portCounts(helper.picker, withHeader("x-track", "canary"), 10));
+        assertFalse(portCounts(helper.picker, withHeader("x-track", "stable"), 50).containsKey(3));
+    }
+
+    @Test
+    void split_newWeightsOnly_keepTheBalancersAndTakeEffect() {
+        acceptCanarySplit(CANARY_SPLIT);
+        state(1, ConnectivityState.READY);
+        state(2, ConnectivityState.READY);
+        state(3, ConnectivityState.READY);
+        SplitPicker before = (SplitPicker) helper.picker;
+        PickResult inFlight = before.pickSubchannel(CANARY);
+
+        Map<String, Object> promoted = new java.util.HashMap<>(CANARY_SPLIT);
+        promoted.put("split", Map.of("attribute", "track",
+                "routes", List.of(Map.of("name", "stable", "weight", 0.0),
+                        Map.of("name", "canary", "weight", 1.0)),
+                "header", "x-canary", "values", Map.of("1", "canary")));
+        acceptCanarySplit(promoted);
+
+        SplitPicker after = (SplitPicker) helper.picker;
+        assertSame(before.split(), after.split(), "same balancers: per-endpoint state carries over");
+        assertEquals(Map.of("stable", 0, "canary", 1), after.split().weights());
+        assertEquals(1, after.split().route("canary").stats().get(0).inFlight(),
+                "the call picked before the change is still counted");
+        close(inFlight, Status.OK);
+        assertEquals(Map.of(3, 50), portCounts(helper.picker, ARGS, 50));
+
+        acceptCanarySplit(Map.of("strategy", "random", "split", CANARY_SPLIT.get("split")));
+        assertFalse(after.split() == ((SplitPicker) helper.picker).split(), "a new strategy: new balancers");
+        acceptCanarySplit(Map.of("strategy", "round_robin"));
+        assertTrue(helper.picker instanceof ReadyPicker, "no split: the plain picker again");
+    }
+
     private static int port(PickResult r) {
         return ((FakeSubchannel) r.getSubchannel()).port;
     }
