@@ -36,7 +36,7 @@ class DocsExamplesTest {
             Files.writeString(source, m.group(1));
             sources.add(source.toFile());
         }
-        assertEquals(2, sources.size(), "the examples of " + doc);
+        assertEquals(3, sources.size(), "the examples of " + doc);
         Matcher first = JAVA_BLOCK.matcher(text);
         assertTrue(first.find());
         String readme = Files.readString(
@@ -67,6 +67,12 @@ class DocsExamplesTest {
                 assertEquals(io.grpc.ConnectivityState.IDLE, ch.getState(false), factory);
                 ch.shutdownNow();
             }
+            io.grpc.ManagedChannel canary = (io.grpc.ManagedChannel) loader
+                    .loadClass("CanaryChannel").getMethod("create").invoke(null);
+            assertEquals(io.grpc.ConnectivityState.IDLE, canary.getState(false), "CanaryChannel");
+            canary.shutdownNow();
+            io.grpc.NameResolverRegistry registry = io.grpc.NameResolverRegistry.getDefaultRegistry();
+            registry.deregister(registry.getProviderForScheme("orders"));
         } catch (ReflectiveOperationException e) {
             throw new AssertionError("running the example failed", e);
         }
