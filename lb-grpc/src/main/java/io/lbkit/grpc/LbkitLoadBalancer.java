@@ -274,16 +274,15 @@ final class LbkitLoadBalancer extends LoadBalancer {
 
     /**
      * Sorts the READY endpoints into their routes and sets each route's group; gives the split
-     * the weights of the routes that can take calls split by weight (0 to the others); and
+     * the configured weights of the routes that have READY endpoints (0 to the others); and
      * returns the picker for that state.
      *
-     * <p>A route takes weighted calls while it has a READY endpoint, and also, until it has
-     * been READY or failed once, while its subchannels are connecting (the calls then wait for
-     * it, as calls wait for a connecting channel; otherwise at start-up every call would go to
-     * whichever route connected first). A route without READY endpoints leaves the weights to
-     * the others, so a canary without servers takes no calls from users. When no route of
-     * positive weight can take calls, the configured weights stay and the picker fails those
-     * calls fast (or lets them wait while such a route is connecting).
+     * <p>So calls split by weight are drawn only among routes with READY endpoints: the weight of
+     * a route without one is shared by the others in proportion, and no pick meets an empty
+     * route (the split's own fallback, which throws and catches an exception per pick, is left
+     * for routes whose READY endpoints are all ejected, down or at their cap). When no route of
+     * positive weight has a READY endpoint, the configured weights stay and the picker fails
+     * those calls fast, or lets them wait while such a route is connecting.
      */
     private SubchannelPicker publishRoutes(List<Endpoint> ready, Map<String, Subchannel> readyMap) {
         PolicyConfig.Split s = config.split();
@@ -312,12 +311,12 @@ final class LbkitLoadBalancer extends LoadBalancer {
 
         int[] weights = new int[n];
         PickResult[] blocked = new PickResult[n]; // null: READY
-        boolean weighted = false; // a route of positive weight takes weighted calls
+        boolean weighted = false; // a route of positive weight has READY endpoints
         boolean waiting = false; // a route of positive weight is connecting
         for (int i = 0; i < n; i++) {
             boolean isReady = !byRoute.get(i).isEmpty();
             boolean isConnecting = !isReady && connectingCount[i] > 0;
-            if (isReady || (isConnecting && !routes[i].settled)) {
+            if (isReady) {
                 weights[i] = s.weight(i);
                 weighted |= weights[i] > 0;
             }
@@ -333,7 +332,6 @@ final class LbkitLoadBalancer extends LoadBalancer {
                 blocked[i] = PickResult.withError(Status.UNAVAILABLE.withDescription(
                         "route " + routes[i].name + " has no ready endpoint (" + why + ")"));
             }
-            routes[i].settled |= !isConnecting;
         }
         if (!weighted) {
             for (int i = 0; i < n; i++) {
@@ -343,7 +341,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
 
         // Routes that gain endpoints get them before their weight, routes that lose their weight
         // lose it before their endpoints: a pick of an older picker then rarely meets an empty
-        // route (and if it does, it waits for this picker).
+        // route (and if it does, the split falls back to another route).
         for (int i = 0; i < n; i++) {
             if (!byRoute.get(i).isEmpty()) {
                 routes[i].group.set(byRoute.get(i));
@@ -464,8 +462,6 @@ final class LbkitLoadBalancer extends LoadBalancer {
         final String name;
         final DynamicEndpointGroup group;
         final io.lbkit.LoadBalancer balancer;
-        /** Whether the route has been READY or failed since it was built (see publishRoutes). */
-        boolean settled;
 
         Route(String name, DynamicEndpointGroup group, io.lbkit.LoadBalancer balancer) {
             this.name = name;

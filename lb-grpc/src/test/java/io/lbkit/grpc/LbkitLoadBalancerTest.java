@@ -433,29 +433,34 @@ class LbkitLoadBalancerTest {
     }
 
     @Test
-    void split_routeStillConnectingAtStartUp_keepsItsWeightAndItsCallsWait() {
+    void split_routeStillConnecting_letsItsHeaderRoutedCallsWait_othersGoToTheReadyRoutes() {
         acceptCanarySplit(CANARY_SPLIT);
         state(1, ConnectivityState.READY); // 2 and 3 are still connecting
 
         assertFalse(helper.picker.pickSubchannel(CANARY).hasResult(), "waits for the canary");
-        int waited = 0;
-        for (int i = 0; i < 200; i++) {
-            PickResult r = helper.picker.pickSubchannel(ARGS);
-            if (!r.hasResult()) {
-                waited++;
-            } else {
-                assertEquals(1, port(r));
-                close(r, Status.OK);
-            }
-        }
-        // the canary keeps its half rather than sending everything to the first READY route;
-        // 200 draws at p = 1/2: mean 100, sd 7.1; +-5 sd
-        assertTrue(waited > 64 && waited < 136, "waited " + waited);
+        assertEquals(Map.of(1, 20), portCounts(helper.picker, ARGS, 20));
 
         state(3, ConnectivityState.TRANSIENT_FAILURE);
-        assertEquals(Map.of(1, 20), portCounts(helper.picker, ARGS, 20), "failed: weight to stable");
         assertEquals(Status.Code.UNAVAILABLE, helper.picker.pickSubchannel(CANARY).getStatus()
-                .getCode());
+                .getCode(), "failed: header-routed calls fail fast");
+        state(3, ConnectivityState.CONNECTING);
+        assertEquals(Status.Code.UNAVAILABLE, helper.picker.pickSubchannel(CANARY).getStatus()
+                .getCode(), "still failed while it reconnects (sticky transient failure)");
+    }
+
+    @Test
+    void split_noRouteOfPositiveWeightReady_weightedCallsWaitWhileOneConnects() {
+        Map<String, ?> config = Map.of("split", Map.of("attribute", "track",
+                "routes", List.of(Map.of("name", "stable", "weight", 1.0),
+                        Map.of("name", "canary", "weight", 0.0)),
+                "header", "x-canary", "values", Map.of("1", "canary")));
+        acceptCanarySplit(config);
+        state(3, ConnectivityState.READY); // only the weight-0 canary
+
+        assertFalse(helper.picker.pickSubchannel(ARGS).hasResult(), "stable is connecting: wait");
+        assertEquals(Map.of(3, 5), portCounts(helper.picker, CANARY, 5));
+        state(1, ConnectivityState.READY);
+        assertEquals(Map.of(1, 10), portCounts(helper.picker, ARGS, 10));
     }
 
     @Test

@@ -214,6 +214,41 @@ class LbkitSplitIntegrationTest {
         assertEquals(Set.of("s0", "s1"), unrouted.keySet(), unrouted.toString());
     }
 
+    /**
+     * The canary's server is up (READY) but fails every call: outlier detection ejects it after
+     * 3 failures, and with panic routing off the canary has no eligible endpoint. Header-routed
+     * calls then fail with UNAVAILABLE without reaching it; calls split by weight fall back to
+     * stable (TrafficSplit's fallback), so none fails.
+     */
+    @Test
+    void ejectedCanary_headerRoutedCallsFail_othersFallBackToStable() throws Exception {
+        EchoServers s = servers(3);
+        Map<String, Object> config = new java.util.HashMap<>(split(50, 50));
+        config.put("outlierDetection", Map.of("consecutiveFailures", 3.0));
+        config.put("panicThreshold", 0.0);
+        ManagedChannel ch = channel(List.of(tracked(s.get(0), "stable"),
+                tracked(s.get(1), "stable"), tracked(s.get(2), "canary")), config);
+        warmUp(ch, s);
+        EchoServers.Backend canaryServer = s.get(2);
+        canaryServer.failWith = Status.UNAVAILABLE.withDescription("canary is broken");
+
+        Channel canary = withCanaryHeader(ch);
+        for (int i = 0; i < 3; i++) {
+            StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    StatusRuntimeException.class, () -> EchoServers.call(canary, CALL_DEADLINE));
+            assertEquals("canary is broken", e.getStatus().getDescription());
+        }
+        int reached = canaryServer.calls.get();
+        StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                StatusRuntimeException.class, () -> EchoServers.call(canary, CALL_DEADLINE));
+        assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+        assertEquals(reached, canaryServer.calls.get(), "ejected: the call never reached it");
+
+        Map<String, Integer> unrouted = answers(ch, 200);
+        assertEquals(200, sum(unrouted, "s0", "s1"), "all fell back to stable: " + unrouted);
+        assertEquals(reached, canaryServer.calls.get());
+    }
+
     /** With {@code hashHeader}, one user's calls stay on one side of a 50/50 split. */
     @Test
     void hashHeader_keepsEachUserOnOneSideOfTheSplit() throws Exception {
