@@ -36,7 +36,8 @@ import java.util.function.Function;
  *
  * <p>Resolved addresses carry the lbkit {@link Endpoint} and its weight, zone and priority as
  * {@link io.grpc.EquivalentAddressGroup} attributes ({@link #ENDPOINT}, {@link #WEIGHT},
- * {@link #ZONE}, {@link #PRIORITY}).
+ * {@link #ZONE}, {@link #PRIORITY}). The policy's traffic split (config field {@code split})
+ * assigns each endpoint to a route by one of its {@linkplain Endpoint#attributes() attributes}.
  */
 public final class LbkitGrpc {
 

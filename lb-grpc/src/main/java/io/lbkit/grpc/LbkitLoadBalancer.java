@@ -47,6 +47,12 @@ import java.util.concurrent.TimeUnit;
  * the newer picker is published right after the table, in the same synchronization-context
  * task, so the call waits only for that.
  *
+ * With a split (PolicyConfig.Split), each route has its own DynamicEndpointGroup and balancer
+ * (same options, same health listener and probe), combined in a TrafficSplit; publish() sorts
+ * the READY endpoints into the routes by their attribute, gives the split the weights of the
+ * routes that have READY endpoints, and publishes a SplitPicker that knows which routes have
+ * none (see publishRoutes). A config that changes only the weights keeps every balancer.
+ *
  * Aggregate state follows grpc's round_robin: READY if one subchannel is READY; else CONNECTING
  * if one is connecting or idle; else TRANSIENT_FAILURE with the last failure. A subchannel that
  * went to TRANSIENT_FAILURE counts as failed until it is READY again ("sticky" transient
@@ -251,16 +257,16 @@ final class LbkitLoadBalancer extends LoadBalancer {
         }
         Map<String, Subchannel> readyMap = Map.copyOf(readyNow);
         this.readySubchannels = readyMap;
-        SubchannelPicker picker;
+        SubchannelPicker readyPicker;
         if (split != null) {
-            picker = publishRoutes(ready, readyMap);
+            readyPicker = publishRoutes(ready, readyMap);
         } else {
             readyGroup.set(ready);
-            picker = null;
+            readyPicker = ready.isEmpty() ? null
+                    : new ReadyPicker(balancer, readyMap, config, ticker);
         }
         if (!ready.isEmpty()) {
-            update(ConnectivityState.READY, split != null ? picker
-                    : new ReadyPicker(balancer, readyMap, config, ticker));
+            update(ConnectivityState.READY, readyPicker);
         } else if (connecting) {
             update(ConnectivityState.CONNECTING, new FixedPicker(PickResult.withNoResult()));
         } else {
@@ -300,8 +306,9 @@ final class LbkitLoadBalancer extends LoadBalancer {
         for (Child child : children.values()) {
             int r = s.routeOf(child.endpoint);
             if (child.state == ConnectivityState.READY) {
-                continue;
-            } else if (child.failed) {
+                continue; // counted in byRoute
+            }
+            if (child.failed) {
                 failedCount[r]++;
                 failure[r] = child.failure;
             } else {
