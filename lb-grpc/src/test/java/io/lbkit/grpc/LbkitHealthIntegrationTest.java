@@ -14,8 +14,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /** Outlier detection and grpc.health.v1 checks of the {@code lbkit} policy, on real servers. */
@@ -25,20 +25,8 @@ class LbkitHealthIntegrationTest {
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private EchoServers servers(int n) throws Exception {
-        EchoServers s = new EchoServers(n);
-        closeables.add(s);
-        return s;
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private ManagedChannel channel(EchoServers s, Map<String, ?> policyConfig) {
         ManagedChannel ch = Grpc.newChannelBuilder(s.staticTarget(),
@@ -46,7 +34,7 @@ class LbkitHealthIntegrationTest {
                 .defaultServiceConfig(Map.of("loadBalancingConfig",
                         List.of(Map.of("lbkit", policyConfig))))
                 .build();
-        closeables.add(() -> {
+        resources.add(() -> {
             ch.shutdownNow();
             ch.awaitTermination(5, TimeUnit.SECONDS);
         });
@@ -78,7 +66,7 @@ class LbkitHealthIntegrationTest {
      */
     @Test
     void serverFailingEveryCall_isEjectedByOutlierDetection() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         EchoServers.Backend bad = s.get(1);
         bad.failWith = Status.UNAVAILABLE.withDescription("always down");
         ManagedChannel ch = channel(s, Map.of("strategy", "round_robin"));
@@ -106,7 +94,7 @@ class LbkitHealthIntegrationTest {
      */
     @Test
     void notServingServer_receivesNoCallsUntilItServesAgain() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         EchoServers.Backend sick = s.get(1);
         sick.health = 2; // NOT_SERVING
         ManagedChannel ch = channel(s, Map.of("strategy", "round_robin",
@@ -132,7 +120,7 @@ class LbkitHealthIntegrationTest {
     /** A server without the health service cannot be judged by it: it keeps its traffic. */
     @Test
     void serverWithoutHealthService_isTreatedAsHealthy() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         EchoServers.Backend plain = s.get(1);
         plain.health = 0; // answers UNIMPLEMENTED
         ManagedChannel ch = channel(s, Map.of("strategy", "round_robin",

@@ -343,22 +343,7 @@ class LbkitLoadBalancerTest {
     private static PickSubchannelArgs withHeader(String name, String value) {
         Metadata headers = new Metadata();
         headers.put(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER), value);
-        return new PickSubchannelArgs() {
-            @Override
-            public CallOptions getCallOptions() {
-                return CallOptions.DEFAULT;
-            }
-
-            @Override
-            public Metadata getHeaders() {
-                return headers;
-            }
-
-            @Override
-            public MethodDescriptor<?, ?> getMethodDescriptor() {
-                return EchoServers.WHO;
-            }
-        };
+        return argsWith(CallOptions.DEFAULT, headers);
     }
 
     private static final PickSubchannelArgs CANARY = withHeader("x-canary", "1");
@@ -538,6 +523,10 @@ class LbkitLoadBalancerTest {
         if (userHeader != null) {
             headers.put(Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER), userHeader);
         }
+        return argsWith(options, headers);
+    }
+
+    private static PickSubchannelArgs argsWith(CallOptions options, Metadata headers) {
         return new PickSubchannelArgs() {
             @Override
             public CallOptions getCallOptions() {

@@ -22,8 +22,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /** The {@code lbkit} policy against real grpc-java Netty servers on 127.0.0.1. */
@@ -34,26 +34,14 @@ class LbkitPolicyIntegrationTest {
     private static final Duration CALL_DEADLINE = Duration.ofSeconds(10);
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private EchoServers servers(int n) throws Exception {
-        EchoServers s = new EchoServers(n);
-        closeables.add(s);
-        return s;
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private ManagedChannel channel(String target, Map<String, ?> serviceConfig) {
         ManagedChannel ch = Grpc.newChannelBuilder(target, InsecureChannelCredentials.create())
                 .defaultServiceConfig(serviceConfig)
                 .build();
-        closeables.add(() -> {
+        resources.add(() -> {
             ch.shutdownNow();
             ch.awaitTermination(5, TimeUnit.SECONDS);
         });
@@ -79,7 +67,7 @@ class LbkitPolicyIntegrationTest {
 
     @Test
     void roundRobin_spreadsCallsEvenlyOverThreeServers() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         ManagedChannel ch = channel(s.staticTarget(), lbkit(Map.of("strategy", "round_robin")));
         warmUp(ch, s);
 
@@ -93,12 +81,12 @@ class LbkitPolicyIntegrationTest {
 
     @Test
     void weightedRoundRobin_followsWeightsFromTheEndpointGroup() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         EndpointGroup group = EndpointGroup.of(
                 s.get(0).endpoint(1), s.get(1).endpoint(2), s.get(2).endpoint(3));
         NameResolverProvider provider = LbkitGrpc.nameResolverProvider("lbkit-test-wrr", group);
         NameResolverRegistry.getDefaultRegistry().register(provider);
-        closeables.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
+        resources.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
         ManagedChannel ch = channel("lbkit-test-wrr:///orders",
                 lbkit(Map.of("strategy", "weighted_round_robin")));
         assertEquals("orders", ch.authority());
@@ -114,7 +102,7 @@ class LbkitPolicyIntegrationTest {
 
     @Test
     void hashHeader_keepsEachUsersCallsOnOneServer() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         ManagedChannel ch = channel(s.staticTarget(),
                 lbkit(Map.of("strategy", "ring_hash", "hashHeader", "x-user")));
         warmUp(ch, s); // calls without the header: random keys
@@ -138,7 +126,7 @@ class LbkitPolicyIntegrationTest {
 
     @Test
     void hashKeyCallOption_keepsCallsOnOneServer() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         ManagedChannel ch = channel(s.staticTarget(), lbkit(Map.of("strategy", "maglev")));
         warmUp(ch, s);
 
@@ -161,7 +149,7 @@ class LbkitPolicyIntegrationTest {
      */
     @Test
     void serverKilledMidRun_callsKeepSucceedingAndItGetsTrafficBack() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         for (EchoServers.Backend b : s.all()) {
             b.delay = Duration.ofMillis(2); // keeps calls in flight when the server dies
         }
@@ -181,7 +169,7 @@ class LbkitPolicyIntegrationTest {
         AtomicInteger ok = new AtomicInteger();
         List<StatusRuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
         ExecutorService callers = Executors.newFixedThreadPool(4);
-        closeables.add(callers::shutdownNow);
+        resources.add(callers::shutdownNow);
         List<Future<?>> running = new ArrayList<>();
         for (int t = 0; t < 4; t++) {
             running.add(callers.submit(() -> {
@@ -225,7 +213,7 @@ class LbkitPolicyIntegrationTest {
      */
     @Test
     void tenTimesSlowerServer_peakEwmaAvoidsItAndBeatsGrpcRoundRobinAtP99() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         for (EchoServers.Backend b : s.all()) {
             b.delay = Duration.ofMillis(10);
             b.jitter = 0.5; // 5..15 ms

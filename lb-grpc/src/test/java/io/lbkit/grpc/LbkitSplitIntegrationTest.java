@@ -30,8 +30,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 
 /**
@@ -48,20 +48,8 @@ class LbkitSplitIntegrationTest {
     private static final Metadata.Key<String> X_CANARY =
             Metadata.Key.of("x-canary", Metadata.ASCII_STRING_MARSHALLER);
 
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() throws Exception {
-        for (int i = closeables.size() - 1; i >= 0; i--) {
-            closeables.get(i).close();
-        }
-    }
-
-    private EchoServers servers(int n) throws Exception {
-        EchoServers s = new EchoServers(n);
-        closeables.add(s);
-        return s;
-    }
+    @RegisterExtension
+    final TestResources resources = new TestResources();
 
     private static Endpoint tracked(EchoServers.Backend b, String track) {
         return Endpoint.builder(b.host, b.port).attribute("track", track).build();
@@ -77,12 +65,12 @@ class LbkitSplitIntegrationTest {
 
     private ManagedChannel channel(NameResolverProvider provider, Map<String, ?> serviceConfig) {
         NameResolverRegistry.getDefaultRegistry().register(provider);
-        closeables.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
+        resources.add(() -> NameResolverRegistry.getDefaultRegistry().deregister(provider));
         ManagedChannel ch = Grpc.newChannelBuilder(provider.getDefaultScheme() + ":///orders",
                         InsecureChannelCredentials.create())
                 .defaultServiceConfig(serviceConfig)
                 .build();
-        closeables.add(() -> {
+        resources.add(() -> {
             ch.shutdownNow();
             ch.awaitTermination(5, TimeUnit.SECONDS);
         });
@@ -140,7 +128,7 @@ class LbkitSplitIntegrationTest {
      */
     @Test
     void headerRoutedCalls_allReachTheCanary_othersSplitByWeight() throws Exception {
-        EchoServers s = servers(4);
+        EchoServers s = resources.servers(4);
         ManagedChannel ch = channel(List.of(tracked(s.get(0), "stable"), tracked(s.get(1), "stable"),
                 tracked(s.get(2), "canary"), tracked(s.get(3), "canary")), split(95, 5));
         warmUp(ch, s);
@@ -163,7 +151,7 @@ class LbkitSplitIntegrationTest {
 
     @Test
     void weightZeroCanary_getsNoUnroutedCalls_butHeaderRoutedOnesStillReachIt() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         ManagedChannel ch = channel(List.of(tracked(s.get(0), "stable"), tracked(s.get(1), "stable"),
                 tracked(s.get(2), "canary")), split(100, 0));
         warmUp(ch, s);
@@ -180,7 +168,7 @@ class LbkitSplitIntegrationTest {
     @Test
     void canaryWithoutReadyEndpoint_failsHeaderRoutedCallsFast_othersSucceedOnStable()
             throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         List<Endpoint> endpoints = List.of(tracked(s.get(0), "stable"),
                 tracked(s.get(1), "stable"), tracked(s.get(2), "canary"));
         s.get(2).stop();
@@ -222,7 +210,7 @@ class LbkitSplitIntegrationTest {
      */
     @Test
     void ejectedCanary_headerRoutedCallsFail_othersFallBackToStable() throws Exception {
-        EchoServers s = servers(3);
+        EchoServers s = resources.servers(3);
         Map<String, Object> config = new java.util.HashMap<>(split(50, 50));
         config.put("outlierDetection", Map.of("consecutiveFailures", 3.0));
         config.put("panicThreshold", 0.0);
@@ -252,7 +240,7 @@ class LbkitSplitIntegrationTest {
     /** With {@code hashHeader}, one user's calls stay on one side of a 50/50 split. */
     @Test
     void hashHeader_keepsEachUserOnOneSideOfTheSplit() throws Exception {
-        EchoServers s = servers(2);
+        EchoServers s = resources.servers(2);
         Map<String, Object> config = new java.util.HashMap<>(split(50, 50));
         config.put("hashHeader", "x-user");
         ManagedChannel ch = channel(List.of(tracked(s.get(0), "stable"),
@@ -288,7 +276,7 @@ class LbkitSplitIntegrationTest {
      */
     @Test
     void newWeightsFromTheResolver_takeEffect() throws Exception {
-        EchoServers s = servers(2);
+        EchoServers s = resources.servers(2);
         ConfigResolver resolver = new ConfigResolver(
                 List.of(tracked(s.get(0), "stable"), tracked(s.get(1), "canary")));
         ManagedChannel ch = channel(resolver.provider, Map.of());
