@@ -97,8 +97,11 @@ final class LbkitLoadBalancer extends LoadBalancer {
         PolicyConfig next = c instanceof PolicyConfig ? (PolicyConfig) c : PolicyConfig.DEFAULT;
         if (!next.equals(config)) {
             if (next.sameBalancers(config)) {
-                // Only the split's weights changed: keep the balancers and their state;
-                // publish() below hands the new weights to the split.
+                // Only the local zone or the split's weights changed: keep the balancers and
+                // their state; publish() below hands the new weights to the split.
+                if (!java.util.Objects.equals(next.localZone(), config.localZone())) {
+                    balancer.locality(next.localZone(), null);
+                }
                 config = next;
             } else {
                 // A new config needs a new balancer; per-endpoint state starts afresh with it.

@@ -85,23 +85,28 @@ final class PolicyConfig {
     private final Metadata.Key<String> hashHeader; // null unless a text header is configured
     private final Metadata.Key<byte[]> hashBinaryHeader; // null unless a -bin header is
     private final Split split; // null: no traffic split
-    /** The JSON without the split's route weights: equal means the balancers can be kept. */
+    /**
+     * The JSON without the local zone and the split's route weights: equal means the balancers
+     * can be kept.
+     */
     private final Map<String, ?> balancerSource;
+    private final String localZone; // null: zone awareness off
 
     private PolicyConfig(Map<String, ?> source, String strategyName, Strategy strategy,
             Set<Status.Code> failureCodes, List<Consumer<LoadBalancer.Builder>> options,
             HealthSettings health, String hashHeaderName, Split split) {
         this.source = source;
         this.split = split;
-        if (split == null) {
-            this.balancerSource = source;
-        } else {
-            Map<String, Object> b = new LinkedHashMap<>(source);
+        this.localZone = source.containsKey("localZone") ? (String) source.get("localZone") : null;
+        // The balancers follow a new local zone and new split weights at run time.
+        Map<String, Object> b = new LinkedHashMap<>(source);
+        b.remove("localZone");
+        if (split != null) {
             Map<String, Object> s = new LinkedHashMap<>(object("split", source.get("split")));
             s.put("routes", split.names());
             b.put("split", s);
-            this.balancerSource = b;
         }
+        this.balancerSource = b;
         this.strategyName = strategyName;
         this.strategy = strategy;
         this.failureCodeSet = Collections.unmodifiableSet(EnumSet.copyOf(failureCodes));
@@ -143,9 +148,14 @@ final class PolicyConfig {
         return split;
     }
 
+    /** The configured local zone, or null. */
+    String localZone() {
+        return localZone;
+    }
+
     /**
-     * Whether {@code other} differs from this config in the split's route weights at most, so
-     * that a policy can keep its balancers and only change the weights.
+     * Whether {@code other} differs from this config in the local zone and the split's route
+     * weights at most, so that a policy can keep its balancers and only change those.
      */
     boolean sameBalancers(PolicyConfig other) {
         return other != null && balancerSource.equals(other.balancerSource);

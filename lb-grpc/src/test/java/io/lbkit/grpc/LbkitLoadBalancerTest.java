@@ -98,6 +98,30 @@ class LbkitLoadBalancerTest {
     }
 
     @Test
+    void aNewLocalZone_keepsTheBalancerAndItsState() {
+        accept(Map.of("strategy", "round_robin", "localZone", "a"), eag(1), eag(2));
+        state(1, ConnectivityState.READY);
+        state(2, ConnectivityState.READY);
+        ReadyPicker before = (ReadyPicker) helper.picker;
+        PickResult held = before.pickSubchannel(ARGS); // in flight across the change
+        assertEquals(java.util.Optional.of("a"), before.balancer().localZone());
+
+        accept(Map.of("strategy", "round_robin", "localZone", "b"), eag(1), eag(2));
+        ReadyPicker after = (ReadyPicker) helper.picker;
+        assertSame(before.balancer(), after.balancer(), "same balancer, state kept");
+        assertEquals(java.util.Optional.of("b"), after.balancer().localZone());
+        assertEquals(1, stats(after, port(held)).inFlight());
+
+        accept(Map.of("strategy", "round_robin"), eag(1), eag(2));
+        assertSame(before.balancer(), ((ReadyPicker) helper.picker).balancer());
+        assertEquals(java.util.Optional.empty(), before.balancer().localZone(), "zone awareness off");
+
+        accept(Map.of("strategy", "random"), eag(1), eag(2));
+        assertFalse(before.balancer() == ((ReadyPicker) helper.picker).balancer(),
+                "another strategy needs a new balancer");
+    }
+
+    @Test
     void newAddresses_getASubchannelEachAndAConnectionRequest() {
         assertTrue(accept(Map.of(), eag(1), eag(2), eag(3)).isOk());
 

@@ -416,6 +416,11 @@ class PolicyConfigTest {
         assertFalse(a.sameBalancers(ok(Map.of())));
         assertFalse(ok(Map.of()).sameBalancers(null));
         assertTrue(ok(Map.of()).sameBalancers(ok(Map.of())));
+        assertTrue(ok(Map.of("localZone", "a")).sameBalancers(ok(Map.of("localZone", "b"))));
+        assertTrue(ok(Map.of("localZone", "a")).sameBalancers(ok(Map.of())));
+        assertEquals("a", ok(Map.of("localZone", "a")).localZone());
+        assertFalse(ok(Map.of("localZone", "a")).sameBalancers(
+                ok(Map.of("localZone", "a", "strategy", "random"))));
     }
 
     @Test
