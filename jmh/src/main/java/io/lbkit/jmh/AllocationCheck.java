@@ -76,6 +76,29 @@ public final class AllocationCheck {
                 }
             }
         }
+        // A TrafficSplit over two such balancers: the side draw, weighted and by key.
+        Workload w = new Workload(100);
+        List<io.lbkit.Endpoint> all = w.lbkitEndpoints();
+        long[] keys = w.keys();
+        long[] latencies = w.latencies();
+        try (io.lbkit.TrafficSplit split = io.lbkit.TrafficSplit.builder()
+                .route("stable", LoadBalancer.builder(EndpointGroup.of(all.subList(0, 95)))
+                        .strategy(LbkitPickBenchmark.strategy("leastRequest")).build(), 95)
+                .route("canary", LoadBalancer.builder(EndpointGroup.of(all.subList(95, 100)))
+                        .strategy(LbkitPickBenchmark.strategy("maglev")).build(), 5)
+                .build()) {
+            for (boolean keyed : new boolean[] {false, true}) {
+                sink += run(split, keyed, keys, latencies, WARMUP_OPS);
+                long before = mx.getThreadAllocatedBytes(self);
+                long result = run(split, keyed, keys, latencies, MEASURED_OPS);
+                long bytes = mx.getThreadAllocatedBytes(self) - before;
+                sink += result;
+                double perOp = (double) bytes / measuredOps;
+                allocates |= perOp >= 0.01;
+                System.out.printf("%-20s %9d %14.4f %10d%n",
+                        keyed ? "trafficSplit(key)" : "trafficSplit", 100, perOp, measuredOps);
+            }
+        }
         if (allocates) {
             System.out.println("FAIL: a pick path allocates");
             System.exit(1);
