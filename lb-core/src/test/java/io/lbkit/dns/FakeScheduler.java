@@ -14,10 +14,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A scheduler and ticker for tests: nothing runs until the test calls {@link #advance}, which
- * moves the clock and runs due tasks on the calling thread, in time order. Confined to the test
- * thread.
+ * moves the clock and runs due tasks on the calling thread, in time order (FIFO among equal
+ * times). The clock starts at an arbitrary origin, not 0, to catch "0 means unset" bugs.
+ * Confined to the test thread. Shared by the DNS, file and health tests (as {@code ManualClock}).
  */
-public final class FakeScheduler extends AbstractExecutorService
+public class FakeScheduler extends AbstractExecutorService
         implements ScheduledExecutorService, Ticker {
 
     private long now = 1_000_000_000L;
