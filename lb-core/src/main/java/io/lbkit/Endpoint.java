@@ -2,6 +2,7 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.internal.Ipv6;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,7 +52,7 @@ public final class Endpoint {
      * An endpoint of weight 1, no zone, priority 0.
      *
      * @param host a host name or IP literal (IPv6 with or without brackets), not empty; kept in
-     *     lower case
+     *     lower case, IPv6 in RFC 5952 form
      * @param port 1..65535
      * @throws IllegalArgumentException if host is empty, holds a port, path, scheme or spaces,
      *     or port is out of range
@@ -87,8 +88,8 @@ public final class Endpoint {
     }
 
     /**
-     * The host name or IP literal, in lower case (host names are case-insensitive), IPv6 without
-     * brackets.
+     * The host name or IP literal, in lower case (host names are case-insensitive); IPv6 without
+     * brackets, in RFC 5952 form ({@code 2001:db8::1}).
      */
     public String host() {
         return host;
@@ -215,32 +216,33 @@ public final class Endpoint {
         }
 
         /**
-         * The host in its canonical form (lower case; an IPv6 zone id after {@code %} is kept as
-         * given), or an IllegalArgumentException naming what is wrong with it.
+         * The host in its canonical form: a host name in lower case; an IPv6 literal in RFC 5952
+         * form ({@code 0:0:0:0:0:0:0:1} and {@code ::1} are one address), its zone id after
+         * {@code %} kept as given; or an IllegalArgumentException naming what is wrong.
          */
         private static String checkHost(String h, String given) {
+            int colons = 0;
             for (int i = 0; i < h.length(); i++) {
                 char c = h.charAt(i);
-                if (Character.isWhitespace(c) || c == '/' || c == '?' || c == '#' || c == '@'
-                        || c == '[' || c == ']' || c == ',') {
+                if (c == ':') {
+                    colons++;
+                } else if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_'
+                        || (c == '%' && h.indexOf(':') >= 0))) { // '%': an IPv6 zone id
                     throw new IllegalArgumentException("host must be a host name or IP address, "
                             + "without scheme, port, path or spaces; was '" + given + "'");
                 }
             }
-            int colons = (int) h.chars().filter(c -> c == ':').count();
             if (colons == 1) {
                 throw new IllegalArgumentException("host must not include a port (pass the port "
                         + "separately: Endpoint.of(host, port)); was '" + given + "'");
             }
-            int zoneId = h.indexOf('%');
             if (colons > 1) {
-                String address = zoneId < 0 ? h : h.substring(0, zoneId);
-                if (!address.matches("[0-9A-Fa-f:.]+")) {
+                String canonical = Ipv6.canonical(h);
+                if (canonical == null) {
                     throw new IllegalArgumentException(
                             "host has colons but is not an IPv6 address; was '" + given + "'");
                 }
-                return zoneId < 0 ? h.toLowerCase(java.util.Locale.ROOT)
-                        : address.toLowerCase(java.util.Locale.ROOT) + h.substring(zoneId);
+                return canonical;
             }
             return h.toLowerCase(java.util.Locale.ROOT);
         }

@@ -27,7 +27,8 @@ class EndpointTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"[::1", "::1]", "orders internal", "http://orders", "orders/x",
-            "user@orders", "a,b", "orders?x"})
+            "user@orders", "a,b", "orders?x", "exa\u00a0mple", "x\u0000y", "a\\b", "host;x", "*",
+            "host%20x", "[orders]x"})
     void host_mustBeAHostNameOrAddress(String host) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Endpoint.of(host, 80));
@@ -43,11 +44,41 @@ class EndpointTest {
         assertTrue(e.getMessage().startsWith("host must not include a port"), e.getMessage());
     }
 
-    @Test
-    void host_withColonsMustBeIPv6() {
+    @ParameterizedTest
+    @ValueSource(strings = {"a:b:zz", "a:b:c", "1.2.3.4:5:6", ":::::", "1::2::3", "1:2:3:4:5:6:7:8:9",
+            "12345::1", "fe80::1%", "fe80::1%a b", "::1.2.3", "::256.1.1.1", "1:2:3:4:5:6:7::8:9"})
+    void host_withColonsMustBeIPv6(String host) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Endpoint.of("a:b:zz", 80));
-        assertEquals("host has colons but is not an IPv6 address; was 'a:b:zz'", e.getMessage());
+                () -> Endpoint.of(host, 80));
+        assertTrue(e.getMessage().startsWith("host has colons but is not an IPv6 address")
+                || e.getMessage().startsWith("host must be"), e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+        "::1,                     ::1",
+        "0:0:0:0:0:0:0:1,         ::1",
+        "2001:DB8:0:0:0:0:0:1,    2001:db8::1",
+        "2001:db8::0:1,           2001:db8::1",
+        "2001:0db8:0000:0001:0:0:0:1, 2001:db8:0:1::1",
+        "2001:db8:0:0:1:0:0:1,    2001:db8::1:0:0:1",
+        "1:0:2:3:4:5:6:7,         1:0:2:3:4:5:6:7",
+        "::,                      ::",
+        "::ffff:10.0.0.1,         ::ffff:10.0.0.1",
+        "0:0:0:0:0:ffff:a00:1,    ::ffff:10.0.0.1",
+        "64:ff9b::192.0.2.33,     64:ff9b::c000:221",
+        "[fe80::1%eth0],          fe80::1%eth0",
+    })
+    void ipv6Hosts_takeTheirRfc5952Form(String given, String canonical) {
+        assertEquals(canonical, Endpoint.of(given, 80).host());
+        assertEquals(Endpoint.of(canonical, 80), Endpoint.of(given, 80));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"my_host.internal", "orders.internal.", "xn--bcher-kva.example", "b\u00fccher.example",
+            "10.0.0.1", "localhost"})
+    void validHostNames_areAccepted(String host) {
+        assertEquals(host.toLowerCase(java.util.Locale.ROOT), Endpoint.of(host, 80).host());
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -99,8 +100,14 @@ final class BalancedCall<T> {
         tried.add(endpoint.address());
         Attempt a = new Attempt(pick, n);
         CompletableFuture<HttpResponse<T>> cf;
+        HttpRequest rewritten;
         try {
-            HttpRequest rewritten = rewrite(endpoint);
+            rewritten = rewrite(endpoint);
+        } catch (UnusableAddressException e) {
+            onAttemptDone(a, null, e); // the endpoint's failure; retried elsewhere like a refusal
+            return;
+        }
+        try {
             boolean https = "https".equalsIgnoreCase(request.uri().getScheme());
             var c = client.clientFor(service, endpoint, https);
             cf = pushHandler == null
@@ -148,6 +155,11 @@ final class BalancedCall<T> {
                 response = client.clientFor(service, endpoint, https).send(rewritten, a::onHeaders);
             } catch (IOException e) {
                 a.failure();
+                if (a.retrying) { // a retryable status came first: its retry is granted already
+                    failures.add(e);
+                    backoff(n + 1);
+                    continue;
+                }
                 if (!mayRetry(n, neverSent(e))) {
                     throw rethrowable(e);
                 }
@@ -211,7 +223,7 @@ final class BalancedCall<T> {
         return p;
     }
 
-    private HttpRequest rewrite(Endpoint endpoint) {
+    private HttpRequest rewrite(Endpoint endpoint) throws UnusableAddressException {
         URI u = request.uri();
         String host = endpoint.host();
         StringBuilder sb = new StringBuilder(64).append(u.getScheme()).append("://");
@@ -228,8 +240,15 @@ final class BalancedCall<T> {
         if (u.getRawQuery() != null) {
             sb.append('?').append(u.getRawQuery());
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true)
-                .uri(URI.create(sb.toString()));
+        URI uri = URI.create(sb.toString());
+        if (uri.getHost() == null) {
+            // java.net.URI takes hosts like my_service (an underscore) as a registry-based
+            // authority without a host, which java.net.http refuses to send to.
+            throw new UnusableAddressException("endpoint " + endpoint.address() + " cannot be "
+                    + "called by java.net.http: '" + host + "' is not a host name java.net.URI "
+                    + "accepts (letters, digits, '-' and '.'); use its IP address or rename it");
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true).uri(uri);
         if (body != null) {
             b.method(request.method(), body.next());
         }
@@ -313,21 +332,30 @@ final class BalancedCall<T> {
     }
 
     /**
-     * Whether a subscriber's body object exists before the data arrives: a streaming body
-     * ({@code ofInputStream}, {@code ofLines}, {@code ofPublisher}) that the caller reads after
-     * {@code send} returns. Such a subscriber is wrapped, so that the attempt counts in flight
-     * until its body ends. Any other subscriber (the body is ready once all data is in:
-     * {@code ofString}, {@code ofByteArray}, {@code discarding}, {@code ofFile}, ...) is passed on
-     * as it is and the attempt is reported when the response returns: the JDK runs its own
-     * subscribers inline but hands any other class's to the client's executor, a thread hop
-     * per response that a wrapper would add to every call.
+     * The JDK's own subscribers whose body is complete once all data is in: those of
+     * {@code ofString}, {@code ofByteArray}, {@code discarding}, {@code replacing},
+     * {@code ofFile} and {@code ofByteArrayConsumer}, the same classes on JDK 17 and 25. They are
+     * recognised by name: the classes are internal, and a name that changes in some JDK only
+     * means its subscribers get wrapped, which is always correct.
      */
-    static boolean bodyReadyBeforeData(BodySubscriber<?> subscriber) {
-        try {
-            return subscriber.getBody().toCompletableFuture().isDone();
-        } catch (UnsupportedOperationException e) {
-            return true; // cannot tell: wrap, which is always correct
-        }
+    private static final Set<String> BUFFERED_SUBSCRIBERS = Set.of(
+            "jdk.internal.net.http.ResponseSubscribers$ByteArraySubscriber",
+            "jdk.internal.net.http.ResponseSubscribers$NullSubscriber",
+            "jdk.internal.net.http.ResponseSubscribers$PathSubscriber",
+            "jdk.internal.net.http.ResponseSubscribers$ConsumerSubscriber");
+
+    /**
+     * Whether a subscriber can be passed to the wrapped client as it is, the attempt being
+     * reported when the response returns: one of the JDK's {@linkplain #BUFFERED_SUBSCRIBERS
+     * buffered subscribers}, whose body has been read in full by then. The JDK runs its own
+     * subscribers inline but hands any other class's to the client's executor, a thread hop per
+     * response that wrapping would add to every call. Any other subscriber (a streaming one,
+     * {@code ofInputStream}, {@code ofLines}, {@code ofPublisher}, that the caller reads after
+     * {@code send} returns; a mapping; one of the caller's own) is wrapped, so that the attempt
+     * counts in flight until its body ends; those get the thread hop from the JDK anyway.
+     */
+    static boolean passThrough(BodySubscriber<?> subscriber) {
+        return BUFFERED_SUBSCRIBERS.contains(subscriber.getClass().getName());
     }
 
     /** Whether the request surely never reached a server: it failed while connecting. */
@@ -367,7 +395,7 @@ final class BalancedCall<T> {
                 return BodySubscribers.replacing(null);
             }
             BodySubscriber<T> subscriber = handler.apply(info);
-            if (bodyReadyBeforeData(subscriber)) {
+            if (!passThrough(subscriber)) {
                 return new ReportingSubscriber<>(subscriber, this, failed);
             }
             failedStatus = failed;

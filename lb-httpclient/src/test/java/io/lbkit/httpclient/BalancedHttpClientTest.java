@@ -243,6 +243,112 @@ class BalancedHttpClientTest {
     }
 
     @Test
+    void mappingSubscribers_runTheirMapperOnce_evenOverAStreamReadInTheMapper() throws Exception {
+        BalancedHttpClient http = client();
+        java.util.concurrent.atomic.AtomicInteger mapped = new java.util.concurrent.atomic.AtomicInteger();
+        HttpResponse<Integer> r = http.send(get("http://orders/"), info ->
+                java.net.http.HttpResponse.BodySubscribers.mapping(
+                        java.net.http.HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8),
+                        body -> {
+                            mapped.incrementAndGet();
+                            return body.length();
+                        }));
+        assertEquals(1, r.body());
+        assertEquals(1, mapped.get(), "the mapper ran once");
+
+        // A mapper that reads the stream blocks until the data comes: it must run where the JDK
+        // runs it, after the body is subscribed, not earlier.
+        CompletableFuture<HttpResponse<String>> f = http.sendAsync(get("http://orders/"), info ->
+                java.net.http.HttpResponse.BodySubscribers.mapping(
+                        java.net.http.HttpResponse.BodySubscribers.ofInputStream(), in -> {
+                            mapped.incrementAndGet();
+                            try (InputStream s = in) {
+                                return new String(s.readAllBytes(), StandardCharsets.UTF_8);
+                            } catch (java.io.IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        }));
+        assertEquals(1, f.get(10, TimeUnit.SECONDS).body().length());
+        assertEquals(2, mapped.get());
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
+    @Test
+    void aStreamingSubscriberOfTheCallersOwn_countsInFlightUntilItsBodyEnds() throws Exception {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        a.hold = gate;
+        b.hold = gate;
+        BalancedHttpClient http = client();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        // Its body (a handle) is ready once subscribed, long before the data ends.
+        HttpResponse<String> r = http.send(get("http://orders/"), info ->
+                new java.net.http.HttpResponse.BodySubscriber<String>() {
+                    private final CompletableFuture<String> body = new CompletableFuture<>();
+
+                    @Override
+                    public java.util.concurrent.CompletionStage<String> getBody() {
+                        return body;
+                    }
+
+                    @Override
+                    public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                        body.complete("handle");
+                        s.request(Long.MAX_VALUE);
+                    }
+
+                    @Override
+                    public void onNext(List<java.nio.ByteBuffer> item) {}
+
+                    @Override
+                    public void onError(Throwable t) {
+                        done.countDown();
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        done.countDown();
+                    }
+                });
+        assertEquals("handle", r.body());
+        assertEquals(1, total(EndpointStats::inFlight), "in flight while the body streams");
+        assertEquals(0, total(EndpointStats::successes));
+        gate.countDown();
+        assertTrue(done.await(10, TimeUnit.SECONDS));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (total(EndpointStats::successes) != 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, total(EndpointStats::successes));
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
+    @Test
+    void anEndpointJavaNetUriCannotAddress_failsAndIsRetriedElsewhere_sendAndSendAsync()
+            throws Exception {
+        io.lbkit.Endpoint underscore = io.lbkit.Endpoint.of("my_service", b.port());
+        group.set(List.of(a.endpoint(), underscore)); // round robin: every other first attempt
+        BalancedHttpClient http = client();
+        for (int i = 0; i < 10; i++) {
+            assertEquals("a", http.send(get("http://orders/"), BodyHandlers.ofString()).body());
+            assertEquals("a", http.sendAsync(get("http://orders/"), BodyHandlers.ofString())
+                    .get(10, TimeUnit.SECONDS).body());
+        }
+        EndpointStats bad = lb.stats().stream()
+                .filter(st -> st.endpoint().equals(underscore)).findFirst().orElseThrow();
+        assertTrue(bad.failures() > 0, "attempts on it are its failures (outlier detection is "
+                + "off here; on, it would be ejected)");
+        assertEquals(0, bad.successes());
+        assertEquals(20, a.requests.get(), "every call served once, by a");
+        assertEquals(0, total(EndpointStats::inFlight));
+        assertEquals(0, b.requests.get(), "nothing was sent to its port");
+
+        group.set(List.of(underscore));
+        java.net.ConnectException e = assertThrows(java.net.ConnectException.class,
+                () -> http.send(get("http://orders/"), BodyHandlers.ofString()));
+        assertTrue(e.getMessage().contains("my_service"), e.getMessage());
+    }
+
+    @Test
     void emptyGroup_failsAtOnceWithNoEndpointAvailable() throws Exception {
         group.set(List.of());
         BalancedHttpClient http = client();
