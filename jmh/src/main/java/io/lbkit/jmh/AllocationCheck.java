@@ -65,12 +65,7 @@ public final class AllocationCheck {
                 boolean keyed = LbkitPickBenchmark.HASHING.contains(name);
                 try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(w.lbkitEndpoints()))
                         .strategy(LbkitPickBenchmark.strategy(name)).build()) {
-                    sink += run(lb, keyed, keys, latencies, WARMUP_OPS);
-                    long before = mx.getThreadAllocatedBytes(self);
-                    long result = run(lb, keyed, keys, latencies, MEASURED_OPS);
-                    long bytes = mx.getThreadAllocatedBytes(self) - before;
-                    sink += result;
-                    double perOp = (double) bytes / measuredOps;
+                    double perOp = bytesPerOp(mx, self, lb, keyed, keys, latencies);
                     allocates |= perOp >= 0.01;
                     System.out.printf("%-20s %9d %14.4f %10d%n", name, n, perOp, measuredOps);
                 }
@@ -88,12 +83,7 @@ public final class AllocationCheck {
                         .strategy(LbkitPickBenchmark.strategy("maglev")).build(), 5)
                 .build()) {
             for (boolean keyed : new boolean[] {false, true}) {
-                sink += run(split, keyed, keys, latencies, WARMUP_OPS);
-                long before = mx.getThreadAllocatedBytes(self);
-                long result = run(split, keyed, keys, latencies, MEASURED_OPS);
-                long bytes = mx.getThreadAllocatedBytes(self) - before;
-                sink += result;
-                double perOp = (double) bytes / measuredOps;
+                double perOp = bytesPerOp(mx, self, split, keyed, keys, latencies);
                 allocates |= perOp >= 0.01;
                 System.out.printf("%-20s %9d %14.4f %10d%n",
                         keyed ? "trafficSplit(key)" : "trafficSplit", 100, perOp, measuredOps);
@@ -103,6 +93,17 @@ public final class AllocationCheck {
             System.out.println("FAIL: a pick path allocates");
             System.exit(1);
         }
+    }
+
+    /** Warms up, then measures the calling thread's bytes allocated per pick + report. */
+    private static double bytesPerOp(com.sun.management.ThreadMXBean mx, long self,
+            LoadBalancer lb, boolean keyed, long[] keys, long[] latencies) {
+        sink += run(lb, keyed, keys, latencies, WARMUP_OPS);
+        long before = mx.getThreadAllocatedBytes(self);
+        long result = run(lb, keyed, keys, latencies, MEASURED_OPS);
+        long bytes = mx.getThreadAllocatedBytes(self) - before;
+        sink += result;
+        return (double) bytes / measuredOps;
     }
 
     /** Picks and reports {@code ops} times, or until {@link #MAX_NANOS} have passed. */

@@ -63,6 +63,24 @@ class BalancedHttpClientTest {
         return BalancedHttpClient.newBuilder(plain).service("orders", lb).build();
     }
 
+    /** Makes both backends stream their responses until the returned latch opens. */
+    private java.util.concurrent.CountDownLatch holdResponses() {
+        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
+        a.hold = gate;
+        b.hold = gate;
+        return gate;
+    }
+
+    /** Waits (up to 5 s) for the one call's report: a success, and nothing left in flight. */
+    private void awaitOneSuccessAndNothingInFlight() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (total(EndpointStats::successes) != 1 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, total(EndpointStats::successes));
+        assertEquals(0, total(EndpointStats::inFlight));
+    }
+
     private static HttpRequest get(String uri) {
         return HttpRequest.newBuilder(URI.create(uri)).timeout(Duration.ofSeconds(10)).build();
     }
@@ -196,9 +214,7 @@ class BalancedHttpClientTest {
 
     @Test
     void streamingBody_isReportedWhenItEnds() throws Exception {
-        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-        a.hold = gate;
-        b.hold = gate;
+        java.util.concurrent.CountDownLatch gate = holdResponses();
         BalancedHttpClient http = client();
         HttpResponse<InputStream> r = http.send(get("http://orders/"), BodyHandlers.ofInputStream());
         assertEquals(1, total(EndpointStats::inFlight), "in flight while the body streams");
@@ -207,12 +223,7 @@ class BalancedHttpClientTest {
         try (InputStream in = r.body()) {
             assertEquals(2, new String(in.readAllBytes(), StandardCharsets.UTF_8).length());
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (total(EndpointStats::successes) != 1 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertEquals(1, total(EndpointStats::successes));
-        assertEquals(0, total(EndpointStats::inFlight));
+        awaitOneSuccessAndNothingInFlight();
     }
 
     @Test
@@ -275,9 +286,7 @@ class BalancedHttpClientTest {
 
     @Test
     void aStreamingSubscriberOfTheCallersOwn_countsInFlightUntilItsBodyEnds() throws Exception {
-        java.util.concurrent.CountDownLatch gate = new java.util.concurrent.CountDownLatch(1);
-        a.hold = gate;
-        b.hold = gate;
+        java.util.concurrent.CountDownLatch gate = holdResponses();
         BalancedHttpClient http = client();
         java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         // Its body (a handle) is ready once subscribed, long before the data ends.
@@ -314,12 +323,7 @@ class BalancedHttpClientTest {
         assertEquals(0, total(EndpointStats::successes));
         gate.countDown();
         assertTrue(done.await(10, TimeUnit.SECONDS));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (total(EndpointStats::successes) != 1 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertEquals(1, total(EndpointStats::successes));
-        assertEquals(0, total(EndpointStats::inFlight));
+        awaitOneSuccessAndNothingInFlight();
     }
 
     @Test
