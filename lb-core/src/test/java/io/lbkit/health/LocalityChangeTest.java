@@ -70,15 +70,7 @@ class LocalityChangeTest {
     }
 
     private static double share(LoadBalancer lb, Predicate<Endpoint> which) {
-        int hits = 0;
-        for (int i = 0; i < PICKS; i++) {
-            Pick p = lb.pick();
-            if (which.test(p.endpoint())) {
-                hits++;
-            }
-            p.onSuccess(0);
-        }
-        return (double) hits / PICKS;
+        return Shares.share(lb, which, PICKS);
     }
 
     private static EndpointStats statsOf(LoadBalancer lb, Endpoint e) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
-import io.lbkit.Pick;
 import io.lbkit.strategy.Strategy;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,15 +46,7 @@ class TopologyRoutingTest {
     }
 
     private static double share(LoadBalancer lb, java.util.function.Predicate<Endpoint> which) {
-        int hits = 0;
-        for (int i = 0; i < PICKS; i++) {
-            Pick p = lb.pick();
-            if (which.test(p.endpoint())) {
-                hits++;
-            }
-            p.onSuccess(0);
-        }
-        return (double) hits / PICKS;
+        return Shares.share(lb, which, PICKS);
     }
 
     private static List<Endpoint> level(int priority, int n) {
