@@ -360,6 +360,14 @@ class LbkitLoadBalancerTest {
                     "header", "x-canary",
                     "values", Map.of("1", "canary")));
 
+    /** Stable weight 1, canary weight 0: the canary gets header-routed calls only. */
+    private static Map<String, ?> weightZeroCanary() {
+        return Map.of("split", Map.of("attribute", "track",
+                "routes", List.of(Map.of("name", "stable", "weight", 1.0),
+                        Map.of("name", "canary", "weight", 0.0)),
+                "header", "x-canary", "values", Map.of("1", "canary")));
+    }
+
     private static EquivalentAddressGroup tracked(int port, String track) {
         return withEndpoint(Endpoint.builder("127.0.0.1", port).attribute("track", track).build());
     }
@@ -459,11 +467,7 @@ class LbkitLoadBalancerTest {
 
     @Test
     void split_noRouteOfPositiveWeightReady_weightedCallsWaitWhileOneConnects() {
-        Map<String, ?> config = Map.of("split", Map.of("attribute", "track",
-                "routes", List.of(Map.of("name", "stable", "weight", 1.0),
-                        Map.of("name", "canary", "weight", 0.0)),
-                "header", "x-canary", "values", Map.of("1", "canary")));
-        acceptCanarySplit(config);
+        acceptCanarySplit(weightZeroCanary());
         state(3, ConnectivityState.READY); // only the weight-0 canary
 
         assertFalse(helper.picker.pickSubchannel(ARGS).hasResult(), "stable is connecting: wait");
@@ -474,11 +478,7 @@ class LbkitLoadBalancerTest {
 
     @Test
     void split_weightZeroRoute_getsOnlyHeaderRoutedCalls_andNotTheOthersWhenTheyHaveNoEndpoint() {
-        Map<String, ?> config = Map.of("split", Map.of("attribute", "track",
-                "routes", List.of(Map.of("name", "stable", "weight", 1.0),
-                        Map.of("name", "canary", "weight", 0.0)),
-                "header", "x-canary", "values", Map.of("1", "canary")));
-        acceptCanarySplit(config);
+        acceptCanarySplit(weightZeroCanary());
         state(1, ConnectivityState.READY);
         state(2, ConnectivityState.READY);
         state(3, ConnectivityState.READY);
