@@ -69,9 +69,15 @@ final class ReadyPicker extends SubchannelPicker {
                 // Only while the next picker is being published (see LbkitLoadBalancer).
                 return PickResult.withNoResult();
             }
-            // NONE_ELIGIBLE (all ejected, down or open-circuit, panic routing off) or AT_CAPACITY:
-            // fail fast; wait-for-ready calls wait for the picker of the next health change.
-            return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
+            Status status = Status.UNAVAILABLE.withDescription(e.getMessage());
+            if (e.reason() == NoEndpointAvailableException.Reason.AT_CAPACITY) {
+                // Load shedding: fail even wait-for-ready calls now. A call that waited would
+                // wait for a new picker, and capacity freed by finished calls publishes none.
+                return PickResult.withDrop(status);
+            }
+            // NONE_ELIGIBLE (all ejected, down or open-circuit, panic routing off): fail fast;
+            // wait-for-ready calls wait for the picker of the next health change.
+            return PickResult.withError(status);
         }
         Subchannel sc = subchannels.get(pick.endpoint().address());
         if (sc == null) {

@@ -132,6 +132,21 @@ class LbkitLoadBalancerTest {
     }
 
     @Test
+    void allEndpointsAtTheirCap_dropTheCall_soWaitForReadyCallsDoNotWait() {
+        accept(Map.of("strategy", "round_robin", "maxRequestsPerEndpoint", 1.0), eag(1));
+        state(1, ConnectivityState.READY);
+        PickResult held = helper.picker.pickSubchannel(ARGS);
+        assertTrue(held.getStatus().isOk() && held.getSubchannel() != null, held.toString());
+
+        PickResult full = helper.picker.pickSubchannel(ARGS);
+        assertTrue(full.isDrop(), "a drop fails wait-for-ready calls too: " + full);
+        assertEquals(Status.Code.UNAVAILABLE, full.getStatus().getCode());
+
+        close(held, Status.OK);
+        assertTrue(helper.picker.pickSubchannel(ARGS).getStatus().isOk(), "capacity again");
+    }
+
+    @Test
     void readySubchannels_arePickedAndOthersAreNot() {
         accept(Map.of("strategy", "round_robin"), eag(1), eag(2), eag(3));
         state(1, ConnectivityState.READY);
