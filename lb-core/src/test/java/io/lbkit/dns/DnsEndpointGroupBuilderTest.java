@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lbkit.EndpointGroup;
+import io.lbkit.testing.FakeScheduler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;

@@ -8,6 +8,7 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
+import io.lbkit.testing.FakeScheduler;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;

@@ -7,6 +7,7 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
+import io.lbkit.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
