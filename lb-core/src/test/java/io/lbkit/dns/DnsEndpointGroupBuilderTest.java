@@ -36,8 +36,12 @@ class DnsEndpointGroupBuilderTest {
     }
 
     @Test
-    void builder_acceptsTrailingDotUnderscoreAndHyphen() {
-        DnsEndpointGroup.builder("my_svc-1.example.com.", 80);
+    void builder_acceptsTrailingDotUnderscoreAndHyphen_andQueriesTheNameWithoutTheDot() {
+        FakeScheduler clock = new FakeScheduler();
+        try (DnsEndpointGroup g = DnsEndpointGroup.builder("my_svc-1.example.com.", 80)
+                .nameservers(NS).scheduler(clock).ticker(clock).build()) {
+            assertEquals("DnsEndpointGroup[my_svc-1.example.com:80]", g.toString());
+        }
     }
 
     @ParameterizedTest
