@@ -3,8 +3,8 @@ package io.lbkit.dns;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -158,35 +158,118 @@ final class DnsMessage {
     }
 
     /**
-     * Encodes a host name as uncompressed labels. The name must already be valid ASCII (see
-     * {@link DnsNames#checkHostName}).
+     * Encodes a name as uncompressed labels: the exact inverse of {@link #readName}, so that a
+     * name read from the wire (an SRV target, a CNAME) is asked for with the octets it was
+     * given. In each label {@code \DDD} (three decimal digits, 0..255) is that octet and
+     * {@code \X} is the character X itself ({@code \.} a dot inside a label, {@code \\} a
+     * backslash); an unescaped '.' separates labels; one trailing dot is allowed.
+     *
+     * @param name a validated host name or a name produced by {@link #readName}
+     * @throws IllegalArgumentException if the name is empty-labelled, not ASCII, badly escaped,
+     *     has a label over 63 octets or is over 255 octets on the wire
      */
     static byte[] encodeName(String name) {
-        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        byte[] ascii = n.getBytes(StandardCharsets.US_ASCII);
-        if (ascii.length == 0) {
+        int n = name.length();
+        if (n == 0 || name.equals(".")) {
             return new byte[] {0};
         }
-        byte[] out = new byte[ascii.length + 2];
-        int labelStart = 0;
-        int o = 0;
-        for (int i = 0; i <= ascii.length; i++) {
-            if (i == ascii.length || ascii[i] == '.') {
-                int len = i - labelStart;
-                if (len == 0 || len > MAX_LABEL_OCTETS) {
-                    throw new IllegalArgumentException("bad label in name " + name);
+        // every label is checked against 63 octets and the total against 255 after each label,
+        // so this buffer cannot overflow
+        byte[] out = new byte[MAX_NAME_OCTETS + MAX_LABEL_OCTETS + 1];
+        int lengthAt = 0;
+        int o = 1;
+        int i = 0;
+        while (true) {
+            int labelStart = o;
+            while (i < n && name.charAt(i) != '.') {
+                if (o - labelStart == MAX_LABEL_OCTETS) {
+                    throw new IllegalArgumentException("label longer than 63 octets in name "
+                            + quote(name));
                 }
-                out[o++] = (byte) len;
-                System.arraycopy(ascii, labelStart, out, o, len);
-                o += len;
-                labelStart = i + 1;
+                char c = name.charAt(i++);
+                int octet;
+                boolean decimal = false;
+                if (c == '\\') {
+                    if (i == n) {
+                        throw new IllegalArgumentException("name ends in a lone backslash: "
+                                + quote(name));
+                    }
+                    char d = name.charAt(i);
+                    if (d >= '0' && d <= '9') {
+                        octet = decimalEscape(name, i);
+                        decimal = true;
+                        i += 3;
+                    } else {
+                        octet = d;
+                        i++;
+                    }
+                } else {
+                    octet = c;
+                }
+                if (octet > 0x7F && !decimal) {
+                    throw new IllegalArgumentException("name is not ASCII: " + quote(name));
+                }
+                out[o++] = (byte) octet;
+            }
+            int len = o - labelStart;
+            if (len == 0) {
+                throw new IllegalArgumentException("empty label in name " + quote(name));
+            }
+            out[lengthAt] = (byte) len;
+            if (o + 1 > MAX_NAME_OCTETS) {
+                throw new IllegalArgumentException("name longer than 255 octets: " + quote(name));
+            }
+            if (i == n || i == n - 1) { // the end, or a trailing dot
+                break;
+            }
+            i++; // the dot between labels
+            lengthAt = o++;
+        }
+        out[o++] = 0;
+        return Arrays.copyOf(out, o);
+    }
+
+    /** The octet of the {@code \DDD} escape whose first digit is at {@code at}. */
+    private static int decimalEscape(String name, int at) {
+        if (at + 3 > name.length()) {
+            throw new IllegalArgumentException("escape \\DDD needs three digits in name "
+                    + quote(name));
+        }
+        int v = 0;
+        for (int k = at; k < at + 3; k++) {
+            char d = name.charAt(k);
+            if (d < '0' || d > '9') {
+                throw new IllegalArgumentException("escape \\DDD needs three digits in name "
+                        + quote(name));
+            }
+            v = v * 10 + (d - '0');
+        }
+        if (v > 0xFF) {
+            throw new IllegalArgumentException("escape \\" + v + " is not an octet (0..255) in"
+                    + " name " + quote(name));
+        }
+        return v;
+    }
+
+    /**
+     * A name quoted for a message: control and non-ASCII characters as Java escapes (u+XXXX), cut
+     * after 100 characters.
+     */
+    static String quote(String name) {
+        StringBuilder sb = new StringBuilder(Math.min(name.length(), 100) + 8).append('"');
+        for (int i = 0; i < name.length(); i++) {
+            if (i == 100) {
+                sb.append("\"... (").append(name.length()).append(" characters)");
+                return sb.toString();
+            }
+            char c = name.charAt(i);
+            if (c < 0x20 || c >= 0x7F) {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
             }
         }
-        out[o] = 0;
-        if (out.length > MAX_NAME_OCTETS) {
-            throw new IllegalArgumentException("name longer than 255 octets: " + name);
-        }
-        return out;
+        return sb.append('"').toString();
     }
 
     private static void putShort(byte[] b, int p, int v) {
