@@ -103,6 +103,8 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
      * that tests can watch it.
      */
     private volatile int failures;
+    /** Errors thrown by listeners and logged here; written by the refresh task, for tests. */
+    private volatile int listenerErrors;
     /** Consecutive resolutions adopted with some lookups failed; confined to the refresh task. */
     private int partials;
     /** Confined to the refresh task; valid once the group is ready. */
@@ -228,6 +230,7 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         try {
             update(endpoints);
         } catch (Throwable t) {
+            listenerErrors++;
             LOG.log(Level.ERROR, this + ": a listener threw while the new snapshot was delivered;"
                     + " refreshes go on", t);
         }
@@ -257,6 +260,11 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
     /** Consecutive failed or empty resolutions since the last success; for tests. */
     int consecutiveFailures() {
         return failures;
+    }
+
+    /** Throwables from listeners that this group logged (the base class logs the others). */
+    int listenerErrors() {
+        return listenerErrors;
     }
 
     private void schedule(long delayNanos) {
