@@ -80,6 +80,23 @@ class DnsEndpointGroupBuilderTest {
     }
 
     @Test
+    void refreshTimeoutAndMaxSrvTargets_areValidated() {
+        assertMessage(() -> DnsEndpointGroup.builder("svc.test", 80).refreshTimeout(Duration.ZERO),
+                "refreshTimeout must be in 1 ms..1 day");
+        assertMessage(() -> DnsEndpointGroup.srvBuilder("_http._tcp.svc.test").maxSrvTargets(0),
+                "maxSrvTargets must be in 1..4096, was 0");
+        assertMessage(() -> DnsEndpointGroup.srvBuilder("_http._tcp.svc.test").maxSrvTargets(4097),
+                "maxSrvTargets must be in 1..4096, was 4097");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DnsEndpointGroup.builder("svc.test", 80).maxSrvTargets(10));
+        assertTrue(e.getMessage().contains("SRV groups only"), e.getMessage());
+        DnsEndpointGroup.Builder b = DnsEndpointGroup.srvBuilder("_http._tcp.svc.test")
+                .maxSrvTargets(10);
+        assertEquals("maxSrvTargets was already set to 10",
+                assertThrows(IllegalStateException.class, () -> b.maxSrvTargets(11)).getMessage());
+    }
+
+    @Test
     void build_rejectsMinTtlAboveMaxTtl() {
         assertMessage(() -> DnsEndpointGroup.builder("svc.test", 80).nameservers(NS)
                 .minTtl(Duration.ofMinutes(10)).build(), "minTtl (PT10M) must not exceed maxTtl (PT5M)");
