@@ -31,10 +31,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * A truncated reply ({@code TC}) is asked again over TCP (RFC 7766). EDNS(0) advertises a 1232
  * octet UDP payload, the DNS Flag Day 2020 size that avoids IP fragmentation.
  *
- * <p>A nameserver that gives no usable answer (timeout, I/O error, SERVFAIL, REFUSED, ...) is
- * <em>held down</em> for {@link #HOLD_DOWN}: queries ask the other nameservers first, in their
- * configured order, and the held-down ones last, so one dead nameserver costs one timeout per
- * hold-down period instead of one per query. A usable answer ends a server's hold-down at once.
+ * <p>A nameserver that does not answer (timeout, I/O error such as ICMP port unreachable, a
+ * malformed TCP reply) is <em>held down</em> for {@link #HOLD_DOWN}: queries ask the other
+ * nameservers first, in their configured order, and the held-down ones last, so one dead
+ * nameserver costs one timeout per hold-down period instead of one per query. A server that
+ * answers, even SERVFAIL or REFUSED, is not held down: it costs one round trip, not a timeout,
+ * and its failure may concern only one name. A usable answer ends a server's hold-down at once.
  */
 /*
  * Implementation notes: the only state shared between concurrent queries is `heldUntil`, one
@@ -102,8 +104,8 @@ final class DnsClient {
                 failures.add(format(server) + ": " + (e.getMessage() != null ? e.getMessage()
                         : e.getClass().getSimpleName()));
                 causes.add(e);
+                holdDown(server);
             }
-            holdDown(server);
         }
         DnsQueryException e = new DnsQueryException("query " + DnsMessage.quote(name) + " "
                 + typeName(type) + " failed: " + String.join("; ", failures));

@@ -58,8 +58,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link Builder#allowEmpty(boolean)} is set, treated like a failure: it never wipes a
  * non-empty set, and it does not make the group ready.
  *
- * <p>A nameserver that fails is asked after the others for 30 s, so a dead first nameserver
- * costs one {@code queryTimeout} per 30 s rather than one per query.
+ * <p>A nameserver that does not answer is asked after the others for 30 s, so a dead first
+ * nameserver costs one {@code queryTimeout} per 30 s rather than one per query.
  *
  * <p><b>Threads.</b> Resolutions run one at a time on the group's scheduler (by default a
  * daemon thread of its own, stopped by {@link #close()}). The queries of one resolution (A and
