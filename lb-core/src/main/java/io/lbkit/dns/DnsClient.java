@@ -107,7 +107,7 @@ final class DnsClient {
                 holdDown(server);
             }
         }
-        DnsQueryException e = new DnsQueryException("query " + DnsMessage.quote(name) + " "
+        DnsQueryException e = new DnsQueryException("query " + WireNames.quote(name) + " "
                 + typeName(type) + " failed: " + String.join("; ", failures));
         causes.forEach(e::addSuppressed);
         throw e;
@@ -267,7 +267,7 @@ final class DnsClient {
         }
         DnsMessage.Question q = m.questions().get(0);
         if (q.type() != type || q.dnsClass() != DnsMessage.CLASS_IN
-                || !DnsMessage.sameName(q.name(), name)) {
+                || !WireNames.sameName(q.name(), name)) {
             return "reply to another question (" + q.name() + " " + typeName(q.type()) + ")";
         }
         return null;

@@ -227,8 +227,8 @@ class DnsMessageTest {
 
     @Test
     void sameName_ignoresAsciiCase() {
-        assertTrue(DnsMessage.sameName("WWW.Example.COM", "www.example.com"));
-        assertFalse(DnsMessage.sameName("www.example.com", "www.example.co"));
+        assertTrue(WireNames.sameName("WWW.Example.COM", "www.example.com"));
+        assertFalse(WireNames.sameName("www.example.com", "www.example.co"));
     }
 
     @Test
@@ -236,10 +236,10 @@ class DnsMessageTest {
         byte[] wire = DnsWire.wireName(new byte[] {'a', '.', 'b'}, new byte[] {'\\', ' ', 1},
                 new byte[] {(byte) 0xFF, 'X'}, new byte[] {'t'});
         String[] name = new String[1];
-        DnsMessage.readName(wire, wire.length, 0, name);
+        WireNames.readName(wire, wire.length, 0, name);
         assertEquals("a\\.b.\\\\\\032\\001.\\255X.t", name[0]);
-        assertArrayEquals(wire, DnsMessage.encodeName(name[0]));
-        assertArrayEquals(wire, DnsMessage.encodeName(name[0] + "."), "a trailing dot is allowed");
+        assertArrayEquals(wire, WireNames.encodeName(name[0]));
+        assertArrayEquals(wire, WireNames.encodeName(name[0] + "."), "a trailing dot is allowed");
     }
 
     @ParameterizedTest
@@ -247,7 +247,7 @@ class DnsMessageTest {
         "a.\\\u00e9.b"})
     void encodeName_rejectsBadEscapesEmptyLabelsAndNonAscii(String name) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DnsMessage.encodeName(name));
+                () -> WireNames.encodeName(name));
         assertTrue(e.getMessage().contains("name"), e.getMessage());
         assertFalse(e.getMessage().chars().anyMatch(c -> c >= 0x7F), "escaped: " + e.getMessage());
     }
@@ -255,12 +255,12 @@ class DnsMessageTest {
     @Test
     void encodeName_rejectsLabelOver63AndNameOver255OctetsCountingEscapesAsOneOctet() {
         String label63 = "\\001".repeat(63);
-        assertEquals(67, DnsMessage.encodeName(label63 + ".t").length);
+        assertEquals(67, WireNames.encodeName(label63 + ".t").length);
         assertThrows(IllegalArgumentException.class,
-                () -> DnsMessage.encodeName(label63 + "x.t"));
+                () -> WireNames.encodeName(label63 + "x.t"));
         String name = (label63 + ".").repeat(3) + "a".repeat(61); // 3 * 64 + 62 + 1 octets
-        assertEquals(255, DnsMessage.encodeName(name).length);
-        assertThrows(IllegalArgumentException.class, () -> DnsMessage.encodeName(name + "a"));
+        assertEquals(255, WireNames.encodeName(name).length);
+        assertThrows(IllegalArgumentException.class, () -> WireNames.encodeName(name + "a"));
     }
 
     private static void assertMalformed(byte[] b, String messagePart) {

@@ -83,11 +83,11 @@ class LookupsTest {
             throws Exception {
         for (String ip : new String[] {"0.0.0.0", "0.1.2.3", "255.255.255.255", "224.0.0.1",
             "239.255.255.250", "::", "ff02::1"}) {
-            assertTrue(Lookups.unusable(InetAddress.getByName(ip)) != null, ip);
+            assertTrue(Resolver.unusable(InetAddress.getByName(ip)) != null, ip);
         }
         for (String ip : new String[] {"127.0.0.1", "10.0.0.1", "240.0.0.1", "255.255.255.254",
             "::1", "2001:db8::1"}) {
-            assertEquals(null, Lookups.unusable(InetAddress.getByName(ip)), ip);
+            assertEquals(null, Resolver.unusable(InetAddress.getByName(ip)), ip);
         }
         byte[] mapped = new byte[16];
         mapped[10] = (byte) 0xFF;
@@ -95,8 +95,8 @@ class LookupsTest {
         mapped[12] = 10;
         mapped[15] = 7;
         assertEquals(InetAddress.getByName("10.0.0.7"),
-                Lookups.unmap(java.net.Inet6Address.getByAddress(null, mapped, -1)));
+                Resolver.unmap(java.net.Inet6Address.getByAddress(null, mapped, -1)));
         InetAddress v6 = InetAddress.getByName("2001:db8::1");
-        assertEquals(v6, Lookups.unmap(v6));
+        assertEquals(v6, Resolver.unmap(v6));
     }
 }
