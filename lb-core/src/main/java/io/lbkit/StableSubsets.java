@@ -42,17 +42,22 @@ import java.util.Arrays;
  *
  * Cost: each client scans all N servers to refill its candidate batch (a bounded heap of the next
  * M = s + 16 preferences), so O(C * N * log M) hashes and compares per distinct input; 1,000 x
- * 1,000 at s = 20 takes about 0.1 s. The result for the last input is memoised (one entry,
- * published by a volatile write) so that several groups in one JVM over the same pool, such as
- * the simulator's thousand clients, compute it once.
+ * 1,000 at s = 20 takes about 0.1 s. The results for the last four inputs are memoised (published
+ * by a volatile write of a new array) so that several groups in one JVM over the same pool, such
+ * as the simulator's thousand clients, or the levels and zones of one pool, compute each once.
  */
 final class StableSubsets {
 
     private static final long RANK = 0x6A09E667F3BCC909L;
     private static final long CLIENT = 0x3C6EF372FE94F82BL;
 
-    /** The last result: a benign cache, published by one volatile write of an immutable value. */
-    private static volatile Memo last;
+    /** Results memoised, most recent first. */
+    private static final int MEMO_SIZE = 4;
+    /**
+     * The last {@value #MEMO_SIZE} results, most recent first: a benign cache, replaced (never
+     * modified) by one volatile write; a lost race loses an entry, not correctness.
+     */
+    private static volatile Memo[] memo = new Memo[0];
 
     private StableSubsets() {}
 
@@ -65,13 +70,18 @@ final class StableSubsets {
      *     the order, but its indexes refer to it)
      */
     static int[] assign(String[] addresses, int clientCount, int size, long seed) {
-        Memo m = last;
-        if (m != null && m.clientCount == clientCount && m.size == size && m.seed == seed
-                && Arrays.equals(m.addresses, addresses)) {
-            return m.result;
+        Memo[] entries = memo;
+        for (Memo m : entries) {
+            if (m.clientCount == clientCount && m.size == size && m.seed == seed
+                    && Arrays.equals(m.addresses, addresses)) {
+                return m.result;
+            }
         }
         int[] result = compute(addresses, clientCount, size, seed);
-        last = new Memo(addresses.clone(), clientCount, size, seed, result);
+        Memo[] next = new Memo[Math.min(MEMO_SIZE, entries.length + 1)];
+        next[0] = new Memo(addresses.clone(), clientCount, size, seed, result);
+        System.arraycopy(entries, 0, next, 1, next.length - 1);
+        memo = next;
         return result;
     }
 

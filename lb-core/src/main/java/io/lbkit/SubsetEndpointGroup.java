@@ -246,7 +246,12 @@ public final class SubsetEndpointGroup implements EndpointGroup {
 
     @Override
     public String toString() {
-        return "SubsetEndpointGroup[" + subsetting + " of " + source + "]";
+        String of = source.toString();
+        if (of.length() > 100) {
+            of = of.substring(0, 100) + "...";
+        }
+        return "SubsetEndpointGroup[" + subsetting + " of " + current.size() + "/"
+                + stats.sourceSize() + " endpoints of " + of + "]";
     }
 
     /**

@@ -184,66 +184,107 @@ public final class Subsetting {
      */
     public List<Endpoint> select(List<Endpoint> endpoints) {
         List<Endpoint> all = AbstractEndpointGroup.checkedCopy(endpoints);
-        TreeMap<Integer, List<Endpoint>> levels = new TreeMap<>();
+        boolean[] chosen = new boolean[all.size()];
+        int count = 0;
+        boolean oneLevel = true;
         for (Endpoint e : all) {
-            levels.computeIfAbsent(e.priority(), p -> new ArrayList<>()).add(e);
+            oneLevel &= e.priority() == all.get(0).priority();
         }
-        Set<String> chosen = new HashSet<>();
-        for (List<Endpoint> level : levels.values()) {
-            if (localZone == null) {
-                choose(level, size, chosen);
-                continue;
+        if (oneLevel) {
+            count = chooseLevel(all, allIndexes(all.size()), chosen);
+        } else {
+            TreeMap<Integer, List<Integer>> levels = new TreeMap<>();
+            for (int i = 0; i < all.size(); i++) {
+                levels.computeIfAbsent(all.get(i).priority(), p -> new ArrayList<>()).add(i);
             }
-            List<Endpoint> local = new ArrayList<>();
-            List<Endpoint> other = new ArrayList<>();
-            for (Endpoint e : level) {
-                (localZone.equals(e.zone().orElse(null)) ? local : other).add(e);
-            }
-            int fromLocal = choose(local, size, chosen);
-            if (fromLocal < size) {
-                choose(other, size - fromLocal, chosen);
+            for (List<Integer> level : levels.values()) {
+                int[] indexes = level.stream().mapToInt(Integer::intValue).toArray();
+                count += chooseLevel(all, indexes, chosen);
             }
         }
-        if (chosen.size() == all.size()) {
+        if (count == all.size()) {
             return all;
         }
-        List<Endpoint> out = new ArrayList<>(chosen.size());
-        for (Endpoint e : all) {
-            if (chosen.contains(e.address())) {
-                out.add(e);
+        List<Endpoint> out = new ArrayList<>(count);
+        for (int i = 0; i < chosen.length; i++) {
+            if (chosen[i]) {
+                out.add(all.get(i));
             }
         }
         return List.copyOf(out);
     }
 
-    /** Adds up to {@code n} of {@code part}'s addresses to {@code chosen}; returns how many. */
-    private int choose(List<Endpoint> part, int n, Set<String> chosen) {
-        if (part.size() <= n) {
-            for (Endpoint e : part) {
-                chosen.add(e.address());
+    private static int[] allIndexes(int n) {
+        int[] indexes = new int[n];
+        for (int i = 0; i < n; i++) {
+            indexes[i] = i;
+        }
+        return indexes;
+    }
+
+    /** Chooses within one priority level (given by indexes into all); returns how many. */
+    private int chooseLevel(List<Endpoint> all, int[] level, boolean[] chosen) {
+        if (localZone == null) {
+            return choose(all, level, size, chosen);
+        }
+        int locals = 0;
+        for (int i : level) {
+            locals += localZone.equals(all.get(i).zone().orElse(null)) ? 1 : 0;
+        }
+        int[] local = new int[locals];
+        int[] other = new int[level.length - locals];
+        int l = 0;
+        int o = 0;
+        for (int i : level) {
+            if (localZone.equals(all.get(i).zone().orElse(null))) {
+                local[l++] = i;
+            } else {
+                other[o++] = i;
             }
-            return part.size();
         }
-        String[] addresses = new String[part.size()];
-        for (int i = 0; i < addresses.length; i++) {
-            addresses[i] = part.get(i).address();
+        int fromLocal = choose(all, local, size, chosen);
+        return fromLocal < size ? fromLocal + choose(all, other, size - fromLocal, chosen)
+                : fromLocal;
+    }
+
+    /** Marks up to {@code n} of {@code part} (indexes into all) chosen; returns how many. */
+    private int choose(List<Endpoint> all, int[] part, int n, boolean[] chosen) {
+        if (part.length <= n) {
+            for (int i : part) {
+                chosen[i] = true;
+            }
+            return part.length;
         }
-        Arrays.sort(addresses); // canonical: the result must not depend on the source's order
         if (mode == Mode.DETERMINISTIC) {
-            int[] all = StableSubsets.assign(addresses, clientCount, n, seed);
+            // Canonical order: the result must not depend on the source's order.
+            String[] addresses = new String[part.length];
+            for (int i = 0; i < part.length; i++) {
+                addresses[i] = all.get(part[i]).address();
+            }
+            Arrays.sort(addresses);
+            int[] assigned = StableSubsets.assign(addresses, clientCount, n, seed);
+            Set<String> mine = new HashSet<>(2 * n);
             for (int i = clientId * n; i < (clientId + 1) * n; i++) {
-                chosen.add(addresses[all[i]]);
+                mine.add(addresses[assigned[i]]);
+            }
+            for (int i : part) {
+                if (mine.contains(all.get(i).address())) {
+                    chosen[i] = true;
+                }
             }
         } else {
-            long[] scored = new long[addresses.length];
-            int bits = 32 - Integer.numberOfLeadingZeros(addresses.length - 1);
+            // The n lowest scores: 64 bits of hash with the low bits replaced by the index. Only
+            // a tie in the high bits (odds about n^2 / 2^(64 - bits)) lets input order decide.
+            long[] scored = new long[part.length];
+            int bits = 32 - Integer.numberOfLeadingZeros(part.length - 1);
             long indexMask = (1L << bits) - 1;
-            for (int i = 0; i < addresses.length; i++) {
-                scored[i] = (XxHash64.hashChars(addresses[i], keyHash) & ~indexMask) | i;
+            for (int i = 0; i < part.length; i++) {
+                scored[i] = (XxHash64.hashChars(all.get(part[i]).address(), keyHash)
+                        & ~indexMask) | i;
             }
             Arrays.sort(scored);
             for (int i = 0; i < n; i++) {
-                chosen.add(addresses[(int) (scored[i] & indexMask)]);
+                chosen[part[(int) (scored[i] & indexMask)]] = true;
             }
         }
         return n;
