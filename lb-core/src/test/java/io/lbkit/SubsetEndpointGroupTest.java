@@ -223,7 +223,7 @@ class SubsetEndpointGroupTest {
         int replicas = 50;
         // README: subsetting
         LoadBalancer lb = LoadBalancer.builder(
-                        EndpointGroup.subset(fleet, Subsetting.deterministic(podOrdinal, replicas, 20)))
+                EndpointGroup.subset(fleet, Subsetting.deterministic(podOrdinal, replicas, 20)))
                 .strategy(Strategy.leastRequest())
                 .build();
         // end README

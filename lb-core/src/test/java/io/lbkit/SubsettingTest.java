@@ -32,6 +32,9 @@ class SubsettingTest {
         assertEquals("clientCount must be 1..100000, was 0",
                 assertThrows(IllegalArgumentException.class,
                         () -> Subsetting.deterministic(0, 0, 5)).getMessage());
+        assertEquals("clientCount × size must be at most 10000000, was 100000 × 101 = 10100000",
+                assertThrows(IllegalArgumentException.class,
+                        () -> Subsetting.deterministic(0, 100_000, 101)).getMessage());
         assertEquals("clientCount must be 1..100000, was 100001",
                 assertThrows(IllegalArgumentException.class,
                         () -> Subsetting.deterministic(0, 100_001, 5)).getMessage());
