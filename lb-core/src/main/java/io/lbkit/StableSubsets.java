@@ -42,7 +42,7 @@ import java.util.Arrays;
  *
  * Cost: each client scans all N servers to refill its candidate batch (a bounded heap of the next
  * M = s + 16 preferences), so O(C * N * log M) hashes and compares per distinct input; 1,000 x
- * 1,000 at s = 20 takes about 0.1 s. The results for the last four inputs are memoised (published
+ * 1,000 takes 20 ms (s = 10) to 110 ms (s = 100) of CPU. The results for the last four inputs are memoised (published
  * by a volatile write of a new array) so that several groups in one JVM over the same pool, such
  * as the simulator's thousand clients, or the levels and zones of one pool, compute each once.
  */
