@@ -168,6 +168,75 @@ class SubsetEndpointGroupTest {
     }
 
     @Test
+    void concurrentChangesAndSubscriptions_everyListenerSeesAGaplessSuffixOfOneOrder()
+            throws Exception {
+        DynamicEndpointGroup source = EndpointGroup.dynamic(POOL.subList(0, 10)
+                .toArray(new Endpoint[0]));
+        try (SubsetEndpointGroup g = EndpointGroup.subset(source,
+                Subsetting.deterministic(1, 4, 3))) {
+            List<List<Endpoint>> first = Collections.synchronizedList(new ArrayList<>());
+            g.subscribe(first::add);
+            List<List<List<Endpoint>>> late = Collections.synchronizedList(new ArrayList<>());
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> threads = new ArrayList<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                threads.add(new Thread(() -> {
+                    try {
+                        go.await();
+                        java.util.Random random = new java.util.Random(seed);
+                        for (int i = 0; i < 300; i++) {
+                            Endpoint e = POOL.get(random.nextInt(POOL.size()));
+                            if (random.nextBoolean()) {
+                                source.add(e);
+                            } else {
+                                source.remove(e);
+                            }
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }, "changer-" + t));
+            }
+            for (int t = 0; t < 2; t++) {
+                threads.add(new Thread(() -> {
+                    try {
+                        go.await();
+                        for (int i = 0; i < 20; i++) {
+                            List<List<Endpoint>> seen =
+                                    Collections.synchronizedList(new ArrayList<>());
+                            late.add(seen);
+                            g.subscribe(seen::add);
+                        }
+                    } catch (Throwable e) {
+                        failure.compareAndSet(null, e);
+                    }
+                }, "subscriber-" + t));
+            }
+            threads.forEach(Thread::start);
+            go.countDown();
+            for (Thread t : threads) {
+                t.join(TimeUnit.SECONDS.toMillis(60));
+                assertFalse(t.isAlive(), t.getName() + " did not finish");
+            }
+            assertEquals(null, failure.get());
+            List<List<Endpoint>> order = List.copyOf(first);
+            assertEquals(g.endpoints(), order.get(order.size() - 1), "ends at the last subset");
+            for (int i = 1; i < order.size(); i++) {
+                assertFalse(order.get(i).equals(order.get(i - 1)), "no snapshot twice in a row");
+            }
+            for (List<List<Endpoint>> seen : late) {
+                List<List<Endpoint>> mine = List.copyOf(seen);
+                int start = order.size() - mine.size();
+                assertTrue(start >= 0, "a late listener saw more than the first one");
+                assertEquals(order.subList(start, order.size()), mine,
+                        "a late listener sees the current subset, then every later one");
+            }
+        }
+    }
+
+    @Test
     void balancerState_survivesForAddressesThatStayInTheSubset() {
         DynamicEndpointGroup source = EndpointGroup.dynamic(POOL.toArray(new Endpoint[0]));
         SubsetEndpointGroup g = EndpointGroup.subset(source, Subsetting.rendezvous("pod-2", 3));
