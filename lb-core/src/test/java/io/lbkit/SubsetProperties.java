@@ -204,6 +204,37 @@ class SubsetProperties {
     }
 
     @Property(tries = 100)
+    void deterministic_withALocalZone_coverageIsEvenWithinTheZonesClients(
+            @ForAll @IntRange(min = 1, max = 30) int local,
+            @ForAll @IntRange(min = 1, max = 30) int remote,
+            @ForAll @IntRange(min = 1, max = 40) int clients,
+            @ForAll @IntRange(min = 1, max = 20) int size) {
+        List<Endpoint> pool = new ArrayList<>();
+        for (int i = 0; i < local + remote; i++) {
+            pool.add(Endpoint.builder("10.3." + i / 200 + "." + (i % 200 + 1), 80)
+                    .zone(i < local ? "a" : "b").build());
+        }
+        Map<String, Integer> coverage = new HashMap<>();
+        for (int c = 0; c < clients; c++) {
+            Subsetting s = Subsetting.builder(size).deterministic(c, clients).localZone("a")
+                    .build();
+            for (Endpoint e : s.select(pool)) {
+                coverage.merge(e.address(), 1, Integer::sum);
+            }
+        }
+        int fromLocal = Math.min(size, local);
+        int fromRemote = Math.min(size - fromLocal, remote);
+        double kLocal = (double) clients * fromLocal / local;
+        double kRemote = (double) clients * fromRemote / remote;
+        for (int i = 0; i < pool.size(); i++) {
+            int n = coverage.getOrDefault(pool.get(i).address(), 0);
+            double k = i < local ? kLocal : kRemote;
+            assertTrue(n >= Math.floor(k) && n <= Math.ceil(k), pool.get(i) + " of zone "
+                    + pool.get(i).zone().orElseThrow() + " is in " + n + " subsets; k = " + k);
+        }
+    }
+
+    @Property(tries = 100)
     void eachPriorityLevel_isSubsetOnItsOwn(@ForAll @IntRange(min = 0, max = 30) int primary,
             @ForAll @IntRange(min = 0, max = 30) int fallback,
             @ForAll @IntRange(min = 1, max = 10) int size) {
