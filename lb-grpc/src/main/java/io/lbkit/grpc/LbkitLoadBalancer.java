@@ -24,7 +24,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -53,10 +55,19 @@ import java.util.concurrent.TimeUnit;
  * routes that have READY endpoints, and publishes a SplitPicker that knows which routes have
  * none (see publishRoutes). A config that changes only the weights keeps every balancer.
  *
+ * With healthCheck configured, every READY subchannel has a HealthWatch (a grpc.health.v1 Watch
+ * stream on the subchannel, started on READY, cancelled when it leaves READY or goes away): a
+ * subchannel joins the READY set only once its server says SERVING, and leaves it as soon as the
+ * server says anything else (the stream's message hops into the context, which republishes at
+ * once). A server that answers the Watch UNIMPLEMENTED is "polled": it stays in the READY set and
+ * the balancer's active check (the lbkit HealthCheck with the config's interval, rise and fall)
+ * asks it Health/Check; the probe passes the watched servers at once without a call.
+ *
  * Aggregate state follows grpc's round_robin: READY if one subchannel is READY; else CONNECTING
  * if one is connecting or idle; else TRANSIENT_FAILURE with the last failure. A subchannel that
  * went to TRANSIENT_FAILURE counts as failed until it is READY again ("sticky" transient
- * failure), so the channel does not flap to CONNECTING on each reconnect attempt.
+ * failure), so the channel does not flap to CONNECTING on each reconnect attempt. A READY
+ * subchannel waiting for its first health answer counts as connecting, one not serving as failed.
  */
 final class LbkitLoadBalancer extends LoadBalancer {
 
@@ -65,8 +76,14 @@ final class LbkitLoadBalancer extends LoadBalancer {
     private final DynamicEndpointGroup readyGroup = EndpointGroup.dynamic();
     /** By endpoint address, in resolution order. */
     private final Map<String, Child> children = new LinkedHashMap<>();
-    /** The READY subchannels by address, for the health probe (read on the core's scheduler). */
-    private volatile Map<String, Subchannel> readySubchannels = Map.of();
+    /**
+     * The READY subchannels whose servers have no {@code Health/Watch} (verdict POLLED), by
+     * address: the ones the active check polls with {@code Health/Check}. Written in the context,
+     * read by the probe on the core's scheduler.
+     */
+    private volatile Map<String, Subchannel> polledSubchannels = Map.of();
+    /** The service the health watches ask about; null: health checking is off. */
+    private String watchedService;
     private PolicyConfig config;
     /** The balancer: over readyGroup without a split, else the split over the routes. */
     private io.lbkit.LoadBalancer balancer;
@@ -109,6 +126,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
                 config = next;
                 buildBalancers(next);
             }
+            updateWatches();
         }
 
         Map<String, Resolved> wanted = new LinkedHashMap<>();
@@ -118,7 +136,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
         }
         if (wanted.isEmpty()) {
             for (Child child : children.values()) {
-                child.subchannel.shutdown();
+                child.shutdown();
             }
             children.clear();
             Status error = Status.UNAVAILABLE.withDescription(
@@ -132,7 +150,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
                 it.hasNext();) {
             Map.Entry<String, Child> e = it.next();
             if (!wanted.containsKey(e.getKey())) {
-                e.getValue().subchannel.shutdown();
+                e.getValue().shutdown();
                 it.remove();
             }
         }
@@ -158,11 +176,15 @@ final class LbkitLoadBalancer extends LoadBalancer {
     private void buildBalancers(PolicyConfig next) {
         HealthProbe probe = null;
         if (next.health() != null) {
-            probe = new GrpcHealthProbe(next.health().serviceName(), next.health().timeout(),
-                    endpoint -> {
-                        Subchannel sc = readySubchannels.get(endpoint.address());
-                        return sc == null ? null : sc.asChannel();
-                    });
+            // Servers with Health/Watch are judged by their stream (their endpoints leave the
+            // READY set); the active check passes them at once and polls Check on the others.
+            GrpcHealthProbe check = new GrpcHealthProbe(next.health().serviceName(),
+                    next.health().timeout(), endpoint -> null);
+            probe = endpoint -> {
+                Subchannel sc = polledSubchannels.get(endpoint.address());
+                return sc == null ? CompletableFuture.completedFuture(true)
+                        : check.check(endpoint, sc.asChannel());
+            };
         }
         PolicyConfig.Split s = next.split();
         if (s == null) {
@@ -215,9 +237,43 @@ final class LbkitLoadBalancer extends LoadBalancer {
                 .setAddresses(r.eag)
                 .build());
         Child child = new Child(r.endpoint, sc);
+        if (watchedService != null) {
+            child.watch = newWatch(child, watchedService);
+        }
         sc.start(info -> onSubchannelState(child, info));
         sc.requestConnection();
         return child;
+    }
+
+    private HealthWatch newWatch(Child child, String service) {
+        return new HealthWatch(child.subchannel, child.endpoint.address(), service,
+                helper.getSynchronizationContext(), helper.getScheduledExecutorService(),
+                new Backoff(() -> ThreadLocalRandom.current().nextDouble()), () -> {
+                    if (!shutdown && children.get(child.endpoint.address()) == child) {
+                        publish();
+                    }
+                });
+    }
+
+    /**
+     * Follows the config's health checking: a watch per subchannel (started on the READY ones)
+     * when it is on, none when it is off; new watches when the service name changed.
+     */
+    private void updateWatches() {
+        String service = config.health() == null ? null : config.health().serviceName();
+        if (java.util.Objects.equals(service, watchedService)) {
+            return;
+        }
+        watchedService = service;
+        for (Child child : children.values()) {
+            if (child.watch != null) {
+                child.watch.stop();
+            }
+            child.watch = service == null ? null : newWatch(child, service);
+            if (child.watch != null && child.state == ConnectivityState.READY) {
+                child.watch.start();
+            }
+        }
     }
 
     private void onSubchannelState(Child child, ConnectivityStateInfo info) {
@@ -235,11 +291,17 @@ final class LbkitLoadBalancer extends LoadBalancer {
             helper.refreshNameResolution();
         } else if (s == ConnectivityState.READY) {
             child.failed = false;
+            if (child.watch != null) {
+                child.watch.start(); // the verdict stays UNKNOWN (calls wait) until it answers
+            }
         } else if (s == ConnectivityState.IDLE) {
             // grpc leaves an idle subchannel idle: the policy reconnects it, as round_robin does.
             child.failed = false;
             helper.refreshNameResolution();
             child.subchannel.requestConnection();
+        }
+        if (s != ConnectivityState.READY && child.watch != null) {
+            child.watch.stop();
         }
         child.state = s;
         publish();
@@ -249,17 +311,27 @@ final class LbkitLoadBalancer extends LoadBalancer {
     private void publish() {
         List<Endpoint> ready = new ArrayList<>();
         Map<String, Subchannel> readyNow = new HashMap<>();
+        Map<String, Subchannel> polledNow = new HashMap<>();
         boolean connecting = false;
+        int notServing = 0;
+        Status healthFailure = null;
         for (Child child : children.values()) {
-            if (child.state == ConnectivityState.READY) {
+            if (child.serving()) {
                 ready.add(child.endpoint);
                 readyNow.put(child.endpoint.address(), child.subchannel);
-            } else if (!child.failed) {
+                if (child.polled()) {
+                    polledNow.put(child.endpoint.address(), child.subchannel);
+                }
+            } else if (child.connecting()) {
                 connecting = true;
+            } else if (child.state == ConnectivityState.READY) {
+                notServing++;
+                healthFailure = child.failure();
             }
         }
         Map<String, Subchannel> readyMap = Map.copyOf(readyNow);
-        this.readySubchannels = readyMap;
+        // Before the READY set: the balancer checks joining endpoints at once.
+        this.polledSubchannels = Map.copyOf(polledNow);
         SubchannelPicker readyPicker;
         if (split != null) {
             readyPicker = publishRoutes(ready, readyMap);
@@ -273,10 +345,21 @@ final class LbkitLoadBalancer extends LoadBalancer {
         } else if (connecting) {
             update(ConnectivityState.CONNECTING, new FixedPicker(PickResult.withNoResult()));
         } else {
-            Status error = children.isEmpty() ? lastFailure
-                    : Status.UNAVAILABLE.withDescription("all " + children.size()
-                            + " subchannels are in TRANSIENT_FAILURE; last failure: "
-                            + lastFailure).withCause(lastFailure.getCause());
+            Status error;
+            if (children.isEmpty()) {
+                error = lastFailure;
+            } else if (notServing == 0) {
+                error = Status.UNAVAILABLE.withDescription("all " + children.size()
+                        + " subchannels are in TRANSIENT_FAILURE; last failure: "
+                        + lastFailure).withCause(lastFailure.getCause());
+            } else {
+                error = Status.UNAVAILABLE.withDescription("no server is serving: "
+                        + notServing + " of " + children.size() + " not serving by their health"
+                        + " service, the last with " + healthFailure
+                        + (notServing == children.size() ? ""
+                                : "; the others in TRANSIENT_FAILURE, the last with "
+                                        + lastFailure));
+            }
             update(ConnectivityState.TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(error)));
         }
     }
@@ -308,14 +391,14 @@ final class LbkitLoadBalancer extends LoadBalancer {
         Status[] failure = new Status[n];
         for (Child child : children.values()) {
             int r = s.routeOf(child.endpoint);
-            if (child.state == ConnectivityState.READY) {
+            if (child.serving()) {
                 continue; // counted in byRoute
             }
-            if (child.failed) {
-                failedCount[r]++;
-                failure[r] = child.failure;
-            } else {
+            if (child.connecting()) {
                 connectingCount[r]++;
+            } else {
+                failedCount[r]++;
+                failure[r] = child.failure();
             }
         }
 
@@ -338,7 +421,8 @@ final class LbkitLoadBalancer extends LoadBalancer {
                 String why = failedCount[i] == 0
                         ? "no endpoint has " + s.attribute() + "=" + routes[i].name
                                 + (i == 0 ? ", none or one naming no route" : "")
-                        : failedCount[i] + " in TRANSIENT_FAILURE, the last with " + failure[i];
+                        : failedCount[i] + " in TRANSIENT_FAILURE or not serving, the last with "
+                                + failure[i];
                 blocked[i] = PickResult.withError(Status.UNAVAILABLE.withDescription(
                         "route " + routes[i].name + " has no ready endpoint (" + why + ")"));
             }
@@ -439,7 +523,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
         }
         shutdown = true;
         for (Child child : children.values()) {
-            child.subchannel.shutdown();
+            child.shutdown();
         }
         children.clear();
         closeBalancers();
@@ -460,10 +544,53 @@ final class LbkitLoadBalancer extends LoadBalancer {
         boolean failed;
         /** The status of the last TRANSIENT_FAILURE. */
         Status failure;
+        /** The health watch; null while health checking is off. */
+        HealthWatch watch;
 
         Child(Endpoint endpoint, Subchannel subchannel) {
             this.endpoint = endpoint;
             this.subchannel = subchannel;
+        }
+
+        /** READY, and serving by its health watch if there is one: calls may go here. */
+        boolean serving() {
+            if (state != ConnectivityState.READY) {
+                return false;
+            }
+            if (watch == null) {
+                return true;
+            }
+            HealthWatch.Verdict v = watch.verdict();
+            return v == HealthWatch.Verdict.SERVING || v == HealthWatch.Verdict.POLLED;
+        }
+
+        /** Serving, with its health left to the active check (its server has no Watch). */
+        boolean polled() {
+            return watch != null && watch.verdict() == HealthWatch.Verdict.POLLED;
+        }
+
+        /**
+         * Not serving, but may soon: connecting (not failed since it was last READY), or READY
+         * and waiting for its first health answer. Calls may wait for it.
+         */
+        boolean connecting() {
+            if (state == ConnectivityState.READY) {
+                return watch != null && watch.verdict() == HealthWatch.Verdict.UNKNOWN;
+            }
+            return !failed;
+        }
+
+        /** Why a child that is neither serving nor connecting is out. */
+        Status failure() {
+            return state == ConnectivityState.READY ? watch.reason() : failure;
+        }
+
+        /** Stops the health watch (cancelling its stream) and shuts the subchannel down. */
+        void shutdown() {
+            if (watch != null) {
+                watch.stop();
+            }
+            subchannel.shutdown();
         }
     }
 
