@@ -620,13 +620,50 @@ final class PolicyConfig {
         }
     }
 
-    /** Runs a core setter or build, prefixing its range message with the JSON path. */
+    /**
+     * Runs a core setter or build, prefixing its range message with the JSON path. The core
+     * prints durations as {@link Duration#toString()} does ({@code PT0.01S}); the message shows
+     * them as the config writes them ({@code "0.01s"}).
+     */
     private static <T> T checked(String path, java.util.function.Supplier<T> s) {
         try {
             return s.get();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("\"" + path + "\": " + e.getMessage(), e);
+            throw new IllegalArgumentException("\"" + path + "\": "
+                    + configDurations(e.getMessage()), e);
         }
+    }
+
+    /** Java's ISO-8601 durations, as the core's messages print them: {@code PT1H}, {@code PT0.01S}. */
+    private static final java.util.regex.Pattern ISO_DURATION = java.util.regex.Pattern.compile(
+            "\\bPT(?:\\d+H)?(?:\\d+M)?(?:\\d+(?:\\.\\d+)?S)?\\b");
+
+    /** {@code text} with every ISO-8601 duration written as a config duration. */
+    static String configDurations(String text) {
+        if (text == null) {
+            return null;
+        }
+        java.util.regex.Matcher m = ISO_DURATION.matcher(text);
+        StringBuilder sb = new StringBuilder();
+        while (m.find()) {
+            String iso = m.group();
+            String replacement = iso;
+            if (iso.length() > 2) {
+                try {
+                    replacement = configDuration(Duration.parse(iso));
+                } catch (java.time.format.DateTimeParseException e) {
+                    // not a duration after all: left as it is
+                }
+            }
+            m.appendReplacement(sb, java.util.regex.Matcher.quoteReplacement(replacement));
+        }
+        return m.appendTail(sb).toString();
+    }
+
+    /** A duration in the config's form: decimal seconds and {@code s}, {@code "0.25s"}. */
+    static String configDuration(Duration d) {
+        return new BigDecimal(d.getSeconds()).add(BigDecimal.valueOf(d.getNano(), 9))
+                .stripTrailingZeros().toPlainString() + "s";
     }
 
     private static void intField(String at, Map<String, ?> m, String key, IntConsumer setter) {
