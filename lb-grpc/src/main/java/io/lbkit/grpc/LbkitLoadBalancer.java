@@ -49,7 +49,7 @@ import java.util.concurrent.TimeUnit;
  * the newer picker is published right after the table, in the same synchronization-context
  * task, so the call waits only for that.
  *
- * With a split (PolicyConfig.Split), each route has its own DynamicEndpointGroup and balancer
+ * With a split (SplitConfig), each route has its own DynamicEndpointGroup and balancer
  * (same options, same health listener and probe), combined in a TrafficSplit; publish() sorts
  * the READY endpoints into the routes by their attribute, gives the split the weights of the
  * routes that have READY endpoints, and publishes a SplitPicker that knows which routes have
@@ -186,7 +186,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
                         : check.check(endpoint, sc.asChannel());
             };
         }
-        PolicyConfig.Split s = next.split();
+        SplitConfig s = next.split();
         if (s == null) {
             balancer = newBalancer(readyGroup, next, probe);
             return;
@@ -377,7 +377,7 @@ final class LbkitLoadBalancer extends LoadBalancer {
      * those calls fast, or lets them wait while such a route is connecting.
      */
     private SubchannelPicker publishRoutes(List<Endpoint> ready, Map<String, Subchannel> readyMap) {
-        PolicyConfig.Split s = config.split();
+        SplitConfig s = config.split();
         int n = routes.length;
         List<List<Endpoint>> byRoute = new ArrayList<>();
         for (int i = 0; i < n; i++) {

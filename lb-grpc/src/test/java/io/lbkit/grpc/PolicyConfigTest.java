@@ -96,13 +96,13 @@ class PolicyConfigTest {
 
     @Test
     void configDuration_isDecimalSeconds() {
-        assertEquals("0.01s", PolicyConfig.configDuration(java.time.Duration.ofMillis(10)));
-        assertEquals("3600s", PolicyConfig.configDuration(java.time.Duration.ofHours(1)));
-        assertEquals("0s", PolicyConfig.configDuration(java.time.Duration.ZERO));
-        assertEquals("1.000000001s", PolicyConfig.configDuration(java.time.Duration.ofNanos(1_000_000_001)));
-        assertEquals("in 0.1s..86400s, was 90061.5s", PolicyConfig.configDurations(
+        assertEquals("0.01s", ConfigJson.configDuration(java.time.Duration.ofMillis(10)));
+        assertEquals("3600s", ConfigJson.configDuration(java.time.Duration.ofHours(1)));
+        assertEquals("0s", ConfigJson.configDuration(java.time.Duration.ZERO));
+        assertEquals("1.000000001s", ConfigJson.configDuration(java.time.Duration.ofNanos(1_000_000_001)));
+        assertEquals("in 0.1s..86400s, was 90061.5s", ConfigJson.configDurations(
                 "in PT0.1S..PT24H, was PT25H1M1.5S"));
-        assertEquals("SPT1X PT", PolicyConfig.configDurations("SPT1X PT"));
+        assertEquals("SPT1X PT", ConfigJson.configDurations("SPT1X PT"));
     }
 
     @Test
@@ -301,7 +301,7 @@ class PolicyConfigTest {
     void split_parsesRoutesAttributeHeaderAndValues() {
         PolicyConfig c = ok(split(Map.of("attribute", "track", "routes", STABLE_CANARY,
                 "header", "x-canary", "values", Map.of("1", "canary", "0", "stable"))));
-        PolicyConfig.Split s = c.split();
+        SplitConfig s = c.split();
         assertEquals(List.of("stable", "canary"), s.names());
         assertEquals(95, s.weight(0));
         assertEquals(5, s.weight(1));
@@ -315,7 +315,7 @@ class PolicyConfigTest {
 
     @Test
     void split_defaults_attributeRouteAndNoHeader() {
-        PolicyConfig.Split s = ok(split(Map.of("routes", STABLE_CANARY))).split();
+        SplitConfig s = ok(split(Map.of("routes", STABLE_CANARY))).split();
         assertEquals("route", s.attribute());
         assertNull(s.header());
         assertEquals(-1, s.routeOfHeaderValue("canary"));
@@ -324,7 +324,7 @@ class PolicyConfigTest {
 
     @Test
     void split_headerWithoutValues_routesByRouteName() {
-        PolicyConfig.Split s = ok(split(Map.of("routes", STABLE_CANARY, "header", "x-track")))
+        SplitConfig s = ok(split(Map.of("routes", STABLE_CANARY, "header", "x-track")))
                 .split();
         assertEquals(1, s.routeOfHeaderValue("canary"));
         assertEquals(0, s.routeOfHeaderValue("stable"));
@@ -333,7 +333,7 @@ class PolicyConfigTest {
 
     @Test
     void split_endpointWithoutOrWithUnknownAttribute_joinsTheFirstRoute() {
-        PolicyConfig.Split s = ok(split(Map.of("attribute", "track", "routes", STABLE_CANARY)))
+        SplitConfig s = ok(split(Map.of("attribute", "track", "routes", STABLE_CANARY)))
                 .split();
         io.lbkit.Endpoint plain = io.lbkit.Endpoint.of("10.0.0.1", 1);
         io.lbkit.Endpoint canary = io.lbkit.Endpoint.builder("10.0.0.2", 1)

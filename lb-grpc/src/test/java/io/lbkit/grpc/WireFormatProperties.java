@@ -52,7 +52,7 @@ class WireFormatProperties {
     boolean duration_roundTripsDecimalSeconds(@ForAll @LongRange(min = 0, max = 86_400_000_000_000L) long nanos) {
         Duration d = Duration.ofNanos(nanos);
         String text = java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString() + "s";
-        return PolicyConfig.duration("x", text).equals(d);
+        return ConfigJson.duration("x", text).equals(d);
     }
 
     private static byte[] varint(int value) {
