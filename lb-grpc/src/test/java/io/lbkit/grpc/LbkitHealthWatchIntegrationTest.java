@@ -169,6 +169,48 @@ class LbkitHealthWatchIntegrationTest {
         assertEquals(1, servers.get(2).openWatches.get(), "its health is watched all along");
     }
 
+    /**
+     * When every server is NOT_SERVING the channel is in TRANSIENT_FAILURE: calls fail at once
+     * with UNAVAILABLE naming the health answer, instead of waiting for their deadline; calls
+     * flow again when one server serves.
+     */
+    @Test
+    void everyServerNotServing_callsFailFastNamingTheHealthAnswer() throws Exception {
+        List<StandardServer> servers = standardServers(2);
+        ManagedChannel ch = channel(target(servers),
+                Map.of("strategy", "round_robin", "healthCheck", Map.of()));
+        EchoServers.call(ch, CALL_DEADLINE);
+        for (StandardServer s : servers) {
+            s.manager.setStatus("", ServingStatus.NOT_SERVING);
+        }
+        StatusRuntimeException[] failure = {null};
+        EchoServers.await("a call to fail", WAIT, () -> {
+            try {
+                EchoServers.call(ch, CALL_DEADLINE);
+                return false;
+            } catch (StatusRuntimeException e) {
+                failure[0] = e;
+                return true;
+            }
+        });
+        Status status = failure[0].getStatus();
+        assertEquals(Status.Code.UNAVAILABLE, status.getCode(), status.toString());
+        assertTrue(status.getDescription().contains("not serving")
+                && status.getDescription().contains("NOT_SERVING"), status.getDescription());
+        // grpc publishes the picker, then the state: a call may fail just before the state turns.
+        EchoServers.await("the channel in TRANSIENT_FAILURE", WAIT,
+                () -> ch.getState(false) == io.grpc.ConnectivityState.TRANSIENT_FAILURE);
+
+        servers.get(1).manager.setStatus("", ServingStatus.SERVING);
+        EchoServers.await("calls to the server serving again", WAIT, () -> {
+            try {
+                return EchoServers.call(ch, CALL_DEADLINE).equals("s1");
+            } catch (StatusRuntimeException e) {
+                return false; // the new picker is on its way
+            }
+        });
+    }
+
     /** Watch asks about the configured service, as Check does. */
     @Test
     void watch_asksAboutTheConfiguredService() throws Exception {
