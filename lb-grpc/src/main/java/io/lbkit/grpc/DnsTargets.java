@@ -1,12 +1,15 @@
 package io.lbkit.grpc;
 
 import io.grpc.NameResolver;
+import io.lbkit.dns.AddressFamilies;
 import io.lbkit.dns.DnsEndpointGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Turns {@code lbkit+dns:} and {@code lbkit+srv:} targets into resolvers over lbkit's DNS
@@ -17,6 +20,11 @@ import java.util.Locale;
  * _service._proto.name} follows SRV records (their priority, weight and port). The optional
  * authority names the nameserver to ask, as grpc's own {@code dns://} targets do (port 53 when
  * left out); otherwise the group asks the nameservers of {@code /etc/resolv.conf}.
+ *
+ * <p>One query parameter, {@code ?addressFamilies=ipv4_only} (or {@code ipv6_only},
+ * {@code ipv4_first}, the default, {@code ipv6_first}; any case), picks the address records
+ * asked for, as {@link DnsEndpointGroup.Builder#addressFamilies} does: {@code ipv4_only} never
+ * asks for AAAA records, for networks whose nameservers refuse or drop those queries.
  */
 final class DnsTargets {
 
@@ -31,6 +39,8 @@ final class DnsTargets {
      */
     static NameResolver dns(URI target, NameResolver.Args args) {
         String path = path(target, "host[:port]");
+        Optional<InetSocketAddress> nameserver = nameserver(target);
+        Optional<AddressFamilies> families = families(target);
         String host = path;
         int port = args.getDefaultPort();
         int colon = path.lastIndexOf(':');
@@ -44,8 +54,11 @@ final class DnsTargets {
         }
         DnsEndpointGroup.Builder b;
         try {
+            // Only the core's checks throw here; the target's own are done above, so that the
+            // message names the target once.
             b = DnsEndpointGroup.builder(host, port);
-            nameserver(target).ifPresent(b::nameservers);
+            nameserver.ifPresent(b::nameservers);
+            families.ifPresent(b::addressFamilies);
         } catch (IllegalArgumentException e) {
             throw bad(target, e.getMessage());
         }
@@ -56,10 +69,13 @@ final class DnsTargets {
     /** @throws IllegalArgumentException if the target is malformed */
     static NameResolver srv(URI target, NameResolver.Args args) {
         String name = path(target, "_service._proto.name");
+        Optional<InetSocketAddress> nameserver = nameserver(target);
+        Optional<AddressFamilies> families = families(target);
         DnsEndpointGroup.Builder b;
         try {
             b = DnsEndpointGroup.srvBuilder(name);
-            nameserver(target).ifPresent(b::nameservers);
+            nameserver.ifPresent(b::nameservers);
+            families.ifPresent(b::addressFamilies);
         } catch (IllegalArgumentException e) {
             throw bad(target, e.getMessage());
         }
@@ -87,10 +103,43 @@ final class DnsTargets {
         return path;
     }
 
+    /**
+     * The {@code addressFamilies} query parameter, if present.
+     *
+     * @throws IllegalArgumentException for another parameter, a repeated one or an unknown value
+     */
+    static Optional<AddressFamilies> families(URI target) {
+        String query = target.getRawQuery();
+        if (query == null || query.isEmpty()) {
+            return Optional.empty();
+        }
+        String allowed = Arrays.toString(AddressFamilies.values()).toLowerCase(Locale.ROOT);
+        AddressFamilies families = null;
+        for (String param : query.split("&", -1)) {
+            int eq = param.indexOf('=');
+            String key = eq < 0 ? param : param.substring(0, eq);
+            String value = eq < 0 ? "" : param.substring(eq + 1);
+            if (!key.equals("addressFamilies")) {
+                throw bad(target, "unknown query parameter \"" + key + "\"; the one parameter"
+                        + " is addressFamilies, one of " + allowed);
+            }
+            if (families != null) {
+                throw bad(target, "addressFamilies is given twice");
+            }
+            try {
+                families = AddressFamilies.valueOf(value.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw bad(target, "addressFamilies must be one of " + allowed + ", was \""
+                        + value + "\"");
+            }
+        }
+        return Optional.of(families);
+    }
+
     /** The nameserver of the target's authority: an IP literal (a name would need DNS itself). */
-    private static java.util.Optional<InetSocketAddress> nameserver(URI target) {
+    private static Optional<InetSocketAddress> nameserver(URI target) {
         if (target.getAuthority() == null || target.getAuthority().isEmpty()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String host = target.getHost();
         if (host == null) {
@@ -106,7 +155,7 @@ final class DnsTargets {
         }
         try {
             InetAddress ip = InetAddress.getByName(host); // a literal: no lookup
-            return java.util.Optional.of(
+            return Optional.of(
                     new InetSocketAddress(ip, target.getPort() < 0 ? 53 : target.getPort()));
         } catch (UnknownHostException e) {
             throw bad(target, "the nameserver must be an IP address, was " + host);

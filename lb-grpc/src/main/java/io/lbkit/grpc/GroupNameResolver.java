@@ -89,9 +89,14 @@ final class GroupNameResolver extends NameResolver {
         if (scheduler != null && !group.whenReady().isDone()) {
             notReadyTimer = syncContext.schedule(() -> {
                 if (!shutdown && last == null) {
+                    // The group logs why (each failed DNS query with its error); its public
+                    // API has no failure to quote here.
                     listener.onError(Status.UNAVAILABLE.withDescription(group
-                            + " has no endpoints yet, " + notReadyTimeout
-                            + " after the channel started"));
+                            + " has no endpoints yet, " + notReadyTimeout.toMillis()
+                            + " ms after the channel started; the group logs why (for DNS"
+                            + " groups: logger io.lbkit.dns.DnsEndpointGroup, with each failed"
+                            + " query; a nameserver refusing AAAA queries needs"
+                            + " ?addressFamilies=ipv4_only)"));
                 }
             }, notReadyTimeout.toNanos(), TimeUnit.NANOSECONDS, scheduler);
         }

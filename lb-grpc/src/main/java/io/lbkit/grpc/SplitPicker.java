@@ -31,14 +31,14 @@ final class SplitPicker extends SubchannelPicker {
     private final PickResult[] blocked;
     /** Null when some route of positive weight can take calls split by weight, else their result. */
     private final PickResult unweighted;
-    private final PolicyConfig.Split config;
+    private final SplitConfig config;
     private final Metadata.Key<String> header;
     private final Map<String, Subchannel> subchannels; // by Endpoint.address()
     private final PolicyConfig policy;
     private final Ticker ticker;
 
     SplitPicker(TrafficSplit split, io.lbkit.LoadBalancer[] routes, PickResult[] blocked,
-            PickResult unweighted, PolicyConfig.Split config, Map<String, Subchannel> subchannels,
+            PickResult unweighted, SplitConfig config, Map<String, Subchannel> subchannels,
             PolicyConfig policy, Ticker ticker) {
         this.split = split;
         this.routes = routes.clone();

@@ -139,6 +139,18 @@ class DnsTargetsIntegrationTest {
         assertTrue(e.getMessage().contains("IP address"), e.getMessage());
     }
 
+    /** Issue 14: "lbkit target ...: lbkit target ...: the nameserver must be an IP address". */
+    @Test
+    void dnsTargetWithANamedNameserver_namesTheTargetOnce() {
+        for (String target : List.of("lbkit+dns://localhost:54259/orders.test:1",
+                "lbkit+srv://localhost/_grpc._tcp.orders.test")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> channel(target, "round_robin"));
+            assertEquals("lbkit target " + target + ": the nameserver must be an IP address,"
+                    + " was localhost", e.getMessage());
+        }
+    }
+
     @Test
     void srvAuthority_isTheDomainWithoutServiceLabels() {
         assertEquals("orders.internal", DnsTargets.srvAuthority("_grpc._tcp.orders.internal."));

@@ -147,14 +147,32 @@ final class EchoServers implements AutoCloseable {
         final String name;
         final String host;
         final AtomicInteger calls = new AtomicInteger();
+        /** When the last call arrived (System.nanoTime); 0 before the first. */
+        volatile long lastCallNanos;
         volatile Duration delay = Duration.ZERO;
         /** Spread of the delay: each answer takes delay × (1 ± jitter), uniformly; seeded. */
         volatile double jitter;
         private final java.util.Random random = new java.util.Random(42);
         volatile Status failWith; // null: answer normally
-        /** grpc.health.v1 ServingStatus: 1 SERVING, 2 NOT_SERVING; 0: answer UNIMPLEMENTED. */
+        /**
+         * grpc.health.v1 ServingStatus: 1 SERVING, 2 NOT_SERVING; 0: answer UNIMPLEMENTED. Set it
+         * with {@link #serve} to tell open Watch streams too.
+         */
         volatile int health = 1;
         final AtomicInteger healthChecks = new AtomicInteger();
+        /**
+         * Whether Health/Watch is implemented; false (the default): it answers UNIMPLEMENTED, as
+         * a server with only Health/Check does.
+         */
+        volatile boolean watchable;
+        /** When set, a Watch answers nothing and fails with this status at once. */
+        volatile Status watchFailure;
+        /** Watch calls received, implemented or not. */
+        final AtomicInteger watchCalls = new AtomicInteger();
+        /** When each Watch call arrived (System.nanoTime). */
+        final java.util.Queue<Long> watchArrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** The open Watch streams; guarded by itself (pushes to one stream must not interleave). */
+        private final List<io.grpc.stub.ServerCallStreamObserver<byte[]>> watchers = new ArrayList<>();
         int port;
         private Server server;
 
@@ -175,6 +193,7 @@ final class EchoServers implements AutoCloseable {
             ServerServiceDefinition service = ServerServiceDefinition.builder("test.Echo")
                     .addMethod(WHO, ServerCalls.asyncUnaryCall((request, response) -> {
                         calls.incrementAndGet();
+                        lastCallNanos = System.nanoTime();
                         Status fail = failWith;
                         Runnable answer = () -> {
                             if (fail != null) {
@@ -200,7 +219,7 @@ final class EchoServers implements AutoCloseable {
                     .build();
             ServerServiceDefinition healthService = ServerServiceDefinition
                     .builder("grpc.health.v1.Health")
-                    .addMethod(GrpcHealthProbe.CHECK, ServerCalls.asyncUnaryCall((req, resp) -> {
+                    .addMethod(HealthProtocol.CHECK, ServerCalls.asyncUnaryCall((req, resp) -> {
                         healthChecks.incrementAndGet();
                         int h = health;
                         if (h == 0) {
@@ -210,6 +229,9 @@ final class EchoServers implements AutoCloseable {
                             resp.onCompleted();
                         }
                     }))
+                    .addMethod(HealthProtocol.WATCH, ServerCalls.asyncServerStreamingCall(
+                            (req, resp) -> watch(
+                                    (io.grpc.stub.ServerCallStreamObserver<byte[]>) resp)))
                     .build();
             server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
                     .forAddress(new InetSocketAddress(host, wantedPort))
@@ -218,6 +240,55 @@ final class EchoServers implements AutoCloseable {
                     .build()
                     .start();
             port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+        }
+
+        private void watch(io.grpc.stub.ServerCallStreamObserver<byte[]> stream) {
+            watchCalls.incrementAndGet();
+            watchArrivals.add(System.nanoTime());
+            Status fail = watchFailure;
+            if (!watchable || health == 0) {
+                stream.onError(Status.UNIMPLEMENTED.withDescription("Method not found: Watch")
+                        .asRuntimeException());
+            } else if (fail != null) {
+                stream.onError(fail.asRuntimeException());
+            } else {
+                synchronized (watchers) {
+                    watchers.add(stream);
+                    stream.setOnCancelHandler(() -> {
+                        synchronized (watchers) {
+                            watchers.remove(stream);
+                        }
+                    });
+                    stream.onNext(new byte[] {0x08, (byte) health});
+                }
+            }
+        }
+
+        /** Sets the health status and sends it to every open Watch stream. */
+        void serve(int status) {
+            synchronized (watchers) {
+                health = status;
+                for (io.grpc.stub.ServerCallStreamObserver<byte[]> w : watchers) {
+                    w.onNext(new byte[] {0x08, (byte) status});
+                }
+            }
+        }
+
+        /** Ends every open Watch stream with {@code status}. */
+        void closeWatches(Status status) {
+            synchronized (watchers) {
+                for (io.grpc.stub.ServerCallStreamObserver<byte[]> w : watchers) {
+                    w.onError(status.asRuntimeException());
+                }
+                watchers.clear();
+            }
+        }
+
+        /** Watch streams open now (the client has neither cancelled them nor been refused). */
+        int openWatches() {
+            synchronized (watchers) {
+                return watchers.size();
+            }
         }
 
         /** Stops at once: open calls fail, connections close. */

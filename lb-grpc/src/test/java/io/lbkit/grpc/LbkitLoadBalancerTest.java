@@ -43,10 +43,10 @@ class LbkitLoadBalancerTest {
 
     @Test
     void nonIpAddresses_becomeValidDistinctEndpointHosts() {
-        String unix = LbkitLoadBalancer.hostFor("/run/orders.sock");
+        String unix = ResolvedAddress.hostFor("/run/orders.sock");
         assertEquals(unix, Endpoint.of(unix, 1).host(), "a valid, already canonical host");
         assertTrue(unix.startsWith("_run_orders.sock-"), unix);
-        assertFalse(unix.equals(LbkitLoadBalancer.hostFor("_run_orders.sock")),
+        assertFalse(unix.equals(ResolvedAddress.hostFor("_run_orders.sock")),
                 "texts that differ only in replaced characters stay distinct");
     }
 

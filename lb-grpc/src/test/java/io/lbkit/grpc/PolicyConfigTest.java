@@ -13,12 +13,16 @@ import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
+import io.lbkit.strategy.Strategy;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class PolicyConfigTest {
 
@@ -46,11 +50,59 @@ class PolicyConfigTest {
         assertFalse(c.isFailure(Status.Code.CANCELLED));
     }
 
+    static Stream<Arguments> strategiesByName() {
+        return Stream.of(
+                Arguments.of("round_robin", Strategy.roundRobin()),
+                Arguments.of("weighted_round_robin", Strategy.weightedRoundRobin()),
+                Arguments.of("random", Strategy.random()),
+                Arguments.of("weighted_random", Strategy.weightedRandom()),
+                Arguments.of("least_request", Strategy.leastRequest()),
+                Arguments.of("peak_ewma", Strategy.peakEwma()),
+                Arguments.of("ring_hash", Strategy.ringHash()),
+                Arguments.of("maglev", Strategy.maglev()),
+                Arguments.of("bounded_load", Strategy.boundedLoad()),
+                Arguments.of("rendezvous", Strategy.rendezvous()));
+    }
+
+    /** Each name maps to its own core factory's strategy, with the factory's defaults. */
     @ParameterizedTest
-    @ValueSource(strings = {"round_robin", "weighted_round_robin", "random", "weighted_random",
-            "least_request", "peak_ewma", "ring_hash", "maglev", "bounded_load", "rendezvous"})
-    void everyStrategyName_parses(String name) {
-        assertNotNull(ok(Map.of("strategy", name)).strategy());
+    @MethodSource("strategiesByName")
+    void everyStrategyName_mapsToItsStrategy(String name, Strategy expected) {
+        Strategy actual = ok(Map.of("strategy", name)).strategy();
+        assertEquals(expected.getClass(), actual.getClass(), name);
+        assertEquals(expected.toString(), actual.toString(), name);
+    }
+
+    @Test
+    void everyStrategyName_isTested() {
+        assertEquals(10, strategiesByName().count());
+        assertEquals(strategiesByName().map(a -> a.get()[1].getClass()).distinct().count(), 10,
+                "ten distinct strategy classes");
+    }
+
+    /** Issue 14: config errors printed durations as Java does (PT0.01S). */
+    @Test
+    void configError_printsDurationsAsTheConfigWritesThem() {
+        String msg = error(Map.of("outlierDetection", Map.of("interval", "0.01s")));
+        assertTrue(msg.contains("outlierDetection.interval") && msg.contains("was 0.01s")
+                && msg.contains("0.1s..3600s"), msg);
+        assertFalse(msg.contains("PT"), msg);
+        msg = error(Map.of("healthCheck", Map.of("timeout", "61s")));
+        assertTrue(msg.contains("was 61s") && msg.contains("..60s"), msg);
+        msg = error(Map.of("strategy", "peak_ewma", "decayTime", "7200s"));
+        assertTrue(msg.contains("was 7200s") && msg.contains("..3600s"), msg);
+        assertFalse(msg.contains("PT"), msg);
+    }
+
+    @Test
+    void configDuration_isDecimalSeconds() {
+        assertEquals("0.01s", ConfigJson.configDuration(java.time.Duration.ofMillis(10)));
+        assertEquals("3600s", ConfigJson.configDuration(java.time.Duration.ofHours(1)));
+        assertEquals("0s", ConfigJson.configDuration(java.time.Duration.ZERO));
+        assertEquals("1.000000001s", ConfigJson.configDuration(java.time.Duration.ofNanos(1_000_000_001)));
+        assertEquals("in 0.1s..86400s, was 90061.5s", ConfigJson.configDurations(
+                "in PT0.1S..PT24H, was PT25H1M1.5S"));
+        assertEquals("SPT1X PT", ConfigJson.configDurations("SPT1X PT"));
     }
 
     @Test
@@ -148,7 +200,7 @@ class PolicyConfigTest {
     @Test
     void decayTimeOutOfRange_isRejectedWithTheRange() {
         String msg = error(Map.of("strategy", "peak_ewma", "decayTime", "7200s"));
-        assertTrue(msg.contains("decayTime") && msg.contains("PT1H"), msg);
+        assertTrue(msg.contains("decayTime") && msg.contains("0.001s..3600s"), msg);
     }
 
     @Test
@@ -249,7 +301,7 @@ class PolicyConfigTest {
     void split_parsesRoutesAttributeHeaderAndValues() {
         PolicyConfig c = ok(split(Map.of("attribute", "track", "routes", STABLE_CANARY,
                 "header", "x-canary", "values", Map.of("1", "canary", "0", "stable"))));
-        PolicyConfig.Split s = c.split();
+        SplitConfig s = c.split();
         assertEquals(List.of("stable", "canary"), s.names());
         assertEquals(95, s.weight(0));
         assertEquals(5, s.weight(1));
@@ -263,7 +315,7 @@ class PolicyConfigTest {
 
     @Test
     void split_defaults_attributeRouteAndNoHeader() {
-        PolicyConfig.Split s = ok(split(Map.of("routes", STABLE_CANARY))).split();
+        SplitConfig s = ok(split(Map.of("routes", STABLE_CANARY))).split();
         assertEquals("route", s.attribute());
         assertNull(s.header());
         assertEquals(-1, s.routeOfHeaderValue("canary"));
@@ -272,7 +324,7 @@ class PolicyConfigTest {
 
     @Test
     void split_headerWithoutValues_routesByRouteName() {
-        PolicyConfig.Split s = ok(split(Map.of("routes", STABLE_CANARY, "header", "x-track")))
+        SplitConfig s = ok(split(Map.of("routes", STABLE_CANARY, "header", "x-track")))
                 .split();
         assertEquals(1, s.routeOfHeaderValue("canary"));
         assertEquals(0, s.routeOfHeaderValue("stable"));
@@ -281,7 +333,7 @@ class PolicyConfigTest {
 
     @Test
     void split_endpointWithoutOrWithUnknownAttribute_joinsTheFirstRoute() {
-        PolicyConfig.Split s = ok(split(Map.of("attribute", "track", "routes", STABLE_CANARY)))
+        SplitConfig s = ok(split(Map.of("attribute", "track", "routes", STABLE_CANARY)))
                 .split();
         io.lbkit.Endpoint plain = io.lbkit.Endpoint.of("10.0.0.1", 1);
         io.lbkit.Endpoint canary = io.lbkit.Endpoint.builder("10.0.0.2", 1)

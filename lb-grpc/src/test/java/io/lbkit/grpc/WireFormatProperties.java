@@ -15,7 +15,7 @@ class WireFormatProperties {
 
     @Property
     boolean servingStatus_neverThrowsOnArbitraryBytes(@ForAll @Size(max = 64) byte[] message) {
-        long status = GrpcHealthProbe.servingStatus(message);
+        long status = HealthProtocol.servingStatus(message);
         return status >= -1;
     }
 
@@ -35,13 +35,13 @@ class WireFormatProperties {
         i += pad.length;
         msg[i++] = 0x08; // field 1, varint
         System.arraycopy(v, 0, msg, i, v.length);
-        return GrpcHealthProbe.servingStatus(msg) == value;
+        return HealthProtocol.servingStatus(msg) == value;
     }
 
     @Property
     boolean request_encodesTheNameAfterItsLength(@ForAll @StringLength(min = 1, max = 300) String name) {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
-        byte[] encoded = GrpcHealthProbe.encodeRequest(name);
+        byte[] encoded = HealthProtocol.encodeRequest(name);
         byte[] len = varint(utf8.length);
         return encoded[0] == 0x0A
                 && Arrays.equals(Arrays.copyOfRange(encoded, 1, 1 + len.length), len)
@@ -52,7 +52,7 @@ class WireFormatProperties {
     boolean duration_roundTripsDecimalSeconds(@ForAll @LongRange(min = 0, max = 86_400_000_000_000L) long nanos) {
         Duration d = Duration.ofNanos(nanos);
         String text = java.math.BigDecimal.valueOf(nanos, 9).stripTrailingZeros().toPlainString() + "s";
-        return PolicyConfig.duration("x", text).equals(d);
+        return ConfigJson.duration("x", text).equals(d);
     }
 
     private static byte[] varint(int value) {

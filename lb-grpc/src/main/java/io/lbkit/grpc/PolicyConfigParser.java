@@ -1,0 +1,279 @@
+package io.lbkit.grpc;
+
+import static io.lbkit.grpc.ConfigJson.bool;
+import static io.lbkit.grpc.ConfigJson.checkFields;
+import static io.lbkit.grpc.ConfigJson.checked;
+import static io.lbkit.grpc.ConfigJson.describe;
+import static io.lbkit.grpc.ConfigJson.duration;
+import static io.lbkit.grpc.ConfigJson.durationField;
+import static io.lbkit.grpc.ConfigJson.intField;
+import static io.lbkit.grpc.ConfigJson.integer;
+import static io.lbkit.grpc.ConfigJson.object;
+import static io.lbkit.grpc.ConfigJson.string;
+
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.lbkit.LoadBalancer;
+import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.HealthProbe;
+import io.lbkit.health.OutlierDetection;
+import io.lbkit.health.SlowStart;
+import io.lbkit.strategy.Strategy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Parses the {@code lbkit} policy's JSON config into a {@link PolicyConfig}: the top-level
+ * fields and strategy parameters, and the {@code outlierDetection}, {@code circuitBreaker},
+ * {@code slowStart} and {@code healthCheck} sections ({@code split} is {@link SplitConfig}'s).
+ * The core's own builders validate the values, so ranges and messages are the core's. Stateless.
+ */
+final class PolicyConfigParser {
+
+    private static final List<String> FIELDS = List.of("strategy", "choiceCount", "decayTime",
+            "minRingSize", "maxRingSize", "tableSize", "balanceFactor", "hashHeader",
+            "failureStatusCodes", "outlierDetection", "circuitBreaker", "slowStart",
+            "panicThreshold", "maxRequestsPerEndpoint", "localZone", "healthCheck", "split");
+
+    /** The strategies by their config name. */
+    private static final Map<String, Strategy> STRATEGIES;
+
+    static {
+        Map<String, Strategy> m = new LinkedHashMap<>();
+        m.put("round_robin", Strategy.roundRobin());
+        m.put("weighted_round_robin", Strategy.weightedRoundRobin());
+        m.put("random", Strategy.random());
+        m.put("weighted_random", Strategy.weightedRandom());
+        m.put("least_request", Strategy.leastRequest());
+        m.put("peak_ewma", Strategy.peakEwma());
+        m.put("ring_hash", Strategy.ringHash());
+        m.put("maglev", Strategy.maglev());
+        m.put("bounded_load", Strategy.boundedLoad());
+        m.put("rendezvous", Strategy.rendezvous());
+        STRATEGIES = Collections.unmodifiableMap(m);
+    }
+
+    /** The strategies that use a call's hash key. */
+    private static final Set<String> HASH_STRATEGIES =
+            Set.of("ring_hash", "maglev", "bounded_load", "rendezvous");
+
+    private PolicyConfigParser() {}
+
+    /**
+     * @throws IllegalArgumentException naming the JSON path of the first bad field and what it
+     *     accepts
+     */
+    static PolicyConfig parse(Map<String, ?> json) {
+        Map<String, ?> m = json == null ? Map.of() : json;
+        checkFields("", m, FIELDS);
+        String name = PolicyConfig.DEFAULT_STRATEGY;
+        Object s = m.get("strategy");
+        if (s != null) {
+            if (!(s instanceof String) || !STRATEGIES.containsKey(s)) {
+                throw new IllegalArgumentException("\"strategy\" must be one of "
+                        + STRATEGIES.keySet() + ", was " + describe(s));
+            }
+            name = (String) s;
+        }
+        Strategy strategy = STRATEGIES.get(name);
+        if (m.containsKey("choiceCount")) {
+            requireStrategy(name, "choiceCount", "least_request");
+            int n = integer("choiceCount", m.get("choiceCount"));
+            strategy = checked("choiceCount", () -> Strategy.leastRequest(n));
+        }
+        if (m.containsKey("decayTime")) {
+            requireStrategy(name, "decayTime", "peak_ewma");
+            Duration d = duration("decayTime", m.get("decayTime"));
+            strategy = checked("decayTime", () -> Strategy.peakEwma(d));
+        }
+        if (m.containsKey("minRingSize") || m.containsKey("maxRingSize")) {
+            String field = m.containsKey("minRingSize") ? "minRingSize" : "maxRingSize";
+            requireStrategy(name, field, "ring_hash");
+            // A bound left out keeps the core's default (Strategy.ringHash()): 131,072 points
+            // minimum for balance, 8,388,608 maximum.
+            int min = m.containsKey("minRingSize") ? integer("minRingSize", m.get("minRingSize"))
+                    : 131_072;
+            int max = m.containsKey("maxRingSize") ? integer("maxRingSize", m.get("maxRingSize"))
+                    : 8_388_608;
+            strategy = checked("minRingSize/maxRingSize", () -> Strategy.ringHash(min, max));
+        }
+        if (m.containsKey("tableSize")) {
+            requireStrategy(name, "tableSize", "maglev");
+            int n = integer("tableSize", m.get("tableSize"));
+            strategy = checked("tableSize", () -> Strategy.maglev(n));
+        }
+        if (m.containsKey("balanceFactor")) {
+            requireStrategy(name, "balanceFactor", "bounded_load");
+            Object f = m.get("balanceFactor");
+            if (!(f instanceof Number)) {
+                throw new IllegalArgumentException(
+                        "\"balanceFactor\" must be a number, was " + describe(f));
+            }
+            double c = ((Number) f).doubleValue();
+            strategy = checked("balanceFactor", () -> Strategy.boundedLoad(c));
+        }
+        SplitConfig split = m.containsKey("split") ? SplitConfig.parse(m.get("split")) : null;
+        String hashHeader = null;
+        if (m.containsKey("hashHeader")) {
+            // With a split the key also keeps a caller on one side of it, whatever the strategy.
+            if (!HASH_STRATEGIES.contains(name) && split == null) {
+                throw new IllegalArgumentException("\"hashHeader\" applies to the hash strategies "
+                        + HASH_STRATEGIES + " or with \"split\" only, but the strategy is \""
+                        + name + "\" and there is no \"split\"");
+            }
+            hashHeader = string("hashHeader", m.get("hashHeader"));
+            String h = hashHeader;
+            checked("hashHeader", () -> h.endsWith(Metadata.BINARY_HEADER_SUFFIX)
+                    ? Metadata.Key.of(h, Metadata.BINARY_BYTE_MARSHALLER)
+                    : Metadata.Key.of(h, Metadata.ASCII_STRING_MARSHALLER));
+        }
+
+        Set<Status.Code> failureCodes = PolicyConfig.DEFAULT_FAILURE_CODES;
+        if (m.containsKey("failureStatusCodes")) {
+            failureCodes = statusCodes(m.get("failureStatusCodes"));
+        }
+
+        List<Consumer<LoadBalancer.Builder>> options = new ArrayList<>();
+        // Validates the plain options with the core's own checks (and messages).
+        LoadBalancer.Builder validator = LoadBalancer.builder(io.lbkit.EndpointGroup.of());
+        if (m.containsKey("outlierDetection")) {
+            OutlierDetection od = outlierDetection(m.get("outlierDetection"));
+            options.add(b -> b.outlierDetection(od));
+        }
+        if (m.containsKey("circuitBreaker")) {
+            CircuitBreaker cb = circuitBreaker(m.get("circuitBreaker"));
+            options.add(b -> b.circuitBreaker(cb));
+        }
+        if (m.containsKey("slowStart")) {
+            SlowStart ss = slowStart(m.get("slowStart"));
+            options.add(b -> b.slowStart(ss));
+        }
+        if (m.containsKey("panicThreshold")) {
+            int p = integer("panicThreshold", m.get("panicThreshold"));
+            checked("panicThreshold", () -> validator.panicThreshold(p));
+            options.add(b -> b.panicThreshold(p));
+        }
+        if (m.containsKey("maxRequestsPerEndpoint")) {
+            int n = integer("maxRequestsPerEndpoint", m.get("maxRequestsPerEndpoint"));
+            checked("maxRequestsPerEndpoint", () -> validator.maxRequestsPerEndpoint(n));
+            options.add(b -> b.maxRequestsPerEndpoint(n));
+        }
+        if (m.containsKey("localZone")) {
+            String zone = string("localZone", m.get("localZone"));
+            checked("localZone", () -> validator.localZone(zone));
+            options.add(b -> b.localZone(zone));
+        }
+        HealthSettings health = null;
+        if (m.containsKey("healthCheck")) {
+            health = healthCheck(m.get("healthCheck"));
+        }
+        return new PolicyConfig(m, name, strategy, failureCodes, options, health, hashHeader,
+                split);
+    }
+
+    // ---- sections ----------------------------------------------------------------------
+
+    private static OutlierDetection outlierDetection(Object v) {
+        String at = "outlierDetection";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("enabled", "consecutiveFailures", "interval",
+                "baseEjectionTime", "maxEjectionTime", "maxEjectionPercent",
+                "successRateStdevFactor", "successRateMinimumHosts", "successRateRequestVolume",
+                "failurePercentageThreshold", "failurePercentageMinimumHosts",
+                "failurePercentageRequestVolume"));
+        if (m.containsKey("enabled") && !bool(at + ".enabled", m.get("enabled"))) {
+            if (m.size() > 1) {
+                throw new IllegalArgumentException("\"" + at
+                        + "\" with \"enabled\": false takes no other field");
+            }
+            return OutlierDetection.disabled();
+        }
+        OutlierDetection.Builder b = OutlierDetection.builder();
+        intField(at, m, "consecutiveFailures", b::consecutiveFailures);
+        durationField(at, m, "interval", b::interval);
+        durationField(at, m, "baseEjectionTime", b::baseEjectionTime);
+        durationField(at, m, "maxEjectionTime", b::maxEjectionTime);
+        intField(at, m, "maxEjectionPercent", b::maxEjectionPercent);
+        intField(at, m, "successRateStdevFactor", b::successRateStdevFactor);
+        intField(at, m, "successRateMinimumHosts", b::successRateMinimumHosts);
+        intField(at, m, "successRateRequestVolume", b::successRateRequestVolume);
+        intField(at, m, "failurePercentageThreshold", b::failurePercentageThreshold);
+        intField(at, m, "failurePercentageMinimumHosts", b::failurePercentageMinimumHosts);
+        intField(at, m, "failurePercentageRequestVolume", b::failurePercentageRequestVolume);
+        return checked(at, b::build);
+    }
+
+    private static CircuitBreaker circuitBreaker(Object v) {
+        String at = "circuitBreaker";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("failureThreshold", "openDuration", "trialCalls"));
+        CircuitBreaker.Builder b = CircuitBreaker.builder();
+        intField(at, m, "failureThreshold", b::failureThreshold);
+        durationField(at, m, "openDuration", b::openDuration);
+        intField(at, m, "trialCalls", b::trialCalls);
+        return checked(at, b::build);
+    }
+
+    private static SlowStart slowStart(Object v) {
+        String at = "slowStart";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("window", "aggression", "minWeightPercent"));
+        if (!m.containsKey("window")) {
+            throw new IllegalArgumentException("\"slowStart.window\" is required, e.g. \"30s\"");
+        }
+        Duration window = duration(at + ".window", m.get("window"));
+        SlowStart.Builder b = checked(at + ".window", () -> SlowStart.builder(window));
+        intField(at, m, "aggression", b::aggression);
+        intField(at, m, "minWeightPercent", b::minWeightPercent);
+        return checked(at, b::build);
+    }
+
+    private static HealthSettings healthCheck(Object v) {
+        String at = "healthCheck";
+        Map<String, ?> m = object(at, v);
+        checkFields(at, m, List.of("serviceName", "interval", "timeout", "rise", "fall",
+                "jitterPercent"));
+        String service = m.containsKey("serviceName")
+                ? string(at + ".serviceName", m.get("serviceName")) : "";
+        HealthSettings h = new HealthSettings(service, m);
+        h.build(HealthProbe.constant(true)); // validates every field now, at parse time
+        return h;
+    }
+
+    private static void requireStrategy(String actual, String field, String required) {
+        if (!actual.equals(required)) {
+            throw new IllegalArgumentException("\"" + field + "\" applies to strategy \""
+                    + required + "\" only, but the strategy is \"" + actual + "\"");
+        }
+    }
+
+    private static Set<Status.Code> statusCodes(Object v) {
+        if (!(v instanceof List)) {
+            throw new IllegalArgumentException("\"failureStatusCodes\" must be a list of status"
+                    + " code names, was " + describe(v));
+        }
+        List<String> known = new ArrayList<>();
+        for (Status.Code c : Status.Code.values()) {
+            if (c != Status.Code.OK) {
+                known.add(c.name());
+            }
+        }
+        Set<Status.Code> out = EnumSet.noneOf(Status.Code.class);
+        for (Object o : (List<?>) v) {
+            if (!(o instanceof String) || !known.contains(o)) {
+                throw new IllegalArgumentException("\"failureStatusCodes\" entries must be status"
+                        + " code names other than OK (" + String.join(", ", known) + "), was "
+                        + describe(o));
+            }
+            out.add(Status.Code.valueOf((String) o));
+        }
+        return out;
+    }
+}
