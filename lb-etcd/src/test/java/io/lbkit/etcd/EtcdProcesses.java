@@ -262,6 +262,18 @@ final class EtcdProcesses implements AutoCloseable {
             throw new IOException("etcd " + name + " not healthy within " + timeout + ": " + log());
         }
 
+        /** Deletes the member's data (after {@link #kill()}): it starts again as a new cluster. */
+        void wipe() throws IOException {
+            Path data = dir.resolve(name);
+            if (Files.exists(data)) {
+                try (var paths = Files.walk(data)) {
+                    for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
+
         /** SIGKILL: the member dies at once, as in a crash; its data stays. */
         void kill() {
             if (process != null) {
