@@ -91,6 +91,8 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     /** Consecutive failures since the last good read or watch start; volatile for tests. */
     private volatile int failures;
     private volatile long revision;
+    /** Successful range reads; volatile for tests. */
+    private volatile int reads;
 
     // confined to serial tasks
     private final TreeMap<String, Endpoint> byKey = new TreeMap<>();
@@ -203,6 +205,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         byKey.clear();
         byKey.putAll(next);
         revision = rev;
+        reads++;
         lastSuccessNanos = ticker.read();
         publish();
         if (failures > 0 || !wasReady) {
@@ -410,6 +413,11 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     /** Consecutive failed attempts since the last success; for tests. */
     int consecutiveFailures() {
         return failures;
+    }
+
+    /** How many times the group has read the whole prefix; for tests. */
+    int reads() {
+        return reads;
     }
 
     /** The last revision the group has applied; for tests and the benchmark. */
