@@ -36,23 +36,26 @@ final class EtcdProcesses implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(1)).build();
 
     private final Path dir;
+    private final List<String> extraArgs;
     private final List<Member> members = new ArrayList<>();
 
-    private EtcdProcesses(Path dir) {
+    private EtcdProcesses(Path dir, List<String> extraArgs) {
         this.dir = dir;
+        this.extraArgs = extraArgs;
     }
 
-    /** A started single-member etcd. */
-    static EtcdProcesses single(Path dir) throws IOException, InterruptedException {
-        return cluster(dir, 1);
+    /** A started single-member etcd, with extra command-line flags if given. */
+    static EtcdProcesses single(Path dir, String... extraArgs) throws IOException, InterruptedException {
+        return cluster(dir, 1, extraArgs);
     }
 
     /** A started cluster of {@code size} members on loopback. */
-    static EtcdProcesses cluster(Path dir, int size) throws IOException, InterruptedException {
+    static EtcdProcesses cluster(Path dir, int size, String... extraArgs)
+            throws IOException, InterruptedException {
         requireInstalled();
         IOException last = null;
         for (int attempt = 0; attempt < 3; attempt++) { // a picked port may be taken meanwhile
-            EtcdProcesses e = new EtcdProcesses(dir.resolve("etcd-" + attempt));
+            EtcdProcesses e = new EtcdProcesses(dir.resolve("etcd-" + attempt), List.of(extraArgs));
             for (int i = 0; i < size; i++) {
                 e.members.add(e.new Member("m" + i, freePort(), freePort()));
             }
@@ -226,13 +229,14 @@ final class EtcdProcesses implements AutoCloseable {
                 initial.append(initial.length() == 0 ? "" : ",").append(m.name).append('=')
                         .append(m.peerUrl());
             }
-            List<String> cmd = List.of(requireInstalled(), "--name=" + name,
+            List<String> cmd = new ArrayList<>(List.of(requireInstalled(), "--name=" + name,
                     "--data-dir=" + data,
                     "--listen-client-urls=" + clientUrl(), "--advertise-client-urls=" + clientUrl(),
                     "--listen-peer-urls=" + peerUrl(), "--initial-advertise-peer-urls=" + peerUrl(),
                     "--initial-cluster=" + initial, "--initial-cluster-state=new",
                     "--initial-cluster-token=lbkit-test-" + dir.getFileName(),
-                    "--logger=zap", "--log-outputs=stderr");
+                    "--logger=zap", "--log-outputs=stderr"));
+            cmd.addAll(extraArgs);
             process = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(
