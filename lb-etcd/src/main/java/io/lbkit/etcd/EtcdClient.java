@@ -210,6 +210,23 @@ public final class EtcdClient implements AutoCloseable {
         throw new EtcdException("no etcd member answered " + path + ": " + failures, -1);
     }
 
+    /**
+     * Sends one request to the member at {@code index} only, with no failover: for checking that
+     * the member a watch is on still answers.
+     *
+     * @throws EtcdException if that member does not answer or refuses the request
+     */
+    JsonObject callOnly(int index, String path, JsonObject body) throws EtcdException {
+        checkOpen();
+        URI member = members.get(index);
+        try {
+            return callMember(member, path, body, true);
+        } catch (Unavailable e) {
+            throw new EtcdException("etcd member " + member + " did not answer " + path + ": "
+                    + e.getMessage(), -1);
+        }
+    }
+
     private JsonObject callMember(URI member, String path, JsonObject body, boolean mayReauth)
             throws Unavailable, EtcdException {
         if (user != null && token == null) {

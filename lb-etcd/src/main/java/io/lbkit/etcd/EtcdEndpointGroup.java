@@ -46,7 +46,9 @@ import java.util.concurrent.TimeUnit;
  * <p><b>Watching.</b> The group reads the prefix once (a linearizable range read), then watches
  * it from the next revision, so every change reaches it within one network round trip. When the
  * stream breaks (the member died or lost its leader), the group opens a new watch on the next
- * member from the last revision it saw, so it misses nothing; when that revision was compacted
+ * member from the last revision it saw, so it misses nothing (a member that stops answering
+ * without closing the stream is found by a cheap request every {@link Builder#checkInterval});
+ * when that revision was compacted
  * meanwhile, it reads the prefix again and publishes the difference. While no member answers, the
  * last good set stays in force; the group logs each failed attempt and retries with exponential
  * backoff and jitter ({@link Builder#initialBackoff} .. {@link Builder#maxBackoff}). An empty
@@ -81,6 +83,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     private final String rangeEndBase64;
     private final long initialBackoffNanos;
     private final long maxBackoffNanos;
+    private final long checkIntervalNanos;
     private final Ticker ticker;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
@@ -101,7 +104,8 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     private long lastSuccessNanos;
 
     private EtcdEndpointGroup(EtcdClient client, String prefix, Duration initialBackoff,
-            Duration maxBackoff, Ticker ticker, ScheduledExecutorService scheduler) {
+            Duration maxBackoff, Duration checkInterval, Ticker ticker,
+            ScheduledExecutorService scheduler) {
         this.client = client;
         this.prefix = prefix;
         byte[] key = prefix.getBytes(StandardCharsets.UTF_8);
@@ -109,6 +113,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         this.rangeEndBase64 = Json.base64(Json.prefixEnd(key));
         this.initialBackoffNanos = initialBackoff.toNanos();
         this.maxBackoffNanos = maxBackoff.toNanos();
+        this.checkIntervalNanos = checkInterval.toNanos();
         this.ticker = ticker;
         this.ownsScheduler = scheduler == null;
         this.scheduler = scheduler != null ? scheduler
@@ -243,8 +248,10 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         long timeout = client.requestTimeout().toNanos();
         serial.schedule(() -> {
             if (gen == generation && !created && !isClosed()) {
+                EtcdClient.Watch w = watch;
                 abandonWatch();
-                fail("no answer to the watch within " + millis(timeout) + " ms");
+                client.memberFailed(w.memberIndex);
+                fail("no answer to the watch at " + w.member + " within " + millis(timeout) + " ms");
             }
         }, timeout);
     }
@@ -257,6 +264,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         try {
             JsonObject o = Json.object(line);
             if (o.has("error")) {
+                client.memberFailed(watch.memberIndex);
                 abandonWatch();
                 fail("the watch stream failed: " + Json.quote(o.get("error").toString()));
                 return;
@@ -275,6 +283,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
                         + " (compacted up to " + compactRevision + "); reading the prefix again");
                 connect(true);
             } else {
+                client.memberFailed(watch.memberIndex); // no leader there, say: try the next
                 abandonWatch();
                 String reason = result.has("cancel_reason")
                         ? result.get("cancel_reason").getAsString() : "no reason given";
@@ -284,6 +293,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         }
         if (Json.bool(result, "created")) {
             created = true;
+            scheduleCheck(gen);
             int hadFailures = failures;
             failures = 0;
             lastSuccessNanos = ticker.read();
@@ -320,6 +330,35 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         if (changed) {
             publish();
         }
+    }
+
+    /**
+     * Every {@code checkInterval}, while the watch lives, asks its member for the prefix's
+     * key count: a member that stopped answering (hung, or cut off without a reset, so the stream
+     * never breaks) is then abandoned for the next one.
+     */
+    private void scheduleCheck(int gen) {
+        serial.schedule(() -> {
+            if (gen != generation || isClosed()) {
+                return;
+            }
+            EtcdClient.Watch w = watch;
+            JsonObject body = new JsonObject();
+            body.addProperty("key", keyBase64);
+            body.addProperty("range_end", rangeEndBase64);
+            body.addProperty("count_only", true);
+            try {
+                client.callOnly(w.memberIndex, "/v3/kv/range", body);
+            } catch (EtcdException e) {
+                if (gen == generation && !isClosed()) {
+                    abandonWatch();
+                    client.memberFailed(w.memberIndex);
+                    fail("the watch's member stopped answering: " + e.getMessage());
+                }
+                return;
+            }
+            scheduleCheck(gen);
+        }, checkIntervalNanos);
     }
 
     private void onWatchEnd(int gen, Throwable error) {
@@ -457,6 +496,8 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(200);
         /** 10 s: the longest wait between attempts while no member answers. */
         public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(10);
+        /** 10 s: one cheap request per group every 10 s finds a member gone silent. */
+        public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(10);
 
         private static final Duration MIN_DURATION = Duration.ofMillis(1);
         private static final Duration MAX_DURATION = Duration.ofHours(1);
@@ -465,6 +506,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         private final String prefix;
         private Duration initialBackoff;
         private Duration maxBackoff;
+        private Duration checkInterval;
         private Ticker ticker;
         private ScheduledExecutorService scheduler;
 
@@ -484,6 +526,18 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         public Builder maxBackoff(Duration maxBackoff) {
             once(this.maxBackoff, "maxBackoff");
             this.maxBackoff = checkRange(maxBackoff, "maxBackoff");
+            return this;
+        }
+
+        /**
+         * How often the group asks the member its watch is on for the prefix's key count, to find
+         * a member that stopped answering without closing the stream (hung, or cut off with no
+         * connection reset); 1 ms..1 h, default 10 s. Such a member is then left for the next
+         * one within this interval plus the client's request timeout.
+         */
+        public Builder checkInterval(Duration checkInterval) {
+            once(this.checkInterval, "checkInterval");
+            this.checkInterval = checkRange(checkInterval, "checkInterval");
             return this;
         }
 
@@ -520,6 +574,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
                         "initialBackoff (" + b0 + ") must not exceed maxBackoff (" + b1 + ")");
             }
             return new EtcdEndpointGroup(client, prefix, b0, b1,
+                    checkInterval != null ? checkInterval : DEFAULT_CHECK_INTERVAL,
                     ticker != null ? ticker : Ticker.system(), scheduler);
         }
 

@@ -87,6 +87,42 @@ class EtcdClusterTest {
         }
     }
 
+    /** A member that hangs (SIGSTOP) breaks no connection: the group's check must notice it. */
+    @Test
+    void group_leavesAMemberThatStopsAnswering() throws Exception {
+        String prefix = "/services/frozen/";
+        cluster.put(prefix + "a", "127.0.0.1:6301");
+        try (EtcdClient client = EtcdClient.builder(cluster.clientUrls())
+                        .connectTimeout(Duration.ofMillis(500)).requestTimeout(Duration.ofSeconds(1)).build();
+                EtcdEndpointGroup group = EtcdEndpointGroup.builder(client, prefix)
+                        .checkInterval(Duration.ofMillis(500)).build()) {
+            assertEquals(1, group.whenReady().get(10, TimeUnit.SECONDS).size());
+            int used = client.preferredIndex();
+            cluster.member(used).freeze();
+            try {
+                long t0 = System.nanoTime();
+                // a write proposed to a frozen leader is lost until the others elect a new one
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        cluster.put(prefix + "b", "127.0.0.1:6302");
+                        break;
+                    } catch (java.io.IOException e) {
+                        if (attempt == 3) {
+                            throw e;
+                        }
+                    }
+                }
+                await("the change, after leaving the frozen member", Duration.ofSeconds(15),
+                        () -> group.endpoints().size() == 2);
+                System.out.println("EtcdClusterTest: member " + used + " frozen; change seen after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) + " ms");
+                assertNotEquals(used, client.preferredIndex());
+            } finally {
+                cluster.member(used).thaw();
+            }
+        }
+    }
+
     @Test
     void registration_keepsItsLeaseWhenItsMemberIsKilled() throws Exception {
         try (EtcdClient client = cluster.client();

@@ -201,6 +201,7 @@ final class EtcdProcesses implements AutoCloseable {
         final int clientPort;
         final int peerPort;
         private Process process;
+        private volatile boolean frozen;
 
         Member(String name, int clientPort, int peerPort) {
             this.name = name;
@@ -216,8 +217,32 @@ final class EtcdProcesses implements AutoCloseable {
             return "http://127.0.0.1:" + peerPort;
         }
 
+        /** Alive and not frozen: etcdctl talks to running members only. */
         boolean isRunning() {
-            return process != null && process.isAlive();
+            return process != null && process.isAlive() && !frozen;
+        }
+
+        /**
+         * SIGSTOP: the member freezes with its connections open, as a hung process or a silent
+         * network cut looks to its clients: no reset, no answers.
+         */
+        void freeze() throws IOException, InterruptedException {
+            signal("-STOP");
+            frozen = true;
+        }
+
+        /** SIGCONT: a frozen member runs again. */
+        void thaw() throws IOException, InterruptedException {
+            signal("-CONT");
+            frozen = false;
+        }
+
+        private void signal(String sig) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", sig, Long.toString(process.pid()))
+                    .redirectErrorStream(true).start();
+            if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+                throw new IOException("kill " + sig + " " + process.pid() + " failed");
+            }
         }
 
         /** Starts the member (again, after {@link #kill()}: same ports, same data). */
@@ -281,6 +306,13 @@ final class EtcdProcesses implements AutoCloseable {
         /** SIGKILL: the member dies at once, as in a crash; its data stays. */
         void kill() {
             if (process != null) {
+                if (frozen) {
+                    try {
+                        thaw(); // a stopped process dies of SIGKILL too, but let it go cleanly
+                    } catch (IOException | InterruptedException e) {
+                        // SIGKILL follows anyway
+                    }
+                }
                 process.destroyForcibly();
                 try {
                     process.waitFor(10, TimeUnit.SECONDS);
