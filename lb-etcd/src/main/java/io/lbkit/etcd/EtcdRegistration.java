@@ -45,7 +45,7 @@ import java.util.concurrent.TimeoutException;
 /*
  * Implementation notes: every step that talks to etcd (register, renew, deregister) runs under
  * `lock`, so steps never overlap and `leaseId` changes only under it; no user code runs under the
- * lock. `closing` stops re-registration; `stopped` (set under the lock) stops everything. A step
+ * lock (the futures are completed after it is released, since their dependents run there). `closing` stops re-registration; `stopped` (set under the lock) stops everything. A step
  * already running when close() starts finishes first: close() then takes the lock, so a lease
  * granted by that step is the one close() revokes.
  */
@@ -137,9 +137,16 @@ public final class EtcdRegistration implements AutoCloseable {
     }
 
     private void register() {
+        if (registerLocked()) {
+            registered.complete(this); // outside the lock: callers' dependent actions run here
+        }
+    }
+
+    /** One registration attempt; whether it succeeded. */
+    private boolean registerLocked() {
         synchronized (lock) {
             if (stopped || closing) {
-                return;
+                return false;
             }
             long id = 0;
             try {
@@ -157,7 +164,7 @@ public final class EtcdRegistration implements AutoCloseable {
                 if (lost != 0) {
                     revokeQuietly(lost);
                 }
-                return;
+                return false;
             }
             boolean again = registered.isDone();
             leaseId = id;
@@ -166,8 +173,8 @@ public final class EtcdRegistration implements AutoCloseable {
             LOG.log(again ? Level.WARNING : Level.INFO, () -> this + ": " + (again ? "re-registered"
                     : "registered") + " under lease " + Long.toHexString(granted) + " (TTL "
                     + ttlSeconds + " s)");
-            registered.complete(this);
             schedule(this::renew, renewalNanos());
+            return true;
         }
     }
 

@@ -275,6 +275,27 @@ class EtcdEndpointGroupTest {
     }
 
     @Test
+    void aListenerThrowingAnError_doesNotStopTheWatch() throws Exception {
+        String prefix = newPrefix();
+        try (EtcdEndpointGroup group = EtcdEndpointGroup.of(client, prefix);
+                LoadBalancer lb = LoadBalancer.of(group)) {
+            group.whenReady().get(10, TimeUnit.SECONDS);
+            AtomicInteger thrown = new AtomicInteger();
+            group.subscribe(snapshot -> {
+                if (!snapshot.isEmpty()) {
+                    thrown.incrementAndGet();
+                    throw new AssertionError("a broken listener");
+                }
+            });
+            etcd.put(prefix + "a", "127.0.0.1:8601");
+            await("the first change", Duration.ofSeconds(5), () -> lb.stats().size() == 1);
+            etcd.put(prefix + "b", "127.0.0.1:8602");
+            await("a change after the listener threw", Duration.ofSeconds(5), () -> lb.stats().size() == 2);
+            await("the broken listener's second call", Duration.ofSeconds(5), () -> thrown.get() == 2);
+        }
+    }
+
+    @Test
     void builder_validates() {
         assertThrows(IllegalArgumentException.class, () -> EtcdEndpointGroup.builder(client, ""));
         assertThrows(IllegalArgumentException.class, () -> EtcdEndpointGroup.builder(client, "/"));
