@@ -38,10 +38,36 @@ final class EtcdProcesses implements AutoCloseable {
     private final Path dir;
     private final List<String> extraArgs;
     private final List<Member> members = new ArrayList<>();
+    /** Set for TLS: the server certificate (also the CA etcdctl and the probes trust). */
+    private Path tlsCert;
+    private HttpClient probe = HTTP;
 
     private EtcdProcesses(Path dir, List<String> extraArgs) {
         this.dir = dir;
         this.extraArgs = extraArgs;
+    }
+
+    /**
+     * A started single-member etcd serving clients over TLS only, with {@code cert} and
+     * {@code key} (PEM); {@code trust} is an SSLContext that trusts {@code cert}.
+     */
+    static EtcdProcesses singleTls(Path dir, Path cert, Path key, javax.net.ssl.SSLContext trust)
+            throws IOException, InterruptedException {
+        requireInstalled();
+        EtcdProcesses e = new EtcdProcesses(dir.resolve("etcd-tls"),
+                List.of("--cert-file=" + cert, "--key-file=" + key));
+        e.tlsCert = cert;
+        e.probe = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(1)).sslContext(trust).build();
+        e.members.add(e.new Member("m0", freePort(), freePort()));
+        try {
+            e.members.get(0).start();
+            e.members.get(0).awaitHealthy(Duration.ofSeconds(20));
+        } catch (IOException x) {
+            e.close();
+            throw x;
+        }
+        return e;
     }
 
     /** A started single-member etcd, with extra command-line flags if given. */
@@ -127,6 +153,9 @@ final class EtcdProcesses implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(find("etcdctl"), "--endpoints=" + String.join(",",
                 members.stream().filter(Member::isRunning).map(Member::clientUrl).toList()),
                 "--dial-timeout=2s", "--command-timeout=5s"));
+        if (tlsCert != null) {
+            cmd.add("--cacert=" + tlsCert);
+        }
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("ETCDCTL_API", "3");
@@ -210,7 +239,7 @@ final class EtcdProcesses implements AutoCloseable {
         }
 
         String clientUrl() {
-            return "http://127.0.0.1:" + clientPort;
+            return (tlsCert != null ? "https" : "http") + "://127.0.0.1:" + clientPort;
         }
 
         String peerUrl() {
@@ -277,7 +306,7 @@ final class EtcdProcesses implements AutoCloseable {
                     throw new IOException("etcd " + name + " exited: " + log());
                 }
                 try {
-                    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
+                    HttpResponse<String> r = probe.send(HttpRequest.newBuilder(
                             URI.create(clientUrl() + "/health")).timeout(Duration.ofSeconds(1))
                             .build(), HttpResponse.BodyHandlers.ofString());
                     if (r.statusCode() == 200 && r.body().contains("\"true\"")) {
