@@ -292,6 +292,17 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
             return;
         }
         if (Json.bool(result, "created")) {
+            long current = Json.int64(Json.child(result, "header"), "revision");
+            if (current < revision) {
+                // A cluster restored from a backup or rebuilt empty at the same address: a watch
+                // from our revision would wait for revisions this etcd has not reached.
+                long had = revision;
+                LOG.log(Level.WARNING, () -> this + ": etcd's revision went back from " + had
+                        + " to " + current + " (restored or rebuilt?); reading the prefix again");
+                watch.cancel();
+                connect(true);
+                return;
+            }
             created = true;
             scheduleCheck(gen);
             int hadFailures = failures;

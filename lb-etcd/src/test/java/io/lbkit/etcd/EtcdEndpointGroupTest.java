@@ -296,6 +296,27 @@ class EtcdEndpointGroupTest {
     }
 
     @Test
+    void etcdRebuiltEmpty_atTheSameAddress_isReadAgain(@TempDir Path own) throws Exception {
+        try (EtcdProcesses solo = EtcdProcesses.single(own);
+                EtcdClient c = solo.client();
+                EtcdEndpointGroup group = EtcdEndpointGroup.builder(c, "/services/rebuilt/")
+                        .maxBackoff(Duration.ofMillis(500)).build()) {
+            for (int i = 0; i < 5; i++) {
+                solo.put("/services/rebuilt/a", "127.0.0.1:870" + i); // revisions go up
+            }
+            await("the last value", Duration.ofSeconds(10),
+                    () -> addresses(group.endpoints()).equals(List.of("127.0.0.1:8704")));
+            solo.member(0).kill();
+            solo.member(0).wipe();
+            solo.member(0).start();
+            solo.member(0).awaitHealthy(Duration.ofSeconds(20));
+            solo.put("/services/rebuilt/b", "127.0.0.1:8710"); // revision 2 of the new etcd
+            await("the rebuilt etcd's keys", Duration.ofSeconds(10),
+                    () -> addresses(group.endpoints()).equals(List.of("127.0.0.1:8710")));
+        }
+    }
+
+    @Test
     void builder_validates() {
         assertThrows(IllegalArgumentException.class, () -> EtcdEndpointGroup.builder(client, ""));
         assertThrows(IllegalArgumentException.class, () -> EtcdEndpointGroup.builder(client, "/"));
