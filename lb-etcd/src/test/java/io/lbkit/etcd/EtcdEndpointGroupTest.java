@@ -254,10 +254,40 @@ class EtcdEndpointGroupTest {
             await("both", Duration.ofSeconds(10), () -> group.endpoints().size() == 2);
             List<Endpoint> good = group.endpoints();
 
-            solo.member(0).kill();
-            await("the group noticing the outage", Duration.ofSeconds(10),
-                    () -> group.consecutiveFailures() >= 2);
+            java.util.logging.Logger log = java.util.logging.Logger.getLogger(EtcdEndpointGroup.class.getName());
+            java.util.concurrent.ConcurrentLinkedQueue<String> warnings = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.logging.Handler capture = new java.util.logging.Handler() {
+                @Override
+                public void publish(java.util.logging.LogRecord r) {
+                    if (r.getLevel() == java.util.logging.Level.WARNING) {
+                        warnings.add(r.getMessage());
+                    }
+                }
+
+                @Override
+                public void flush() { }
+
+                @Override
+                public void close() { }
+            };
+            java.util.logging.Level level = log.getLevel();
+            log.setLevel(java.util.logging.Level.WARNING);
+            log.addHandler(capture);
+            try {
+                solo.member(0).kill();
+                await("the group noticing the outage", Duration.ofSeconds(10),
+                        () -> group.consecutiveFailures() >= 3);
+            } finally {
+                log.removeHandler(capture);
+                log.setLevel(level);
+            }
             assertEquals(good, group.endpoints(), "the last good set stays");
+            String first = warnings.stream().filter(m -> m.contains("(attempt 1)")).findFirst().orElseThrow();
+            assertTrue(first.contains("keeping the last good set of 2 endpoint(s)"), first);
+            assertTrue(first.matches(".*retrying in \\d+ ms"), first);
+            long[] delays = warnings.stream().filter(m -> m.contains("retrying in "))
+                    .mapToLong(m -> Long.parseLong(m.replaceAll(".*retrying in (\\d+) ms", "$1"))).toArray();
+            assertTrue(delays.length >= 3 && delays[2] > delays[0], "backoff grows: " + java.util.Arrays.toString(delays));
             for (int i = 0; i < 100; i++) {
                 Pick p = lb.pick();
                 assertTrue(p.endpoint().address().startsWith("127.0.0.1:850"));
