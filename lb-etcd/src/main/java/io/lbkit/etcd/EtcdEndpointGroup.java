@@ -384,7 +384,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
                         + (error.getMessage() == null ? "" : " " + error.getMessage())));
     }
 
-    /** Stops the current watch and moves requests on to the next member. */
+    /** Stops the current watch; lines it still delivers are dropped (the generation moved on). */
     private void abandonWatch() {
         EtcdClient.Watch w = watch;
         generation++;
