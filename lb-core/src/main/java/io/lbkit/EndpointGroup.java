@@ -80,6 +80,18 @@ public interface EndpointGroup extends AutoCloseable {
     }
 
     /**
+     * This client's subset of {@code source}'s endpoints, chosen by {@code subsetting}: connect to
+     * a few servers of a large pool while the pool's connections stay even. The subset follows
+     * the source's changes; closing it closes the source.
+     *
+     * @throws NullPointerException if an argument is null
+     * @see Subsetting
+     */
+    static SubsetEndpointGroup subset(EndpointGroup source, Subsetting subsetting) {
+        return SubsetEndpointGroup.of(source, subsetting);
+    }
+
+    /**
      * The current snapshot: an immutable list, empty before the group is ready or when the source
      * has no endpoints.
      */

@@ -1,5 +1,6 @@
 package io.lbkit.dns;
 
+import io.lbkit.Ticker;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,11 +14,13 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A stub resolver: sends one recursive query at a time to the configured nameservers and returns
- * the first usable answer. Thread-safe (it keeps no per-query state between calls); each call
- * blocks its thread for at most {@code timeout} per nameserver.
+ * A stub resolver: sends a recursive query to the configured nameservers, one after the other,
+ * and returns the first usable answer. Thread-safe: several threads may query at once (the only
+ * state they share is the hold-down table below); each call blocks its thread for at most
+ * {@code timeout} per nameserver (twice that when a truncated answer is asked again over TCP).
  *
  * <p>Each query gets a random 16-bit id from a {@link SecureRandom} and a fresh UDP socket bound
  * to port 0, so the operating system picks a random source port; the socket is connected to the
@@ -27,6 +30,19 @@ import java.util.List;
  * included, is ignored while the timeout runs, so a spoofed or stray datagram cannot end the wait.
  * A truncated reply ({@code TC}) is asked again over TCP (RFC 7766). EDNS(0) advertises a 1232
  * octet UDP payload, the DNS Flag Day 2020 size that avoids IP fragmentation.
+ *
+ * <p>A nameserver that does not answer (timeout, I/O error such as ICMP port unreachable, a
+ * malformed TCP reply) is <em>held down</em> for {@link #HOLD_DOWN}: queries ask the other
+ * nameservers first, in their configured order, and the held-down ones last, so one dead
+ * nameserver costs one timeout per hold-down period instead of one per query. A server that
+ * answers, even SERVFAIL or REFUSED, is not held down: it costs one round trip, not a timeout,
+ * and its failure may concern only one name. A usable answer ends a server's hold-down at once.
+ */
+/*
+ * Implementation notes: the only state shared between concurrent queries is `heldUntil`, one
+ * slot per nameserver holding the ticker time its hold-down ends (a ConcurrentHashMap: absent
+ * means not held). Two queries that fail on the same server at once both write a time near
+ * "now + HOLD_DOWN"; either value is right.
  */
 final class DnsClient {
 
@@ -35,12 +51,29 @@ final class DnsClient {
     private static final int MAX_MESSAGE = 65_535;
     private static final SecureRandom IDS = new SecureRandom();
 
+    /**
+     * 30 s: how long a failing nameserver is asked after the others. Long enough that a TTL of
+     * 1 s does not pay a timeout per refresh, short enough that a recovered primary nameserver
+     * is used again within half a minute.
+     */
+    static final Duration HOLD_DOWN = Duration.ofSeconds(30);
+
     private final List<InetSocketAddress> nameservers;
     private final long timeoutMillis;
+    private final Ticker ticker;
+    private final long holdDownNanos;
+    private final ConcurrentHashMap<InetSocketAddress, Long> heldUntil = new ConcurrentHashMap<>();
 
     DnsClient(List<InetSocketAddress> nameservers, Duration timeout) {
+        this(nameservers, timeout, Ticker.system());
+    }
+
+    /** @param ticker the clock of the hold-down (socket timeouts use the system clock) */
+    DnsClient(List<InetSocketAddress> nameservers, Duration timeout, Ticker ticker) {
         this.nameservers = List.copyOf(nameservers);
         this.timeoutMillis = Math.max(1, timeout.toMillis());
+        this.ticker = ticker;
+        this.holdDownNanos = HOLD_DOWN.toNanos();
     }
 
     List<InetSocketAddress> nameservers() {
@@ -48,19 +81,22 @@ final class DnsClient {
     }
 
     /**
-     * Asks the nameservers in order until one gives a NOERROR or NXDOMAIN answer.
+     * Asks the nameservers until one gives a NOERROR or NXDOMAIN answer: those not held down
+     * first, in configured order, then the held-down ones.
      *
-     * @param name a validated name without trailing dot
+     * @param name a validated name or one read from the wire (escaped as by
+     *     {@link DnsMessage#readName}), without trailing dot
      * @throws DnsQueryException if no nameserver answered usefully; it names each failure
      */
     DnsMessage query(String name, int type) throws DnsQueryException {
         List<String> failures = new ArrayList<>(nameservers.size());
         List<IOException> causes = new ArrayList<>(nameservers.size());
-        for (InetSocketAddress server : nameservers) {
+        for (InetSocketAddress server : order()) {
             try {
                 DnsMessage m = exchange(server, name, type);
                 int rcode = m.rcode();
                 if (rcode == DnsMessage.RCODE_NOERROR || rcode == DnsMessage.RCODE_NXDOMAIN) {
+                    heldUntil.remove(server);
                     return m;
                 }
                 failures.add(format(server) + ": " + rcodeName(rcode));
@@ -68,12 +104,39 @@ final class DnsClient {
                 failures.add(format(server) + ": " + (e.getMessage() != null ? e.getMessage()
                         : e.getClass().getSimpleName()));
                 causes.add(e);
+                holdDown(server);
             }
         }
-        DnsQueryException e = new DnsQueryException("query " + name + " " + typeName(type)
-                + " failed: " + String.join("; ", failures));
+        DnsQueryException e = new DnsQueryException("query " + WireNames.quote(name) + " "
+                + typeName(type) + " failed: " + String.join("; ", failures));
         causes.forEach(e::addSuppressed);
         throw e;
+    }
+
+    /** The nameservers in the order to ask them now: held-down ones last. */
+    List<InetSocketAddress> order() {
+        if (heldUntil.isEmpty()) {
+            return nameservers;
+        }
+        long now = ticker.read();
+        List<InetSocketAddress> order = new ArrayList<>(nameservers.size());
+        List<InetSocketAddress> held = new ArrayList<>(nameservers.size());
+        for (InetSocketAddress server : nameservers) {
+            Long until = heldUntil.get(server);
+            if (until != null && until - now > 0) {
+                held.add(server);
+            } else {
+                order.add(server);
+            }
+        }
+        order.addAll(held);
+        return order;
+    }
+
+    private void holdDown(InetSocketAddress server) {
+        if (nameservers.size() > 1) {
+            heldUntil.put(server, ticker.read() + holdDownNanos);
+        }
     }
 
     /** One exchange with one nameserver, whatever the rcode of the reply. */
@@ -204,7 +267,7 @@ final class DnsClient {
         }
         DnsMessage.Question q = m.questions().get(0);
         if (q.type() != type || q.dnsClass() != DnsMessage.CLASS_IN
-                || !DnsMessage.sameName(q.name(), name)) {
+                || !WireNames.sameName(q.name(), name)) {
             return "reply to another question (" + q.name() + " " + typeName(q.type()) + ")";
         }
         return null;

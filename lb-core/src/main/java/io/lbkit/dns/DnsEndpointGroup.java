@@ -10,12 +10,16 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An endpoint group fed by DNS: the A/AAAA records of a host name, or the SRV records of a
@@ -37,16 +41,33 @@ import java.util.concurrent.TimeUnit;
  * {@link Endpoint#weight()} (weight 0 becomes 1, since an endpoint weight is at least 1). Names
  * are queried as fully qualified: resolv.conf's {@code search} and {@code ndots} do not apply.
  *
+ * <p>Addresses that cannot be a destination (0.0.0.0/8, {@code ::}, 255.255.255.255,
+ * multicast) are skipped and logged; an IPv4-mapped AAAA record ({@code ::ffff:a.b.c.d}) is
+ * the IPv4 address a.b.c.d, so an A record and its mapped AAAA make one endpoint. An SRV answer
+ * with more than {@link Builder#maxSrvTargets(int) maxSrvTargets} distinct targets is cut to the
+ * first ones by priority and weight, with a WARNING log.
+ *
  * <p><b>Refresh.</b> The next resolution is due when the shortest TTL among the records used
  * (CNAMEs and SRV targets' addresses included) runs out, clamped to [{@code minTtl},
  * {@code maxTtl}]. When a resolution fails (timeout, SERVFAIL, malformed reply) the last good
- * set stays in force and the group retries after an exponential backoff with jitter. An empty
- * answer or NXDOMAIN is logged and, unless {@link Builder#allowEmpty(boolean)} is set, treated
- * the same way: it never wipes a non-empty set, and it does not make the group ready.
+ * set stays in force and the group retries after an exponential backoff with jitter. When only
+ * some of its lookups fail (one SRV target answers SERVFAIL, the AAAA query times out), the
+ * others are adopted, each failed lookup keeps the addresses it last gave (if it ever gave
+ * any), and the next resolution comes after the backoff if that is sooner than the TTL. An
+ * empty answer or NXDOMAIN (whatever records an NXDOMAIN carries) is logged and, unless
+ * {@link Builder#allowEmpty(boolean)} is set, treated like a failure: it never wipes a
+ * non-empty set, and it does not make the group ready.
+ *
+ * <p>A nameserver that does not answer is asked after the others for 30 s, so a dead first
+ * nameserver costs one {@code queryTimeout} per 30 s rather than one per query.
  *
  * <p><b>Threads.</b> Resolutions run one at a time on the group's scheduler (by default a
- * daemon thread of its own, stopped by {@link #close()}); each blocks that thread for at most
- * {@code queryTimeout} per nameserver and query. Snapshots are published from that thread.
+ * daemon thread of its own, stopped by {@link #close()}). The queries of one resolution (A and
+ * AAAA, each SRV target's) run concurrently, at most 8 at once, on daemon threads owned by the
+ * group, which end when idle for 10 s and on {@link #close()}; the scheduler's thread waits for
+ * them at most {@code refreshTimeout} per resolution. Snapshots are published from the
+ * scheduler's thread. A listener that throws (even an {@link Error}) is logged and does not
+ * stop the refreshes.
  */
 /*
  * Implementation notes.
@@ -54,9 +75,14 @@ import java.util.concurrent.TimeUnit;
  * The refresh loop is a chain of one-shot tasks on `scheduler`: each run resolves, publishes and
  * schedules the next, so runs never overlap and `failures`/`lastSuccessNanos` are confined to
  * the running task (the executor's happens-before edges publish them to the next run;
- * `failures` is volatile as well, single writer, so tests can read it). `next`
+ * `failures` is volatile as well, single writer, so tests can read it); so are `partials` and the
+ * source's own memory (see Lookups). `next`
  * is volatile only so that close() can cancel the pending run; a run that races with close()
  * may schedule one more run, which sees isClosed() and does nothing.
+ *
+ * Length: about 570 lines, over the house's ~400, because half of it is the public nested
+ * Builder (DnsEndpointGroup.Builder is API, with one documented, validated setter per option);
+ * the resolving itself lives in Lookups, Resolver, DnsClient, DnsMessage and WireNames.
  */
 public final class DnsEndpointGroup extends AbstractEndpointGroup {
 
@@ -72,6 +98,8 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
     private final Ticker ticker;
     private final ScheduledExecutorService scheduler;
     private final boolean ownsScheduler;
+    /** The pool of the source's queries, shut down on close; null when the source has none. */
+    private final ExecutorService queryPool;
 
     private volatile ScheduledFuture<?> next;
     /**
@@ -79,12 +107,24 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
      * that tests can watch it.
      */
     private volatile int failures;
+    /** Errors thrown by listeners and logged here; written by the refresh task, for tests. */
+    private volatile int listenerErrors;
+    /** Consecutive resolutions adopted with some lookups failed; confined to the refresh task. */
+    private int partials;
     /** Confined to the refresh task; valid once the group is ready. */
     private long lastSuccessNanos;
 
     DnsEndpointGroup(String description, Lookups.Source source, Duration minTtl, Duration maxTtl,
             Duration initialBackoff, Duration maxBackoff, boolean allowEmpty, Ticker ticker,
             ScheduledExecutorService scheduler) {
+        this(description, source, minTtl, maxTtl, initialBackoff, maxBackoff, allowEmpty, ticker,
+                scheduler, null);
+    }
+
+    DnsEndpointGroup(String description, Lookups.Source source, Duration minTtl, Duration maxTtl,
+            Duration initialBackoff, Duration maxBackoff, boolean allowEmpty, Ticker ticker,
+            ScheduledExecutorService scheduler, ExecutorService queryPool) {
+        this.queryPool = queryPool;
         this.description = description;
         this.source = source;
         this.minTtlNanos = minTtl.toNanos();
@@ -129,25 +169,34 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         return new Builder(DnsNames.checkSrvName(srvName, "srvName"), 0);
     }
 
+    /**
+     * One link of the refresh chain: resolve, publish, schedule the next. Nothing thrown here
+     * may end the chain: DNS failures back off, a throwing listener is logged.
+     */
     private void refresh() {
         if (isClosed()) {
             return;
         }
-        long delayNanos;
+        Lookups.Resolution r;
         try {
-            delayNanos = onResolution(source.resolve());
-        } catch (Exception e) { // IOException from DNS; anything else is a bug, kept contained
+            r = source.resolve();
+        } catch (Throwable e) { // IOException from DNS; anything else is a bug, kept contained
+            if (isClosed()) {
+                return; // close() interrupted the resolution
+            }
             failures++;
             long delay = backoffNanos(failures);
             int attempt = failures;
             LOG.log(Level.WARNING, () -> this + ": resolution failed (attempt " + attempt
                     + "); " + keeping() + "; retrying in " + millis(delay) + " ms: " + e);
             LOG.log(Level.DEBUG, () -> this + ": resolution failure detail", e);
-            delayNanos = delay;
+            schedule(delay);
+            return;
         }
-        schedule(delayNanos);
+        schedule(onResolution(r));
     }
 
+    /** Adopts (or, for an empty answer, maybe refuses) a resolution; the delay to the next. */
     private long onResolution(Lookups.Resolution r) {
         if (r.endpoints().isEmpty() && !allowEmpty) {
             failures++;
@@ -159,12 +208,36 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         if (r.endpoints().isEmpty()) {
             LOG.log(Level.WARNING, () -> this + ": " + r.emptyReason() + "; the group is empty");
         }
-        update(r.endpoints());
         failures = 0;
         lastSuccessNanos = ticker.read();
         long ttlNanos = r.ttlSeconds() < 0 ? minTtlNanos
                 : TimeUnit.SECONDS.toNanos(Math.min(r.ttlSeconds(), Integer.MAX_VALUE));
-        return Math.max(minTtlNanos, Math.min(maxTtlNanos, ttlNanos));
+        long delay = Math.max(minTtlNanos, Math.min(maxTtlNanos, ttlNanos));
+        if (r.problem().isEmpty()) {
+            partials = 0;
+        } else {
+            partials++;
+            delay = Math.min(delay, backoffNanos(partials));
+            long next = delay;
+            LOG.log(Level.WARNING, () -> this + ": " + r.problem() + "; asking again in "
+                    + millis(next) + " ms");
+        }
+        publish(r.endpoints());
+        return delay;
+    }
+
+    /**
+     * Publishes a snapshot. Listeners' runtime exceptions are logged by the base class; an
+     * {@link Error} from one is logged here, so that it cannot end the refresh chain.
+     */
+    private void publish(List<Endpoint> endpoints) {
+        try {
+            update(endpoints);
+        } catch (Throwable t) {
+            listenerErrors++;
+            LOG.log(Level.ERROR, this + ": a listener threw while the new snapshot was delivered;"
+                    + " refreshes go on", t);
+        }
     }
 
     private String keeping() {
@@ -191,6 +264,11 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
     /** Consecutive failed or empty resolutions since the last success; for tests. */
     int consecutiveFailures() {
         return failures;
+    }
+
+    /** Throwables from listeners that this group logged (the base class logs the others). */
+    int listenerErrors() {
+        return listenerErrors;
     }
 
     private void schedule(long delayNanos) {
@@ -222,6 +300,9 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         if (ownsScheduler) {
             scheduler.shutdownNow();
         }
+        if (queryPool != null) {
+            queryPool.shutdownNow();
+        }
     }
 
     @Override
@@ -245,6 +326,18 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofSeconds(1);
         /** 30 s: the longest wait between retries while DNS keeps failing. */
         public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+        /**
+         * 10 s: the longest one resolution may take, all its queries included: enough for a
+         * dead nameserver's timeout and a retry over TCP, short enough to follow a 10 s TTL.
+         */
+        public static final Duration DEFAULT_REFRESH_TIMEOUT = Duration.ofSeconds(10);
+        /**
+         * 128 SRV targets: 256 A/AAAA queries per refresh, 32 round trips at 8 at a time. A
+         * larger service is better served by a few SRV names (one per zone, say) or a registry.
+         */
+        public static final int DEFAULT_MAX_SRV_TARGETS = 128;
+        /** The most SRV targets a group may be allowed to look up per refresh. */
+        public static final int MAX_SRV_TARGETS = 4096;
 
         private static final Duration MIN_DURATION = Duration.ofMillis(1);
         private static final Duration MAX_DURATION = Duration.ofDays(1);
@@ -257,6 +350,8 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         private Duration queryTimeout;
         private Duration initialBackoff;
         private Duration maxBackoff;
+        private Duration refreshTimeout;
+        private Integer maxSrvTargets;
         private AddressFamilies addressFamilies;
         private Boolean allowEmpty;
         private Ticker ticker;
@@ -336,6 +431,40 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
             return this;
         }
 
+        /**
+         * The longest one resolution may take, all its queries (and their retries on other
+         * nameservers) included; 1 ms..1 day, default 10 s. Queries unanswered by then count as
+         * failed: they keep their last good addresses, and if nothing answered, the resolution
+         * fails and is retried after the backoff.
+         */
+        public Builder refreshTimeout(Duration refreshTimeout) {
+            once(this.refreshTimeout, "refreshTimeout");
+            this.refreshTimeout = checkRange(refreshTimeout, "refreshTimeout");
+            return this;
+        }
+
+        /**
+         * SRV groups only: the most distinct targets looked up per refresh; 1..4096, default
+         * 128. An answer with more is cut to the first targets by SRV priority, then weight
+         * (highest first), then name, and the cut is logged at WARNING.
+         *
+         * @throws IllegalStateException on a builder of an A/AAAA group
+         */
+        public Builder maxSrvTargets(int maxSrvTargets) {
+            if (port != 0) {
+                throw new IllegalStateException("maxSrvTargets applies to SRV groups only"
+                        + " (DnsEndpointGroup.srvBuilder); this builder is for " + name + ":"
+                        + port);
+            }
+            once(this.maxSrvTargets, "maxSrvTargets");
+            if (maxSrvTargets < 1 || maxSrvTargets > MAX_SRV_TARGETS) {
+                throw new IllegalArgumentException(
+                        "maxSrvTargets must be in 1..4096, was " + maxSrvTargets);
+            }
+            this.maxSrvTargets = maxSrvTargets;
+            return this;
+        }
+
         /** Which address records to use and in what order; default {@link AddressFamilies#IPV4_FIRST}. */
         public Builder addressFamilies(AddressFamilies addressFamilies) {
             requireNonNull(addressFamilies, "addressFamilies");
@@ -397,22 +526,37 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
             }
             List<InetSocketAddress> servers = nameservers != null ? nameservers
                     : ResolvConf.nameservers(ResolvConf.DEFAULT_PATH);
+            Ticker clock = ticker != null ? ticker : Ticker.system();
             DnsClient client = new DnsClient(servers,
-                    queryTimeout != null ? queryTimeout : DEFAULT_QUERY_TIMEOUT);
+                    queryTimeout != null ? queryTimeout : DEFAULT_QUERY_TIMEOUT, clock);
             AddressFamilies families =
                     addressFamilies != null ? addressFamilies : AddressFamilies.IPV4_FIRST;
-            Lookups.Source source;
-            String description;
-            if (port == 0) {
-                source = Lookups.srvSource(client, name, families);
-                description = "SRV " + name;
-            } else {
-                source = Lookups.addressSource(client, name, port, families);
-                description = name + ":" + port;
-            }
+            String description = port == 0 ? "SRV " + name : name + ":" + port;
+            ExecutorService pool = queryPool(description);
+            Resolver resolver = new Resolver(client, pool,
+                    (refreshTimeout != null ? refreshTimeout : DEFAULT_REFRESH_TIMEOUT).toNanos(),
+                    families);
+            Lookups.Source source = port == 0
+                    ? Lookups.srvSource(resolver, name,
+                            maxSrvTargets != null ? maxSrvTargets : DEFAULT_MAX_SRV_TARGETS)
+                    : Lookups.addressSource(resolver, name, port);
             return new DnsEndpointGroup(description, source, min, max, b0, b1,
-                    allowEmpty != null && allowEmpty,
-                    ticker != null ? ticker : Ticker.system(), scheduler);
+                    allowEmpty != null && allowEmpty, clock, scheduler, pool);
+        }
+
+        /** At most 8 daemon threads, each ending after 10 s idle; queued tasks wait their turn. */
+        private static ExecutorService queryPool(String description) {
+            AtomicInteger count = new AtomicInteger();
+            ThreadPoolExecutor pool = new ThreadPoolExecutor(Resolver.MAX_CONCURRENT_QUERIES,
+                    Resolver.MAX_CONCURRENT_QUERIES, 10, TimeUnit.SECONDS,
+                    new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "lbkit-dns-query-" + count.incrementAndGet()
+                                + " " + description);
+                        t.setDaemon(true);
+                        return t;
+                    });
+            pool.allowCoreThreadTimeOut(true);
+            return pool;
         }
 
         private static void once(Object current, String field) {

@@ -3,7 +3,6 @@ package io.lbkit.dns;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,7 +39,7 @@ final class DnsMessage {
     private static final int FLAG_TC = 0x0200;
     private static final int FLAG_RD = 0x0100;
 
-    /** A question: the owner name (no trailing dot, escaped as in {@link #readName}), type, class. */
+    /** A question: the owner name (no trailing dot, escaped as in {@link WireNames#readName}), type, class. */
     record Question(String name, int type, int dnsClass) {}
 
     /** Record data this package understands; everything else is {@link Opaque}. */
@@ -135,7 +134,7 @@ final class DnsMessage {
      * @param name a validated host name, with or without the trailing dot
      */
     static byte[] encodeQuery(int id, String name, int type, int udpPayloadSize) {
-        byte[] qname = encodeName(name);
+        byte[] qname = WireNames.encodeName(name);
         int length = HEADER_LENGTH + qname.length + 4 + (udpPayloadSize > 0 ? 11 : 0);
         byte[] b = new byte[length];
         putShort(b, 0, id);
@@ -155,38 +154,6 @@ final class DnsMessage {
             // TTL (extended rcode, version, flags) and RDLENGTH stay 0
         }
         return b;
-    }
-
-    /**
-     * Encodes a host name as uncompressed labels. The name must already be valid ASCII (see
-     * {@link DnsNames#checkHostName}).
-     */
-    static byte[] encodeName(String name) {
-        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        byte[] ascii = n.getBytes(StandardCharsets.US_ASCII);
-        if (ascii.length == 0) {
-            return new byte[] {0};
-        }
-        byte[] out = new byte[ascii.length + 2];
-        int labelStart = 0;
-        int o = 0;
-        for (int i = 0; i <= ascii.length; i++) {
-            if (i == ascii.length || ascii[i] == '.') {
-                int len = i - labelStart;
-                if (len == 0 || len > MAX_LABEL_OCTETS) {
-                    throw new IllegalArgumentException("bad label in name " + name);
-                }
-                out[o++] = (byte) len;
-                System.arraycopy(ascii, labelStart, out, o, len);
-                o += len;
-                labelStart = i + 1;
-            }
-        }
-        out[o] = 0;
-        if (out.length > MAX_NAME_OCTETS) {
-            throw new IllegalArgumentException("name longer than 255 octets: " + name);
-        }
-        return out;
     }
 
     private static void putShort(byte[] b, int p, int v) {
@@ -278,7 +245,7 @@ final class DnsMessage {
 
         String name() throws MalformedDnsMessageException {
             String[] out = new String[1];
-            pos = readName(b, length, pos, out);
+            pos = WireNames.readName(b, length, pos, out);
             return out[0];
         }
 
@@ -370,87 +337,6 @@ final class DnsMessage {
             }
             return n;
         }
-    }
-
-    /**
-     * Reads a possibly compressed name starting at {@code start}. Labels are joined with dots
-     * without a trailing dot (the root is ""); a '.' or '\' inside a label is escaped with '\',
-     * and octets outside printable ASCII as {@code \DDD} (RFC 1035 5.1).
-     *
-     * @return the offset just after the name where it started (after the first pointer, if any)
-     */
-    static int readName(byte[] b, int length, int start, String[] out)
-            throws MalformedDnsMessageException {
-        StringBuilder sb = new StringBuilder();
-        int p = start;
-        int lowest = start; // every pointer must go strictly below this: no loops possible
-        int end = -1;
-        int octets = 0;
-        while (true) {
-            if (p >= length) {
-                throw new MalformedDnsMessageException(
-                        "name at offset " + start + " runs past the end of the message");
-            }
-            int len = b[p] & 0xFF;
-            int kind = len & 0xC0;
-            if (kind == 0xC0) {
-                if (p + 1 >= length) {
-                    throw new MalformedDnsMessageException("truncated compression pointer");
-                }
-                int target = ((len & 0x3F) << 8) | (b[p + 1] & 0xFF);
-                if (target >= lowest) {
-                    throw new MalformedDnsMessageException("compression pointer at offset " + p
-                            + " to " + target + " does not point backward");
-                }
-                if (end < 0) {
-                    end = p + 2;
-                }
-                lowest = target;
-                p = target;
-                continue;
-            }
-            if (kind != 0) {
-                throw new MalformedDnsMessageException(
-                        "reserved label type 0x" + Integer.toHexString(kind) + " at offset " + p);
-            }
-            octets += len + 1;
-            if (octets > MAX_NAME_OCTETS) {
-                throw new MalformedDnsMessageException(
-                        "name at offset " + start + " is longer than 255 octets");
-            }
-            if (len == 0) {
-                if (end < 0) {
-                    end = p + 1;
-                }
-                break;
-            }
-            if (p + 1 + len > length) {
-                throw new MalformedDnsMessageException(
-                        "label at offset " + p + " runs past the end of the message");
-            }
-            if (sb.length() > 0) {
-                sb.append('.');
-            }
-            for (int i = p + 1; i <= p + len; i++) {
-                int c = b[i] & 0xFF;
-                if (c == '.' || c == '\\') {
-                    sb.append('\\').append((char) c);
-                } else if (c <= 0x20 || c >= 0x7F) {
-                    sb.append('\\').append((char) ('0' + c / 100))
-                            .append((char) ('0' + c / 10 % 10)).append((char) ('0' + c % 10));
-                } else {
-                    sb.append((char) c);
-                }
-            }
-            p += 1 + len;
-        }
-        out[0] = sb.toString();
-        return end;
-    }
-
-    /** Whether two names are equal, ignoring ASCII case (RFC 4343). */
-    static boolean sameName(String a, String b) {
-        return a.equalsIgnoreCase(b);
     }
 
     @Override

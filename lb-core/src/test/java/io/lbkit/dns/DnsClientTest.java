@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lbkit.testing.FakeScheduler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -114,6 +116,8 @@ class DnsClientTest {
                 Duration.ofMillis(500));
         assertEquals(1, c.query("svc.test", DnsMessage.TYPE_A).answers().size());
         assertEquals(1, bad.ids.size());
+        assertEquals(List.of(bad.address(), good.address()), c.order(),
+                "a server that answers SERVFAIL is alive: not held down");
     }
 
     @Test
@@ -132,6 +136,48 @@ class DnsClientTest {
                 () -> c.query("svc.test", DnsMessage.TYPE_A));
         assertTrue(e.getMessage().contains("REFUSED") && e.getMessage().contains("SERVFAIL"),
                 e.getMessage());
+    }
+
+    @Test
+    void deadFirstNameserver_isAskedLastForTheHoldDown_thenFirstAgain() throws Exception {
+        ScriptedServer dead = server((q, tcp) -> List.of());
+        ScriptedServer good = server((q, tcp) -> List.of(answer(q, false, "192.0.2.1")));
+        FakeScheduler clock = new FakeScheduler();
+        DnsClient c = new DnsClient(List.of(dead.address(), good.address()),
+                Duration.ofMillis(300), clock);
+        c.query("svc.test", DnsMessage.TYPE_A);
+        assertEquals(1, dead.ids.size(), "the first query waits out the dead server once");
+        for (int i = 0; i < 3; i++) {
+            long start = System.nanoTime();
+            c.query("svc.test", DnsMessage.TYPE_A);
+            assertTrue(System.nanoTime() - start < 250_000_000L, "no timeout paid again");
+        }
+        assertEquals(1, dead.ids.size(), "held down: asked last, so not asked at all");
+        clock.advance(DnsClient.HOLD_DOWN.minusMillis(1));
+        c.query("svc.test", DnsMessage.TYPE_A);
+        assertEquals(1, dead.ids.size());
+        clock.advance(Duration.ofMillis(1));
+        c.query("svc.test", DnsMessage.TYPE_A);
+        assertEquals(2, dead.ids.size(), "after the hold-down the configured order is back");
+        assertEquals(List.of(good.address(), dead.address()), c.order(),
+                "it failed again, so it is held down again");
+    }
+
+    @Test
+    void nameserverThatAnswersAgain_isNoLongerHeldDown() throws Exception {
+        AtomicBoolean up = new AtomicBoolean();
+        ScriptedServer first = server((q, tcp) -> up.get() ? List.of(answer(q, false, "192.0.2.1"))
+                : List.of());
+        ScriptedServer second = server((q, tcp) -> List.of(answer(q, false, "192.0.2.2")));
+        FakeScheduler clock = new FakeScheduler();
+        DnsClient c = new DnsClient(List.of(first.address(), second.address()),
+                Duration.ofMillis(300), clock);
+        c.query("svc.test", DnsMessage.TYPE_A);
+        assertEquals(List.of(second.address(), first.address()), c.order(), "silence holds down");
+        up.set(true);
+        clock.advance(DnsClient.HOLD_DOWN);
+        c.query("svc.test", DnsMessage.TYPE_A);
+        assertEquals(List.of(first.address(), second.address()), c.order());
     }
 
     private DnsClient client(ScriptedServer s) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lbkit.EndpointGroup;
+import io.lbkit.testing.FakeScheduler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +36,12 @@ class DnsEndpointGroupBuilderTest {
     }
 
     @Test
-    void builder_acceptsTrailingDotUnderscoreAndHyphen() {
-        DnsEndpointGroup.builder("my_svc-1.example.com.", 80);
+    void builder_acceptsTrailingDotUnderscoreAndHyphen_andQueriesTheNameWithoutTheDot() {
+        FakeScheduler clock = new FakeScheduler();
+        try (DnsEndpointGroup g = DnsEndpointGroup.builder("my_svc-1.example.com.", 80)
+                .nameservers(NS).scheduler(clock).ticker(clock).build()) {
+            assertEquals("DnsEndpointGroup[my_svc-1.example.com:80]", g.toString());
+        }
     }
 
     @ParameterizedTest
@@ -72,6 +77,23 @@ class DnsEndpointGroupBuilderTest {
                 "queryTimeout must be in 1 ms..1 day");
         assertMessage(() -> b.initialBackoff(Duration.ZERO), "initialBackoff must be in");
         assertMessage(() -> b.maxBackoff(Duration.ofDays(3)), "maxBackoff must be in");
+    }
+
+    @Test
+    void refreshTimeoutAndMaxSrvTargets_areValidated() {
+        assertMessage(() -> DnsEndpointGroup.builder("svc.test", 80).refreshTimeout(Duration.ZERO),
+                "refreshTimeout must be in 1 ms..1 day");
+        assertMessage(() -> DnsEndpointGroup.srvBuilder("_http._tcp.svc.test").maxSrvTargets(0),
+                "maxSrvTargets must be in 1..4096, was 0");
+        assertMessage(() -> DnsEndpointGroup.srvBuilder("_http._tcp.svc.test").maxSrvTargets(4097),
+                "maxSrvTargets must be in 1..4096, was 4097");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> DnsEndpointGroup.builder("svc.test", 80).maxSrvTargets(10));
+        assertTrue(e.getMessage().contains("SRV groups only"), e.getMessage());
+        DnsEndpointGroup.Builder b = DnsEndpointGroup.srvBuilder("_http._tcp.svc.test")
+                .maxSrvTargets(10);
+        assertEquals("maxSrvTargets was already set to 10",
+                assertThrows(IllegalStateException.class, () -> b.maxSrvTargets(11)).getMessage());
     }
 
     @Test

@@ -8,10 +8,12 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
+import io.lbkit.testing.FakeScheduler;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,6 +40,11 @@ class DnsEndpointGroupTest {
 
         Script thenEmpty(String reason) {
             outcomes.add(Lookups.Resolution.empty(-1, reason));
+            return this;
+        }
+
+        Script thenPartial(List<Endpoint> endpoints, long ttl, String problem) {
+            outcomes.add(new Lookups.Resolution(endpoints, ttl, "", problem));
             return this;
         }
 
@@ -205,5 +212,45 @@ class DnsEndpointGroupTest {
             long d = g.backoffNanos(n);
             assertTrue(d > 0 && d <= Duration.ofSeconds(30).toNanos(), "failure " + n + ": " + d);
         }
+    }
+
+    @Test
+    void listenerThatThrowsAnError_doesNotEndTheRefreshChain_andIsLogged() {
+        script.then(List.of(A), 1).then(List.of(A, B), 1).then(List.of(B), 1);
+        DnsEndpointGroup g = group(false);
+        List<List<Endpoint>> seen = new ArrayList<>();
+        g.subscribe(snapshot -> {
+            seen.add(snapshot);
+            throw new StackOverflowError("listener bug");
+        });
+        clock.runDue();
+        clock.advance(Duration.ofSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
+        assertEquals(List.of(List.of(A), List.of(A, B), List.of(B)), seen,
+                "every refresh ran and was delivered");
+        assertEquals(List.of(Duration.ofSeconds(1)), clock.pendingDelays(), "the chain goes on");
+        assertEquals(3, g.listenerErrors(), "each Error logged");
+    }
+
+    @Test
+    void partialResolution_isAdopted_andAskedAgainAfterTheBackoffWhenSoonerThanTheTtl() {
+        script.thenPartial(List.of(A), 60, "1 of 2 lookups failed")
+                .thenPartial(List.of(A), 60, "1 of 2 lookups failed")
+                .then(List.of(A, B), 60);
+        DnsEndpointGroup g = group(false);
+        clock.runDue();
+        assertEquals(List.of(A), g.whenReady().join());
+        assertEquals(0, g.consecutiveFailures(), "adopted, not failed");
+        Duration first = clock.pendingDelays().get(0);
+        assertTrue(first.compareTo(Duration.ofMillis(800)) >= 0
+                && first.compareTo(Duration.ofSeconds(1)) <= 0, "backoff 1 s less jitter: " + first);
+        clock.advance(first);
+        Duration second = clock.pendingDelays().get(0);
+        assertTrue(second.compareTo(Duration.ofMillis(1600)) >= 0
+                && second.compareTo(Duration.ofSeconds(2)) <= 0, "backoff 2 s less jitter: " + second);
+        clock.advance(second);
+        assertEquals(List.of(A, B), g.endpoints());
+        assertEquals(List.of(Duration.ofSeconds(60)), clock.pendingDelays(),
+                "a full answer goes back to the TTL");
     }
 }

@@ -1,5 +1,6 @@
 package io.lbkit.dns;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -60,6 +61,29 @@ class DnsMessageProperties {
     @Property(tries = 300)
     void pointerSoup_parseOrThrowDocumentedException(@ForAll("pointerSoup") byte[] bytes) {
         check(bytes);
+    }
+
+    /**
+     * Names with any octets in their labels survive the trip from the wire (readName, which
+     * escapes) back to the wire (encodeName, which unescapes) exactly: an SRV target or CNAME
+     * is asked for with the octets it was given.
+     */
+    @Property(tries = 1000)
+    void nameReadFromTheWire_encodesBackToTheSameOctets(@ForAll("wireNames") byte[] wire)
+            throws MalformedDnsMessageException {
+        String[] name = new String[1];
+        WireNames.readName(wire, wire.length, 0, name);
+        assertTrue(name[0].chars().allMatch(c -> c > 0x20 && c < 0x7F), "printable: " + name[0]);
+        assertArrayEquals(wire, WireNames.encodeName(name[0]), name[0]);
+    }
+
+    /** Wire names of 1..4 labels of 1..63 random octets, at most 255 octets in all. */
+    @Provide
+    Arbitrary<byte[]> wireNames() {
+        Arbitrary<byte[]> label = Arbitraries.bytes().array(byte[].class).ofMinSize(1).ofMaxSize(63);
+        return label.list().ofMinSize(1).ofMaxSize(4)
+                .filter(ls -> ls.stream().mapToInt(l -> l.length + 1).sum() + 1 <= 255)
+                .map(ls -> DnsWire.wireName(ls.toArray(new byte[0][])));
     }
 
     /** Mutations of valid messages: flipped octets, compression pointers, cuts, big counts. */

@@ -11,6 +11,8 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DnsMessageTest {
 
@@ -225,8 +227,40 @@ class DnsMessageTest {
 
     @Test
     void sameName_ignoresAsciiCase() {
-        assertTrue(DnsMessage.sameName("WWW.Example.COM", "www.example.com"));
-        assertFalse(DnsMessage.sameName("www.example.com", "www.example.co"));
+        assertTrue(WireNames.sameName("WWW.Example.COM", "www.example.com"));
+        assertFalse(WireNames.sameName("www.example.com", "www.example.co"));
+    }
+
+    @Test
+    void encodeName_unescapesWhatReadNameEscapes() throws Exception {
+        byte[] wire = DnsWire.wireName(new byte[] {'a', '.', 'b'}, new byte[] {'\\', ' ', 1},
+                new byte[] {(byte) 0xFF, 'X'}, new byte[] {'t'});
+        String[] name = new String[1];
+        WireNames.readName(wire, wire.length, 0, name);
+        assertEquals("a\\.b.\\\\\\032\\001.\\255X.t", name[0]);
+        assertArrayEquals(wire, WireNames.encodeName(name[0]));
+        assertArrayEquals(wire, WireNames.encodeName(name[0] + "."), "a trailing dot is allowed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a\\", "a\\1", "a\\12x.b", "a\\256.b", "a..b", ".a", "a.\u00e9.b",
+        "a.\\\u00e9.b"})
+    void encodeName_rejectsBadEscapesEmptyLabelsAndNonAscii(String name) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WireNames.encodeName(name));
+        assertTrue(e.getMessage().contains("name"), e.getMessage());
+        assertFalse(e.getMessage().chars().anyMatch(c -> c >= 0x7F), "escaped: " + e.getMessage());
+    }
+
+    @Test
+    void encodeName_rejectsLabelOver63AndNameOver255OctetsCountingEscapesAsOneOctet() {
+        String label63 = "\\001".repeat(63);
+        assertEquals(67, WireNames.encodeName(label63 + ".t").length);
+        assertThrows(IllegalArgumentException.class,
+                () -> WireNames.encodeName(label63 + "x.t"));
+        String name = (label63 + ".").repeat(3) + "a".repeat(61); // 3 * 64 + 62 + 1 octets
+        assertEquals(255, WireNames.encodeName(name).length);
+        assertThrows(IllegalArgumentException.class, () -> WireNames.encodeName(name + "a"));
     }
 
     private static void assertMalformed(byte[] b, String messagePart) {

@@ -86,6 +86,66 @@ final class DnsWire {
         return patchLength(lengthAt);
     }
 
+    /**
+     * The question section of {@code query}, copied octet for octet (the first question only),
+     * so that a reply echoes a name with any octets exactly, whatever the decoder makes of it.
+     */
+    DnsWire questionOf(byte[] query) {
+        return bytes(Arrays.copyOfRange(query, DnsMessage.HEADER_LENGTH,
+                questionEnd(query)));
+    }
+
+    /** The end offset of the first question of a query. */
+    static int questionEnd(byte[] query) {
+        int p = DnsMessage.HEADER_LENGTH;
+        while (query[p] != 0) {
+            p += 1 + (query[p] & 0xFF); // queries are written uncompressed
+        }
+        return p + 1 + 4;
+    }
+
+    /** The name octets of the first question of a query, labels and root label included. */
+    static byte[] questionName(byte[] query) {
+        return Arrays.copyOfRange(query, DnsMessage.HEADER_LENGTH, questionEnd(query) - 4);
+    }
+
+    /** A name in wire form from raw label octets (uncompressed, root label included). */
+    static byte[] wireName(byte[]... labels) {
+        DnsWire w = uncompressed();
+        for (byte[] l : labels) {
+            w.u8(l.length).bytes(l);
+        }
+        return w.u8(0).toBytes();
+    }
+
+    /** An A or AAAA record whose owner is the question name (a pointer to offset 12). */
+    DnsWire addressForQuestion(long ttl, String ip) {
+        byte[] raw;
+        try {
+            raw = InetAddress.getByName(ip).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+        if (ip.indexOf(':') >= 0 && raw.length == 4) { // ::ffff:a.b.c.d parses as IPv4
+            byte[] mapped = new byte[16];
+            mapped[10] = (byte) 0xFF;
+            mapped[11] = (byte) 0xFF;
+            System.arraycopy(raw, 0, mapped, 12, 4);
+            raw = mapped;
+        }
+        u16(0xC000 | DnsMessage.HEADER_LENGTH)
+                .u16(raw.length == 4 ? DnsMessage.TYPE_A : DnsMessage.TYPE_AAAA)
+                .u16(DnsMessage.CLASS_IN).u32(ttl).u16(raw.length);
+        return bytes(raw);
+    }
+
+    /** An SRV record owned by the question name whose target is the given wire name. */
+    DnsWire srvForQuestion(long ttl, int priority, int weight, int port, byte[] targetWire) {
+        u16(0xC000 | DnsMessage.HEADER_LENGTH).u16(DnsMessage.TYPE_SRV).u16(DnsMessage.CLASS_IN)
+                .u32(ttl).u16(6 + targetWire.length).u16(priority).u16(weight).u16(port);
+        return bytes(targetWire);
+    }
+
     /** A record of an arbitrary type with raw data. */
     DnsWire raw(String name, int type, long ttl, byte[] rdata) {
         name(name).u16(type).u16(DnsMessage.CLASS_IN).u32(ttl).u16(rdata.length);

@@ -36,6 +36,7 @@ final class Dnsmasq implements AutoCloseable {
     private final Path hosts;
     private final int ttlSeconds;
     private final List<String> srvRecords;
+    private final List<String> options = new ArrayList<>();
     private int port;
     private Process process;
 
@@ -50,6 +51,12 @@ final class Dnsmasq implements AutoCloseable {
         this.ttlSeconds = ttlSeconds;
         this.srvRecords = List.copyOf(srvRecords);
         setHosts(hostsContent);
+    }
+
+    /** Adds command-line options (for example {@code --server=/bad.test/127.0.0.1#5300}). */
+    Dnsmasq options(String... extra) {
+        options.addAll(List.of(extra));
+        return this;
     }
 
     /** The dnsmasq executable; skips (or fails in CI) the calling test when there is none. */
@@ -102,6 +109,7 @@ final class Dnsmasq implements AutoCloseable {
             for (String srv : srvRecords) {
                 cmd.add("--srv-host=" + srv);
             }
+            cmd.addAll(options);
             process = new ProcessBuilder(cmd)
                     .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("dnsmasq.log").toFile())

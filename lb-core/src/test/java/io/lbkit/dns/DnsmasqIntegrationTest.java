@@ -7,6 +7,7 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
+import io.lbkit.testing.Await;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -160,6 +161,87 @@ class DnsmasqIntegrationTest {
             inFlight.onSuccess(1_000_000);
             assertEquals(0, lb.stats().get(0).inFlight());
             assertEquals(1, lb.stats().get(0).successes());
+        }
+    }
+
+    @Test
+    void unusableAddresses_areSkipped_andAnAWithItsMappedAaaaIsOneEndpoint() throws Exception {
+        String hosts = "0.0.0.0 odd.test\n255.255.255.255 odd.test\n224.0.0.1 odd.test\n"
+                + "ff02::1 odd.test\n127.0.0.5 odd.test\n::ffff:127.0.0.5 odd.test\n"
+                + "127.0.0.6 odd.test\n::ffff:127.0.0.7 odd.test\n";
+        try (Dnsmasq dns = new Dnsmasq(dir, TTL_SECONDS, hosts, List.of()).start();
+             DnsEndpointGroup g = tuned(DnsEndpointGroup.builder("odd.test", 80), dns).build()) {
+            assertEquals(List.of(Endpoint.of("127.0.0.5", 80), Endpoint.of("127.0.0.6", 80),
+                    Endpoint.of("127.0.0.7", 80)), g.whenReady().get(10, TimeUnit.SECONDS),
+                    "0.0.0.0, broadcast and multicast skipped; ::ffff:127.0.0.5 is 127.0.0.5");
+        }
+    }
+
+    @Test
+    void srvTargetAnsweringServfail_doesNotHideTheGoodTargets() throws Exception {
+        // dnsmasq forwards *.bad.test to a nameserver that answers SERVFAIL to everything
+        try (DnsClientTest.ScriptedServer servfail = new DnsClientTest.ScriptedServer(
+                     (q, tcp) -> List.of(DnsClientTest.withRcode(DnsClientTest.answer(q, false), 2)));
+             Dnsmasq dns = new Dnsmasq(dir, TTL_SECONDS, "127.0.0.21 good.test\n", List.of(
+                     "_http._tcp.svc.test,good.test,8080,10,5",
+                     "_http._tcp.svc.test,x.bad.test,8081,10,5"))
+                     .options("--server=/bad.test/127.0.0.1#" + servfail.address().getPort())
+                     .start();
+             DnsEndpointGroup g = tuned(DnsEndpointGroup.srvBuilder("_http._tcp.svc.test"), dns)
+                     .build()) {
+            assertEquals(List.of(Endpoint.builder("127.0.0.21", 8080).weight(5).build()),
+                    g.whenReady().get(10, TimeUnit.SECONDS));
+            assertTrue(servfail.ids.size() >= 1, "the bad target was asked (via dnsmasq)");
+        }
+    }
+
+    @Test
+    void srvFanOut_isCappedAtMaxSrvTargets_keepingTheHighestWeights() throws Exception {
+        StringBuilder hosts = new StringBuilder();
+        List<String> srv = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String target = String.format("t%03d.test", i);
+            hosts.append("127.0.").append(1 + i / 200).append('.').append(1 + i % 200).append(' ')
+                    .append(target).append('\n');
+            srv.add("_http._tcp.svc.test," + target + ",8080,10," + (i + 1));
+        }
+        try (Dnsmasq dns = new Dnsmasq(dir, TTL_SECONDS, hosts.toString(), srv).start();
+             DnsEndpointGroup g = tuned(DnsEndpointGroup.srvBuilder("_http._tcp.svc.test"), dns)
+                     .addressFamilies(AddressFamilies.IPV4_ONLY).build()) {
+            List<Endpoint> ready = g.whenReady().get(20, TimeUnit.SECONDS);
+            assertEquals(DnsEndpointGroup.Builder.DEFAULT_MAX_SRV_TARGETS, ready.size());
+            assertEquals(300 - 128 + 1, ready.stream().mapToInt(Endpoint::weight).min().orElse(0),
+                    "the 128 highest weights");
+            long asked = dns.log().lines().filter(l -> l.matches(".*query\\[A\\] t\\d+\\.test .*"))
+                    .map(l -> l.replaceAll(".*query\\[A\\] (t\\d+)\\.test .*", "$1"))
+                    .distinct().count();
+            assertTrue(asked <= 128, asked + " targets asked");
+        }
+    }
+
+    @Test
+    void deadFirstNameserver_isHeldDown_soRefreshesDoNotWaitForIt() throws Exception {
+        try (DnsClientTest.ScriptedServer dead = new DnsClientTest.ScriptedServer((q, tcp) -> List.of());
+             Dnsmasq dns = new Dnsmasq(dir, TTL_SECONDS, "127.0.0.11 svc.test\n", List.of())
+                     .start();
+             DnsEndpointGroup g = DnsEndpointGroup.builder("svc.test", 8080)
+                     .nameservers(dead.address(), dns.address())
+                     .minTtl(Duration.ofMillis(500))
+                     .queryTimeout(Duration.ofSeconds(2))
+                     .build()) {
+            g.whenReady().get(10, TimeUnit.SECONDS);
+            int askedAtStart = dead.ids.size();
+            dns.setHosts("127.0.0.11 svc.test\n127.0.0.13 svc.test\n");
+            dns.reload();
+            Duration took = Await.until("127.0.0.13 added", WAIT,
+                    () -> addresses(g).equals(List.of("127.0.0.11", "127.0.0.13")),
+                    () -> addresses(g));
+            System.out.println("with a dead first nameserver, a change was seen after "
+                    + took.toMillis() + " ms (TTL " + TTL_SECONDS + " s)");
+            assertTrue(askedAtStart <= 2, "A and AAAA of the first resolution: " + askedAtStart);
+            assertEquals(askedAtStart, dead.ids.size(), "held down: not asked by the refreshes");
+            assertTrue(took.compareTo(Duration.ofSeconds(TTL_SECONDS).plus(SLACK)) <= 0,
+                    "change visible after " + took + ", TTL " + TTL_SECONDS + " s + slack " + SLACK);
         }
     }
 

@@ -64,4 +64,39 @@ class LookupsTest {
         assertTrue(a.nxdomain());
         assertEquals(15, a.ttl());
     }
+
+    @Test
+    void answer_ofNxdomain_hasNoRecordsEvenWhenItCarriesSome() throws Exception {
+        byte[] b = DnsWire.compressed().responseHeader(1, 3, false, 1, 2, 0, 0)
+                .question("gone.test", DnsMessage.TYPE_A)
+                .cname("gone.test", 60, "other.test")
+                .a("gone.test", 60, "192.0.2.66")
+                .toBytes();
+        Lookups.Answer a = Lookups.answer(DnsMessage.parse(b, b.length), "gone.test",
+                DnsMessage.TYPE_A);
+        assertTrue(a.records().isEmpty(), a.records().toString());
+        assertTrue(a.nxdomain());
+    }
+
+    @Test
+    void unusable_namesUnspecifiedBroadcastAndMulticast_andUnmapTurnsMappedIntoIpv4()
+            throws Exception {
+        for (String ip : new String[] {"0.0.0.0", "0.1.2.3", "255.255.255.255", "224.0.0.1",
+            "239.255.255.250", "::", "ff02::1"}) {
+            assertTrue(Resolver.unusable(InetAddress.getByName(ip)) != null, ip);
+        }
+        for (String ip : new String[] {"127.0.0.1", "10.0.0.1", "240.0.0.1", "255.255.255.254",
+            "::1", "2001:db8::1"}) {
+            assertEquals(null, Resolver.unusable(InetAddress.getByName(ip)), ip);
+        }
+        byte[] mapped = new byte[16];
+        mapped[10] = (byte) 0xFF;
+        mapped[11] = (byte) 0xFF;
+        mapped[12] = 10;
+        mapped[15] = 7;
+        assertEquals(InetAddress.getByName("10.0.0.7"),
+                Resolver.unmap(java.net.Inet6Address.getByAddress(null, mapped, -1)));
+        InetAddress v6 = InetAddress.getByName("2001:db8::1");
+        assertEquals(v6, Resolver.unmap(v6));
+    }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
-import io.lbkit.dns.Await;
-import io.lbkit.dns.FakeScheduler;
+import io.lbkit.testing.Await;
+import io.lbkit.testing.FakeScheduler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;

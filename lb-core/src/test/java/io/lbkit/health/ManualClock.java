@@ -1,6 +1,6 @@
 package io.lbkit.health;
 
-import io.lbkit.dns.FakeScheduler;
+import io.lbkit.testing.FakeScheduler;
 
 /**
  * The fake clock and scheduler of the health tests: {@link FakeScheduler} (time moves only in

@@ -19,6 +19,7 @@ import java.util.logging.Logger;
  * java -jar sim/target/lb-sim.jar                       # every scenario, then balls into bins
  * java -jar sim/target/lb-sim.jar --scenario slow-server,fail-fast --seeds 5
  * java -jar sim/target/lb-sim.jar --list
+ * java -jar sim/target/lb-sim.jar --subsetting              # see SubsettingMain
  * </pre>
  */
 public final class Main {
@@ -35,6 +36,10 @@ public final class Main {
      * @throws Exception if a run fails
      */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--subsetting")) {
+            SubsettingMain.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         Options o;
         try {
             o = Options.parse(args);
@@ -146,6 +151,7 @@ public final class Main {
                 "  --balls-n a,b      bin counts; default 10000,100000,1000000",
                 "  --balls-runs N     runs per bin count and strategy; default 5",
                 "  --list             list the scenarios",
+                "  --subsetting ...   the subsetting simulation instead (--subsetting --help)",
                 "  --help             this text");
 
         final List<String> scenarios = new ArrayList<>();

@@ -1,4 +1,4 @@
-package io.lbkit.dns;
+package io.lbkit.testing;
 
 import io.lbkit.Ticker;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  * A scheduler and ticker for tests: nothing runs until the test calls {@link #advance}, which
  * moves the clock and runs due tasks on the calling thread, in time order (FIFO among equal
  * times). The clock starts at an arbitrary origin, not 0, to catch "0 means unset" bugs.
- * Confined to the test thread. Shared by the DNS, file and health tests (as {@code ManualClock}).
+ * Confined to the test thread. Shared by the DNS, file and health tests (the health tests extend it as {@code ManualClock}).
  */
 public class FakeScheduler extends AbstractExecutorService
         implements ScheduledExecutorService, Ticker {
