@@ -59,6 +59,10 @@ public final class Demo {
 
     /** Runs the demo; {@code --help} lists the options. */
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("--etcd")) {
+            System.exit(EtcdDemo.run());
+            return;
+        }
         Options o;
         try {
             o = Options.parse(args);
@@ -346,6 +350,8 @@ public final class Demo {
                 "  --duration S        at most S seconds per strategy, 1..600 (default 15)",
                 "  --slow-ms N         the slow backend's delay, 0..10000 ms (default 20)",
                 "  --verbose           also log health events (ejections, restorations)",
+                "  --etcd              instead: the etcd demo (needs etcd installed): servers",
+                "                      register in a real local etcd, join, drain, die; ~24 s",
                 "  --help              this text",
                 "");
 
