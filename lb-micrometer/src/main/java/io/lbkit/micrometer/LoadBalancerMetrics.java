@@ -1,0 +1,359 @@
+package io.lbkit.micrometer;
+
+import static java.util.Objects.requireNonNull;
+
+import io.lbkit.Endpoint;
+import io.lbkit.EndpointGroup;
+import io.lbkit.EndpointStats;
+import io.lbkit.LoadBalancer;
+import io.lbkit.LoadBalancerObserver;
+import io.lbkit.NoEndpointAvailableException;
+import io.lbkit.health.HealthEvent;
+import io.lbkit.health.HealthStatus;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Micrometer meters of one {@link LoadBalancer}: calls by outcome and their latency, calls in
+ * flight, refused picks, endpoints by health state, health transitions, panic, and endpoint
+ * snapshots from discovery. Thread-safe.
+ *
+ * <pre>{@code
+ * LoadBalancerMetrics.of(orders, "orders").bindTo(registry);
+ * }</pre>
+ *
+ * <p>Every meter carries the tag {@code serviceId} (the name given here, as in Spring Cloud
+ * LoadBalancer's {@code loadbalancer.requests.*}) and the {@linkplain Builder#tags extra tags}.
+ * The per-endpoint tag {@code endpoint} ({@code host:port}) is off by default, as its series grow
+ * with the endpoint count; turn it on with {@link Builder#endpointTags(boolean)}. Meters of an
+ * endpoint that left the group are removed with the next snapshot. docs/metrics.md lists every
+ * meter.
+ *
+ * <p>The binder registers a {@link LoadBalancerObserver} with the balancer on
+ * {@link #bindTo(MeterRegistry)}; calls, refusals, events and snapshots are counted from then on.
+ * It may be bound to several registries; {@link #close()} unregisters the observers and removes
+ * the meters it registered. The calls timer and the counters are updated on the reporting thread
+ * without allocating; the gauges read {@link LoadBalancer#stats()} when the registry is scraped.
+ */
+public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
+
+    private final LoadBalancer lb;
+    private final String service;
+    private final Tags tags;
+    private final boolean endpointTags;
+    private final List<Binding> bindings = new CopyOnWriteArrayList<>();
+
+    private LoadBalancerMetrics(Builder b) {
+        this.lb = b.lb;
+        this.service = b.service;
+        this.tags = Tags.of("serviceId", b.service).and(b.tags != null ? b.tags : Tags.empty());
+        this.endpointTags = b.endpointTags != null && b.endpointTags;
+    }
+
+    /**
+     * The meters of {@code lb}, tagged {@code serviceId=service}, without per-endpoint tags.
+     *
+     * @throws IllegalArgumentException if {@code service} is blank
+     */
+    public static LoadBalancerMetrics of(LoadBalancer lb, String service) {
+        return builder(lb, service).build();
+    }
+
+    /**
+     * A builder for the meters of {@code lb}, tagged {@code serviceId=service}.
+     *
+     * @throws IllegalArgumentException if {@code service} is blank
+     */
+    public static Builder builder(LoadBalancer lb, String service) {
+        return new Builder(lb, service);
+    }
+
+    /** The {@code serviceId} tag's value. */
+    public String service() {
+        return service;
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        requireNonNull(registry, "registry");
+        Binding b = new Binding(registry);
+        bindings.add(b);
+        b.subscription = lb.observe(b);
+    }
+
+    /** Stops counting and removes this binder's meters from every registry it was bound to. */
+    @Override
+    public void close() {
+        for (Binding b : bindings) {
+            b.close();
+        }
+        bindings.clear();
+    }
+
+    @Override
+    public String toString() {
+        return "LoadBalancerMetrics[" + service + ", " + lb + "]";
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    /** One endpoint's call meters, when endpoint tags are on. */
+    private static final class EndpointMeters {
+        final Timer success;
+        final Timer failure;
+        final Counter released;
+
+        EndpointMeters(Timer success, Timer failure, Counter released) {
+            this.success = success;
+            this.failure = failure;
+            this.released = released;
+        }
+    }
+
+    /** The meters in one registry, and the observer that updates them. */
+    private final class Binding implements LoadBalancerObserver {
+        final MeterRegistry registry;
+        final Clock clock;
+        final List<Meter> meters = new ArrayList<>();
+        final Timer success;
+        final Timer failure;
+        final Counter released;
+        final Counter[] rejected = new Counter[NoEndpointAvailableException.Reason.values().length];
+        final Counter[] transitions = new Counter[HealthEvent.Type.values().length];
+        final Counter updates;
+        /** Per-endpoint meters by address; empty unless endpoint tags are on. */
+        final ConcurrentHashMap<String, EndpointMeters> byEndpoint = new ConcurrentHashMap<>();
+        /** When the last snapshot arrived (or the binding was made), registry clock nanos. */
+        volatile long lastUpdateNanos;
+        volatile EndpointGroup.Subscription subscription;
+
+        Binding(MeterRegistry registry) {
+            this.registry = registry;
+            this.clock = registry.config().clock();
+            this.lastUpdateNanos = clock.monotonicTime();
+            success = add(callTimer("success", tags));
+            failure = add(callTimer("failure", tags));
+            released = add(releasedCounter(tags));
+            for (NoEndpointAvailableException.Reason r : NoEndpointAvailableException.Reason.values()) {
+                rejected[r.ordinal()] = add(Counter.builder("lbkit.calls.rejected")
+                        .description("Picks refused with NoEndpointAvailableException, by reason").tags(tags).tag("reason", lower(r)).register(registry));
+            }
+            for (HealthEvent.Type t : HealthEvent.Type.values()) {
+                transitions[t.ordinal()] = add(Counter.builder("lbkit.health.transitions")
+                        .description("Health events: ejections, restorations, UP/DOWN, circuit "
+                                + "changes, panic entered and left").tags(tags).tag("type", lower(t)).register(registry));
+            }
+            updates = add(Counter.builder("lbkit.discovery.updates")
+                    .description("Endpoint snapshots the balancer took from its group").tags(tags).register(registry));
+            add(Gauge.builder("lbkit.calls.active", this, Binding::active)
+                    .description("Calls picked and not yet reported")
+                    .tags(tags).register(registry));
+            for (HealthStatus s : HealthStatus.values()) {
+                add(Gauge.builder("lbkit.endpoints", this, b -> b.count(s))
+                        .description("Endpoints of the current snapshot, by health state").tags(tags).tag("state", lower(s))
+                        .register(registry));
+            }
+            add(Gauge.builder("lbkit.panic", this, b -> lb.inPanic() ? 1 : 0)
+                    .description("1 while too few endpoints are healthy and calls go to all")
+                    .tags(tags).register(registry));
+            add(TimeGauge.builder("lbkit.discovery.last.update.age", this, TimeUnit.NANOSECONDS,
+                            b -> b.clock.monotonicTime() - b.lastUpdateNanos)
+                    .description("Time since the balancer last took an endpoint snapshot (or "
+                            + "since the meters were bound)")
+                    .tags(tags).register(registry));
+        }
+
+        private <M extends Meter> M add(M meter) {
+            meters.add(meter);
+            return meter;
+        }
+
+        private Timer callTimer(String outcome, Iterable<Tag> t) {
+            return Timer.builder("lbkit.calls")
+                    .description("Reported calls: their latency as reported, by outcome")
+                    .tags(t).tag("outcome", outcome).register(registry);
+        }
+
+        private Counter releasedCounter(Iterable<Tag> t) {
+            return Counter.builder("lbkit.calls.released")
+                    .description("Picked calls released without an outcome").tags(t).register(registry);
+        }
+
+        double active() {
+            long n = 0;
+            for (EndpointStats s : lb.stats()) {
+                n += s.inFlight();
+            }
+            return n;
+        }
+
+        double count(HealthStatus status) {
+            int n = 0;
+            for (EndpointStats s : lb.stats()) {
+                if (s.health() == status) {
+                    n++;
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public void onCall(Endpoint endpoint, Outcome outcome, long latencyNanos) {
+            if (endpointTags) {
+                EndpointMeters m = byEndpoint.get(endpoint.address());
+                if (m == null) {
+                    m = endpointMeters(endpoint.address());
+                }
+                record(m.success, m.failure, m.released, outcome, latencyNanos);
+            }
+            record(success, failure, released, outcome, latencyNanos);
+        }
+
+        private void record(Timer ok, Timer bad, Counter rel, Outcome outcome, long latencyNanos) {
+            switch (outcome) {
+                case SUCCESS:
+                    ok.record(latencyNanos, TimeUnit.NANOSECONDS);
+                    break;
+                case FAILURE:
+                    bad.record(latencyNanos, TimeUnit.NANOSECONDS);
+                    break;
+                default:
+                    rel.increment();
+            }
+        }
+
+        private EndpointMeters endpointMeters(String address) {
+            return byEndpoint.computeIfAbsent(address, a -> {
+                Tags t = tags.and("endpoint", a);
+                return new EndpointMeters(callTimer("success", t), callTimer("failure", t),
+                        releasedCounter(t));
+            });
+        }
+
+        @Override
+        public void onRejected(NoEndpointAvailableException.Reason reason) {
+            rejected[reason.ordinal()].increment();
+        }
+
+        @Override
+        public void onHealthEvent(HealthEvent event) {
+            transitions[event.type().ordinal()].increment();
+        }
+
+        @Override
+        public void onEndpoints(List<Endpoint> endpoints) {
+            updates.increment();
+            lastUpdateNanos = clock.monotonicTime();
+            if (endpointTags) {
+                Set<String> present = new HashSet<>();
+                for (Endpoint e : endpoints) {
+                    present.add(e.address());
+                }
+                byEndpoint.entrySet().removeIf(en -> {
+                    if (present.contains(en.getKey())) {
+                        return false;
+                    }
+                    EndpointMeters m = en.getValue();
+                    registry.remove(m.success);
+                    registry.remove(m.failure);
+                    registry.remove(m.released);
+                    return true;
+                });
+            }
+        }
+
+        void close() {
+            EndpointGroup.Subscription s = subscription;
+            if (s != null) {
+                s.close();
+            }
+            for (Meter m : meters) {
+                registry.remove(m);
+            }
+            for (EndpointMeters m : byEndpoint.values()) {
+                registry.remove(m.success);
+                registry.remove(m.failure);
+                registry.remove(m.released);
+            }
+            byEndpoint.clear();
+        }
+    }
+
+    /**
+     * Builds {@link LoadBalancerMetrics}. Not thread-safe. Each option may be set once; a second
+     * call throws {@link IllegalStateException} naming the earlier value.
+     */
+    public static final class Builder {
+        private final LoadBalancer lb;
+        private final String service;
+        private Tags tags;
+        private Boolean endpointTags;
+
+        private Builder(LoadBalancer lb, String service) {
+            this.lb = requireNonNull(lb, "lb");
+            this.service = checkService(service);
+        }
+
+        /** Extra tags on every meter, for example {@code Tags.of("zone", "eu-1a")}; default none. */
+        public Builder tags(Iterable<Tag> tags) {
+            requireNonNull(tags, "tags");
+            if (this.tags != null) {
+                throw new IllegalStateException("tags was already set to " + this.tags);
+            }
+            Tags t = Tags.of(tags);
+            for (Tag tag : t) {
+                if (Names.RESERVED.contains(tag.getKey())) {
+                    throw new IllegalArgumentException("tags must not use the key '"
+                            + tag.getKey() + "', which lbkit sets; reserved: " + Names.RESERVED);
+                }
+            }
+            this.tags = t;
+            return this;
+        }
+
+        /**
+         * Whether the calls timer and the released counter also carry an {@code endpoint} tag
+         * ({@code host:port}); default false. With it on, each endpoint adds three series per
+         * outcome meter: keep it for small groups or debugging. Use the same setting for every
+         * binder on one Prometheus registry, which needs one tag set per meter name.
+         */
+        public Builder endpointTags(boolean on) {
+            if (this.endpointTags != null) {
+                throw new IllegalStateException("endpointTags was already set to "
+                        + this.endpointTags);
+            }
+            this.endpointTags = on;
+            return this;
+        }
+
+        public LoadBalancerMetrics build() {
+            return new LoadBalancerMetrics(this);
+        }
+    }
+
+    static String checkService(String service) {
+        requireNonNull(service, "service");
+        if (service.isBlank()) {
+            throw new IllegalArgumentException("service must not be blank");
+        }
+        return service;
+    }
+}
