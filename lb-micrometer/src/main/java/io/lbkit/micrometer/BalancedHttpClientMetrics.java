@@ -45,6 +45,9 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
             if (b.endpointTags != null) {
                 lb.endpointTags(b.endpointTags);
             }
+            if (b.latencyHistogram != null) {
+                lb.latencyHistogram(b.latencyHistogram);
+            }
             balancers.add(lb.build());
             RetryBudget budget = client.retryBudget(service).orElseThrow();
             byBudget.computeIfAbsent(budget, k -> new TreeSet<>()).add(service);
@@ -94,12 +97,16 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
         private final BalancedHttpClient client;
         private Tags tags;
         private Boolean endpointTags;
+        private Boolean latencyHistogram;
 
         private Builder(BalancedHttpClient client) {
             this.client = requireNonNull(client, "client");
         }
 
-        /** Extra tags on every meter; default none. See {@link LoadBalancerMetrics.Builder#tags}. */
+        /**
+         * Extra tags on every meter; default none; see
+         * {@link LoadBalancerMetrics.Builder#tags}.
+         */
         public Builder tags(Iterable<Tag> tags) {
             requireNonNull(tags, "tags");
             if (this.tags != null) {
@@ -123,6 +130,19 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
                         + this.endpointTags);
             }
             this.endpointTags = on;
+            return this;
+        }
+
+        /**
+         * A percentile histogram on every service's call timer; default false. See
+         * {@link LoadBalancerMetrics.Builder#latencyHistogram}.
+         */
+        public Builder latencyHistogram(boolean on) {
+            if (this.latencyHistogram != null) {
+                throw new IllegalStateException("latencyHistogram was already set to "
+                        + this.latencyHistogram);
+            }
+            this.latencyHistogram = on;
             return this;
         }
 

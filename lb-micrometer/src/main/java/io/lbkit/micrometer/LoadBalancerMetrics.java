@@ -12,6 +12,7 @@ import io.lbkit.health.HealthEvent;
 import io.lbkit.health.HealthStatus;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +21,7 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Micrometer meters of one {@link LoadBalancer}: calls by outcome and their latency, calls in
@@ -57,6 +60,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private final String service;
     private final Tags tags;
     private final boolean endpointTags;
+    private final boolean latencyHistogram;
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
 
     private LoadBalancerMetrics(Builder b) {
@@ -64,6 +68,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         this.service = b.service;
         this.tags = Tags.of("serviceId", b.service).and(b.tags != null ? b.tags : Tags.empty());
         this.endpointTags = b.endpointTags != null && b.endpointTags;
+        this.latencyHistogram = b.latencyHistogram != null && b.latencyHistogram;
     }
 
     /**
@@ -115,16 +120,61 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         return e.name().toLowerCase(Locale.ROOT);
     }
 
-    /** One endpoint's call meters, when endpoint tags are on. */
+    /**
+     * The {@code lbkit.calls} meter of one outcome: a {@link FunctionTimer} over two adders
+     * (count and total time, two uncontended CASes per call), or, with
+     * {@link Builder#latencyHistogram}, a {@link Timer} publishing a percentile histogram and a
+     * maximum. Both read {@code lbkit_calls_seconds_count} and {@code _sum} in Prometheus.
+     */
+    private static final class CallMeter {
+        final Timer timer; // null: lean
+        final LongAdder count = new LongAdder();
+        final LongAdder nanos = new LongAdder();
+        final Meter meter;
+
+        CallMeter(MeterRegistry registry, boolean histogram, Iterable<Tag> tags) {
+            String description = "Reported calls: their latency as reported, by outcome";
+            if (histogram) {
+                timer = Timer.builder("lbkit.calls").description(description).tags(tags)
+                        .publishPercentileHistogram()
+                        .minimumExpectedValue(Duration.ofNanos(100_000))
+                        .maximumExpectedValue(Duration.ofSeconds(30))
+                        .register(registry);
+                meter = timer;
+            } else {
+                timer = null;
+                meter = FunctionTimer.builder("lbkit.calls", this, c -> c.count.sum(),
+                                c -> c.nanos.sum(), TimeUnit.NANOSECONDS)
+                        .description(description).tags(tags).register(registry);
+            }
+        }
+
+        void record(long latencyNanos) {
+            if (timer != null) {
+                timer.record(latencyNanos, TimeUnit.NANOSECONDS);
+            } else {
+                count.increment();
+                nanos.add(latencyNanos);
+            }
+        }
+    }
+
+    /** The call meters of all endpoints together, or of one when endpoint tags are on. */
     private static final class EndpointMeters {
-        final Timer success;
-        final Timer failure;
+        final CallMeter success;
+        final CallMeter failure;
         final Counter released;
 
-        EndpointMeters(Timer success, Timer failure, Counter released) {
+        EndpointMeters(CallMeter success, CallMeter failure, Counter released) {
             this.success = success;
             this.failure = failure;
             this.released = released;
+        }
+
+        void removeFrom(MeterRegistry registry) {
+            registry.remove(success.meter);
+            registry.remove(failure.meter);
+            registry.remove(released);
         }
     }
 
@@ -133,9 +183,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         final MeterRegistry registry;
         final Clock clock;
         final List<Meter> meters = new ArrayList<>();
-        final Timer success;
-        final Timer failure;
-        final Counter released;
+        final EndpointMeters all;
         final Counter[] rejected = new Counter[NoEndpointAvailableException.Reason.values().length];
         final Counter[] transitions = new Counter[HealthEvent.Type.values().length];
         final Counter updates;
@@ -149,27 +197,29 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             this.registry = registry;
             this.clock = registry.config().clock();
             this.lastUpdateNanos = clock.monotonicTime();
-            success = add(callTimer("success", tags));
-            failure = add(callTimer("failure", tags));
-            released = add(releasedCounter(tags));
-            for (NoEndpointAvailableException.Reason r : NoEndpointAvailableException.Reason.values()) {
+            all = endpointMeters(tags);
+            for (NoEndpointAvailableException.Reason r
+                    : NoEndpointAvailableException.Reason.values()) {
                 rejected[r.ordinal()] = add(Counter.builder("lbkit.calls.rejected")
-                        .description("Picks refused with NoEndpointAvailableException, by reason").tags(tags).tag("reason", lower(r)).register(registry));
+                        .description("Picks refused with NoEndpointAvailableException, by reason")
+                        .tags(tags).tag("reason", lower(r)).register(registry));
             }
             for (HealthEvent.Type t : HealthEvent.Type.values()) {
                 transitions[t.ordinal()] = add(Counter.builder("lbkit.health.transitions")
                         .description("Health events: ejections, restorations, UP/DOWN, circuit "
-                                + "changes, panic entered and left").tags(tags).tag("type", lower(t)).register(registry));
+                                + "changes, panic entered and left")
+                        .tags(tags).tag("type", lower(t)).register(registry));
             }
             updates = add(Counter.builder("lbkit.discovery.updates")
-                    .description("Endpoint snapshots the balancer took from its group").tags(tags).register(registry));
+                    .description("Endpoint snapshots the balancer took from its group")
+                    .tags(tags).register(registry));
             add(Gauge.builder("lbkit.calls.active", this, Binding::active)
                     .description("Calls picked and not yet reported")
                     .tags(tags).register(registry));
             for (HealthStatus s : HealthStatus.values()) {
                 add(Gauge.builder("lbkit.endpoints", this, b -> b.count(s))
-                        .description("Endpoints of the current snapshot, by health state").tags(tags).tag("state", lower(s))
-                        .register(registry));
+                        .description("Endpoints of the current snapshot, by health state")
+                        .tags(tags).tag("state", lower(s)).register(registry));
             }
             add(Gauge.builder("lbkit.panic", this, b -> lb.inPanic() ? 1 : 0)
                     .description("1 while too few endpoints are healthy and calls go to all")
@@ -186,15 +236,13 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             return meter;
         }
 
-        private Timer callTimer(String outcome, Iterable<Tag> t) {
-            return Timer.builder("lbkit.calls")
-                    .description("Reported calls: their latency as reported, by outcome")
-                    .tags(t).tag("outcome", outcome).register(registry);
-        }
-
-        private Counter releasedCounter(Iterable<Tag> t) {
-            return Counter.builder("lbkit.calls.released")
-                    .description("Picked calls released without an outcome").tags(t).register(registry);
+        private EndpointMeters endpointMeters(Tags t) {
+            return new EndpointMeters(
+                    new CallMeter(registry, latencyHistogram, t.and("outcome", "success")),
+                    new CallMeter(registry, latencyHistogram, t.and("outcome", "failure")),
+                    Counter.builder("lbkit.calls.released")
+                            .description("Picked calls released without an outcome")
+                            .tags(t).register(registry));
         }
 
         double active() {
@@ -220,32 +268,25 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             if (endpointTags) {
                 EndpointMeters m = byEndpoint.get(endpoint.address());
                 if (m == null) {
-                    m = endpointMeters(endpoint.address());
+                    m = byEndpoint.computeIfAbsent(endpoint.address(),
+                            a -> endpointMeters(tags.and("endpoint", a)));
                 }
-                record(m.success, m.failure, m.released, outcome, latencyNanos);
+                record(m, outcome, latencyNanos);
             }
-            record(success, failure, released, outcome, latencyNanos);
+            record(all, outcome, latencyNanos);
         }
 
-        private void record(Timer ok, Timer bad, Counter rel, Outcome outcome, long latencyNanos) {
+        private void record(EndpointMeters m, Outcome outcome, long latencyNanos) {
             switch (outcome) {
                 case SUCCESS:
-                    ok.record(latencyNanos, TimeUnit.NANOSECONDS);
+                    m.success.record(latencyNanos);
                     break;
                 case FAILURE:
-                    bad.record(latencyNanos, TimeUnit.NANOSECONDS);
+                    m.failure.record(latencyNanos);
                     break;
                 default:
-                    rel.increment();
+                    m.released.increment();
             }
-        }
-
-        private EndpointMeters endpointMeters(String address) {
-            return byEndpoint.computeIfAbsent(address, a -> {
-                Tags t = tags.and("endpoint", a);
-                return new EndpointMeters(callTimer("success", t), callTimer("failure", t),
-                        releasedCounter(t));
-            });
         }
 
         @Override
@@ -271,10 +312,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                     if (present.contains(en.getKey())) {
                         return false;
                     }
-                    EndpointMeters m = en.getValue();
-                    registry.remove(m.success);
-                    registry.remove(m.failure);
-                    registry.remove(m.released);
+                    en.getValue().removeFrom(registry);
                     return true;
                 });
             }
@@ -288,10 +326,9 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             for (Meter m : meters) {
                 registry.remove(m);
             }
+            all.removeFrom(registry);
             for (EndpointMeters m : byEndpoint.values()) {
-                registry.remove(m.success);
-                registry.remove(m.failure);
-                registry.remove(m.released);
+                m.removeFrom(registry);
             }
             byEndpoint.clear();
         }
@@ -306,13 +343,14 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         private final String service;
         private Tags tags;
         private Boolean endpointTags;
+        private Boolean latencyHistogram;
 
         private Builder(LoadBalancer lb, String service) {
             this.lb = requireNonNull(lb, "lb");
             this.service = checkService(service);
         }
 
-        /** Extra tags on every meter, for example {@code Tags.of("zone", "eu-1a")}; default none. */
+        /** Extra tags on every meter, such as {@code Tags.of("zone", "eu-1a")}; default none. */
         public Builder tags(Iterable<Tag> tags) {
             requireNonNull(tags, "tags");
             if (this.tags != null) {
@@ -341,6 +379,22 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                         + this.endpointTags);
             }
             this.endpointTags = on;
+            return this;
+        }
+
+        /**
+         * Whether {@code lbkit.calls} is a full {@link Timer} with a percentile histogram
+         * (buckets from 100 µs to 30 s, for quantiles and latency SLO alerts) and a maximum;
+         * default false: a {@link FunctionTimer} with count and total time only (rates and mean
+         * latency), which costs the reporting thread two adder updates instead of a timer's
+         * clock read, maximum and bucket update (BENCHMARKS.md, "Metrics on the call path").
+         */
+        public Builder latencyHistogram(boolean on) {
+            if (this.latencyHistogram != null) {
+                throw new IllegalStateException("latencyHistogram was already set to "
+                        + this.latencyHistogram);
+            }
+            this.latencyHistogram = on;
             return this;
         }
 

@@ -36,7 +36,7 @@ class LoadBalancerMetricsTest {
         if (c != null) {
             return c.count();
         }
-        return registry.get(name).tags(tags).timer().count();
+        return registry.get(name).tags(tags).functionTimer().count();
     }
 
     @Test
@@ -79,10 +79,11 @@ class LoadBalancerMetricsTest {
 
             for (SimpleMeterRegistry r : List.of(registry, second)) {
                 var ok = r.get("lbkit.calls").tags("serviceId", "orders", "outcome", "success",
-                        "zone", "a").timer();
+                        "zone", "a").functionTimer();
                 assertEquals(1, ok.count());
                 assertEquals(3.0, ok.totalTime(TimeUnit.MILLISECONDS), 1e-9);
-                assertEquals(1, r.get("lbkit.calls").tags("outcome", "failure").timer().count());
+                assertEquals(1, r.get("lbkit.calls").tags("outcome", "failure").functionTimer()
+                        .count());
                 assertEquals(2, r.get("lbkit.calls.released").counter().count());
                 assertEquals(1, r.get("lbkit.calls.rejected").tags("reason", "empty").counter()
                         .count());
@@ -97,6 +98,24 @@ class LoadBalancerMetricsTest {
             assertThrows(NoEndpointAvailableException.class, lb::pick);
             assertNull(registry.find("lbkit.calls.rejected").meter(), "closed: not counted");
         }
+    }
+
+    @Test
+    void latencyHistogram_makesTheCallsMeterAFullTimer() {
+        try (LoadBalancer lb = LoadBalancer.of(EndpointGroup.of(A))) {
+            LoadBalancerMetrics.builder(lb, "orders").latencyHistogram(true).build()
+                    .bindTo(registry);
+            lb.pick().onSuccess(TimeUnit.MILLISECONDS.toNanos(7));
+            var t = registry.get("lbkit.calls").tags("outcome", "success").timer();
+            assertEquals(1, t.count());
+            assertEquals(7.0, t.max(TimeUnit.MILLISECONDS), 1e-9);
+            // its buckets: PrometheusEndToEndTest reads lbkit_calls_seconds_bucket
+        }
+        LoadBalancerMetrics.Builder b = LoadBalancerMetrics.builder(
+                LoadBalancer.of(EndpointGroup.of(A)), "x").latencyHistogram(false);
+        assertEquals("latencyHistogram was already set to false",
+                assertThrows(IllegalStateException.class, () -> b.latencyHistogram(true))
+                        .getMessage());
     }
 
     @Test
@@ -130,8 +149,8 @@ class LoadBalancerMetricsTest {
             assertEquals(2, a);
             assertEquals(2, b);
             assertEquals(4, registry.get("lbkit.calls").tags("outcome", "success")
-                    .timers().stream().filter(t -> t.getId().getTag("endpoint") == null)
-                    .mapToLong(t -> t.count()).sum(), "the aggregate counts every call too");
+                    .functionTimers().stream().filter(t -> t.getId().getTag("endpoint") == null)
+                    .mapToDouble(t -> t.count()).sum(), "the aggregate counts every call too");
             group.remove(B);
             assertNull(registry.find("lbkit.calls").tags("endpoint", B.address()).meter());
             assertEquals(a, count("lbkit.calls", "endpoint", A.address(), "outcome", "success"));
@@ -147,8 +166,8 @@ class LoadBalancerMetricsTest {
             LoadBalancerMetrics.of(split, "orders").bindTo(registry);
             split.route("stable").pick().onSuccess(1);
             split.route("canary").pick().onSuccess(1);
-            assertEquals(2, registry.get("lbkit.calls").tags("outcome", "success").timer()
-                    .count());
+            assertEquals(2, registry.get("lbkit.calls").tags("outcome", "success")
+                    .functionTimer().count());
             assertEquals(2, registry.get("lbkit.endpoints").tags("state", "healthy").gauge()
                     .value());
         }

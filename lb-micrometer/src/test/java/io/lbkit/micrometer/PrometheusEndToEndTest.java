@@ -86,7 +86,8 @@ class PrometheusEndToEndTest {
         closing(registry::close);
         closing(perEndpoint::close);
         BalancedHttpClientMetrics.of(http).bindTo(registry);
-        BalancedHttpClientMetrics.builder(http).endpointTags(true).build().bindTo(perEndpoint);
+        BalancedHttpClientMetrics.builder(http).endpointTags(true).latencyHistogram(true).build()
+                .bindTo(perEndpoint);
         AtomicLong released = new AtomicLong(); // the core's own view of releases, to compare
         lb.observe(new LoadBalancerObserver() {
             @Override
@@ -172,6 +173,11 @@ class PrometheusEndToEndTest {
                     "outcome", "failure", "endpoint", b.endpoint().address()));
             assertTrue(b.served() >= 3, "each bad backend failed enough to be ejected");
         }
+        // ... with a percentile histogram there: its +Inf bucket counts every call
+        assertEquals(good.served(), e.value("lbkit_calls_seconds_bucket", "serviceId", orders,
+                "outcome", "success", "endpoint", good.endpoint().address(), "le", "+Inf"));
+        assertFalse(s.has("lbkit_calls_seconds_bucket"), "no histogram by default");
+        assertTrue(e.has("lbkit_calls_seconds_max"));
     }
 
     /** Serves each registry's scrape output on loopback, as a Prometheus target would. */
