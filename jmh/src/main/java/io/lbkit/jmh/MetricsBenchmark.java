@@ -5,8 +5,12 @@ import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
 import io.lbkit.micrometer.LoadBalancerMetrics;
+import io.lbkit.opentelemetry.LbkitTelemetry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -20,9 +24,12 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * What metrics cost on the call path: {@code pick()} + {@code onSuccess} on a balancer with no
- * binder ({@code none}), and with lb-micrometer's {@link LoadBalancerMetrics} bound to a
- * Prometheus registry ({@code micrometer}; a calls timer updated on every report). The binders
- * see reports only, never picks.
+ * binder ({@code none}); with lb-micrometer's {@link LoadBalancerMetrics} bound to a Prometheus
+ * registry, by default ({@code micrometer}: a function timer over two adders) and with
+ * {@code latencyHistogram(true)} ({@code micrometerHistogram}: a Micrometer timer with percentile
+ * histogram and max); and with lb-opentelemetry's {@link LbkitTelemetry} on the OpenTelemetry
+ * SDK ({@code opentelemetry}: an explicit-bucket histogram, read by an in-memory reader that is
+ * never collected here). The binders see reports only, never picks.
  *
  * <pre>{@code
  * mvn -B -q -pl jmh -am package -DskipTests
@@ -40,7 +47,7 @@ public class MetricsBenchmark {
     @Param({"100"})
     public int endpoints;
 
-    @Param({"none", "micrometer"})
+    @Param({"none", "micrometer", "micrometerHistogram", "opentelemetry"})
     public String binder;
 
     private LoadBalancer lb;
@@ -58,13 +65,26 @@ public class MetricsBenchmark {
             case "none":
                 break;
             case "micrometer":
+            case "micrometerHistogram":
                 PrometheusMeterRegistry registry =
                         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-                LoadBalancerMetrics m = LoadBalancerMetrics.of(lb, "bench");
+                LoadBalancerMetrics m = LoadBalancerMetrics.builder(lb, "bench")
+                        .latencyHistogram(binder.equals("micrometerHistogram")).build();
                 m.bindTo(registry);
                 binding = () -> {
                     m.close();
                     registry.close();
+                };
+                break;
+            case "opentelemetry":
+                OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
+                        .setMeterProvider(SdkMeterProvider.builder()
+                                .registerMetricReader(InMemoryMetricReader.create()).build())
+                        .build();
+                AutoCloseable h = LbkitTelemetry.create(sdk).bind(lb, "bench");
+                binding = () -> {
+                    h.close();
+                    sdk.close();
                 };
                 break;
             default:

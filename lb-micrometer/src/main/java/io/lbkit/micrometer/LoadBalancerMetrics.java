@@ -94,9 +94,21 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         return service;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if a balancer is bound to {@code registry} with the same
+     *     tags already (give each its own {@code serviceId})
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
         requireNonNull(registry, "registry");
+        if (registry.find("lbkit.calls.active").tags(tags).gauge() != null) {
+            // the registry would hand back the first binder's gauges and function timers, and
+            // this binder's counts would be lost
+            throw new IllegalStateException("a balancer is already bound to " + registry
+                    + " with the tags " + tags + "; give each balancer its own serviceId");
+        }
         Binding b = new Binding(registry);
         bindings.add(b);
         b.subscription = lb.observe(b);

@@ -66,9 +66,19 @@ public final class RetryBudgetMetrics implements MeterBinder, AutoCloseable {
         return new RetryBudgetMetrics(budget, service, tags);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalStateException if a budget is bound to {@code registry} with the same tags
+     *     already
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
         requireNonNull(registry, "registry");
+        if (registry.find("lbkit.retry.budget.requests").tags(tags).functionCounter() != null) {
+            throw new IllegalStateException("a retry budget is already bound to " + registry
+                    + " with the tags " + tags + "; give each its own serviceId");
+        }
         List<Meter> meters = new ArrayList<>();
         meters.add(FunctionCounter.builder("lbkit.retries", budget, RetryBudget::retriesGranted)
                 .description("Retries the retry budget granted (granted) or refused (denied)")

@@ -101,6 +101,22 @@ class LoadBalancerMetricsTest {
     }
 
     @Test
+    void bindTo_refusesASecondBalancerWithTheSameTags_ratherThanLoseItsCounts() {
+        try (LoadBalancer one = LoadBalancer.of(EndpointGroup.of(A));
+                LoadBalancer two = LoadBalancer.of(EndpointGroup.of(B))) {
+            LoadBalancerMetrics.of(one, "orders").bindTo(registry);
+            assertTrue(assertThrows(IllegalStateException.class,
+                    () -> LoadBalancerMetrics.of(two, "orders").bindTo(registry)).getMessage()
+                    .contains("give each balancer its own serviceId"));
+            LoadBalancerMetrics.of(two, "orders-canary").bindTo(registry); // fine
+            RetryBudget budget = RetryBudget.of();
+            RetryBudgetMetrics.of(budget, "orders").bindTo(registry);
+            assertThrows(IllegalStateException.class,
+                    () -> RetryBudgetMetrics.of(RetryBudget.of(), "orders").bindTo(registry));
+        }
+    }
+
+    @Test
     void latencyHistogram_makesTheCallsMeterAFullTimer() {
         try (LoadBalancer lb = LoadBalancer.of(EndpointGroup.of(A))) {
             LoadBalancerMetrics.builder(lb, "orders").latencyHistogram(true).build()

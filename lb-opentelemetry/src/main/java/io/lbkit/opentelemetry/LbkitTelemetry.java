@@ -84,6 +84,9 @@ public final class LbkitTelemetry {
     private final LongCounter rejected;
     private final LongCounter transitions;
     private final LongCounter updates;
+    /** Services bound to balancers and to budgets; a second binding would double-report. */
+    private final Set<String> boundBalancers = ConcurrentHashMap.newKeySet();
+    private final Set<String> boundBudgets = ConcurrentHashMap.newKeySet();
 
     private LbkitTelemetry(Builder b) {
         this.meter = b.openTelemetry.meterBuilder(INSTRUMENTATION_SCOPE).build();
@@ -124,12 +127,17 @@ public final class LbkitTelemetry {
      * @return a handle whose {@code close()} stops recording (counters keep their totals) and
      *     removes the observable instruments' callback
      * @throws IllegalArgumentException if {@code service} is blank
+     * @throws IllegalStateException if a balancer is bound under that name already
      */
     public AutoCloseable bind(LoadBalancer lb, String service) {
         requireNonNull(lb, "lb");
-        Binding b = new Binding(lb, checkService(service));
+        claim(boundBalancers, checkService(service), "a balancer");
+        Binding b = new Binding(lb, service);
         b.start();
-        return b::close;
+        return () -> {
+            b.close();
+            boundBalancers.remove(service);
+        };
     }
 
     /**
@@ -139,10 +147,12 @@ public final class LbkitTelemetry {
      *
      * @return a handle whose {@code close()} removes the callback
      * @throws IllegalArgumentException if {@code service} is blank
+     * @throws IllegalStateException if a budget is bound under that name already
      */
     public AutoCloseable bind(RetryBudget budget, String service) {
         requireNonNull(budget, "budget");
-        Attributes base = Attributes.of(SERVICE, checkService(service));
+        claim(boundBudgets, checkService(service), "a retry budget");
+        Attributes base = Attributes.of(SERVICE, service);
         Attributes granted = base.toBuilder().put(RESULT, "granted").build();
         Attributes denied = base.toBuilder().put(RESULT, "denied").build();
         ObservableLongMeasurement retries = meter.counterBuilder("lbkit.retries")
@@ -158,7 +168,10 @@ public final class LbkitTelemetry {
             retries.record(budget.retriesDenied(), denied);
             requests.record(budget.requests(), base);
         }, retries, requests);
-        return cb::close;
+        return () -> {
+            cb.close();
+            boundBudgets.remove(service);
+        };
     }
 
     /**
@@ -193,6 +206,13 @@ public final class LbkitTelemetry {
 
     private static String lower(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);
+    }
+
+    private static void claim(Set<String> bound, String service, String what) {
+        if (!bound.add(service)) {
+            throw new IllegalStateException(what + " is already bound as service.peer.name="
+                    + service + "; give each its own name, or close the first binding");
+        }
     }
 
     static String checkService(String service) {

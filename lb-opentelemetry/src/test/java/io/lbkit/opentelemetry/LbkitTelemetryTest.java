@@ -169,6 +169,23 @@ class LbkitTelemetryTest {
     }
 
     @Test
+    void bind_refusesASecondBindingUnderTheSameName_untilTheFirstIsClosed() throws Exception {
+        try (LoadBalancer one = LoadBalancer.of(EndpointGroup.of(A));
+                LoadBalancer two = LoadBalancer.of(EndpointGroup.of(B))) {
+            LbkitTelemetry t = LbkitTelemetry.create(sdk);
+            AutoCloseable first = t.bind(one, "orders");
+            assertEquals("a balancer is already bound as service.peer.name=orders; give each its"
+                    + " own name, or close the first binding", assertThrows(
+                    IllegalStateException.class, () -> t.bind(two, "orders")).getMessage());
+            first.close();
+            t.bind(two, "orders").close();
+            RetryBudget budget = RetryBudget.of();
+            t.bind(budget, "orders");
+            assertThrows(IllegalStateException.class, () -> t.bind(budget, "orders"));
+        }
+    }
+
+    @Test
     void noopOpenTelemetry_costsNothingAndFailsNothing() throws Exception {
         try (LoadBalancer lb = LoadBalancer.of(EndpointGroup.of(A))) {
             AutoCloseable h = LbkitTelemetry.create(OpenTelemetry.noop()).bind(lb, "orders");
