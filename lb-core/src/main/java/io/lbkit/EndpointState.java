@@ -36,6 +36,9 @@ import java.util.concurrent.atomic.LongAdder;
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
  * outcome while half-open, calls the HealthController, which takes the balancer's lock; those
  * are rare events. The remaining health fields are guarded by that lock.
+ *
+ * Observers: every report then passes the endpoint, outcome and latency to the balancer's
+ * Observers (an immutable array read with one volatile read; empty unless metrics are bound).
  */
 final class EndpointState extends EndpointStateFields implements Pick {
 

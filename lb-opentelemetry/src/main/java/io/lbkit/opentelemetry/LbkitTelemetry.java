@@ -297,6 +297,16 @@ public final class LbkitTelemetry {
                 panic.record(lb.inPanic() ? 1 : 0, base);
                 age.record((ticker.read() - lastUpdateNanos) / 1e9, base);
             }, active, endpoints, panic, age);
+            // Every counter point from the start, at 0, so that a backend's increase() sees the
+            // first refusal or ejection and an alert never waits for a series to appear.
+            released.add(0, all.released);
+            for (Attributes a : rejectedAttributes) {
+                rejected.add(0, a);
+            }
+            for (Attributes a : transitionAttributes) {
+                transitions.add(0, a);
+            }
+            updates.add(0, base);
             subscription = lb.observe(this);
         }
 
