@@ -103,7 +103,8 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     @Override
     public void bindTo(MeterRegistry registry) {
         requireNonNull(registry, "registry");
-        if (registry.find("lbkit.calls.active").tags(tags).gauge() != null) {
+        if (registry.find("lbkit.calls.active").tags(tags).gauges().stream()
+                .anyMatch(g -> Tags.of(g.getId().getTags()).equals(tags))) {
             // the registry would hand back the first binder's gauges and function timers, and
             // this binder's counts would be lost
             throw new IllegalStateException("a balancer is already bound to " + registry

@@ -75,7 +75,8 @@ public final class RetryBudgetMetrics implements MeterBinder, AutoCloseable {
     @Override
     public void bindTo(MeterRegistry registry) {
         requireNonNull(registry, "registry");
-        if (registry.find("lbkit.retry.budget.requests").tags(tags).functionCounter() != null) {
+        if (registry.find("lbkit.retry.budget.requests").tags(tags).functionCounters().stream()
+                .anyMatch(c -> Tags.of(c.getId().getTags()).equals(tags))) {
             throw new IllegalStateException("a retry budget is already bound to " + registry
                     + " with the tags " + tags + "; give each its own serviceId");
         }

@@ -109,6 +109,11 @@ class LoadBalancerMetricsTest {
                     () -> LoadBalancerMetrics.of(two, "orders").bindTo(registry)).getMessage()
                     .contains("give each balancer its own serviceId"));
             LoadBalancerMetrics.of(two, "orders-canary").bindTo(registry); // fine
+            try (LoadBalancer three = LoadBalancer.of(EndpointGroup.of(A))) {
+                LoadBalancerMetrics.builder(three, "orders").tags(Tags.of("zone", "b")).build()
+                        .bindTo(registry); // other tags: its own meters
+                assertEquals(3, registry.get("lbkit.calls.active").gauges().size());
+            }
             RetryBudget budget = RetryBudget.of();
             RetryBudgetMetrics.of(budget, "orders").bindTo(registry);
             assertThrows(IllegalStateException.class,
