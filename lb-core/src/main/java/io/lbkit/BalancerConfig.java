@@ -23,4 +23,11 @@ import java.util.concurrent.ScheduledExecutorService;
 record BalancerConfig(Strategy strategy, Ticker ticker, ScheduledExecutorService scheduler,
         OutlierDetection outlierDetection, CircuitBreaker circuitBreaker, HealthCheck healthCheck,
         SlowStart slowStart, int panicPercent, int maxRequestsPerEndpoint,
-        HealthListener listener, Topology topology) {}
+        HealthListener listener, Topology topology) {
+
+    /** This config with another health listener. */
+    BalancerConfig withListener(HealthListener l) {
+        return new BalancerConfig(strategy, ticker, scheduler, outlierDetection, circuitBreaker,
+                healthCheck, slowStart, panicPercent, maxRequestsPerEndpoint, l, topology);
+    }
+}

@@ -41,6 +41,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private final long decayNanos;
     private final Object lock = new Object();
     private final HealthController health;
+    private final Observers observers;
     /** Per-address state of the current snapshot, in the group's order. Guarded by lock. */
     private Map<String, EndpointState> states = Map.of();
     /** Guarded by lock. */
@@ -56,9 +57,10 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     DefaultLoadBalancer(EndpointGroup group, BalancerConfig config) {
         this.group = group;
-        this.config = config;
+        this.observers = new Observers(config.listener());
+        this.config = config.withListener(observers);
         this.decayNanos = config.strategy().latencyDecay().toNanos();
-        this.health = new HealthController(this, lock, config);
+        this.health = new HealthController(this, lock, this.config);
         this.topology = config.topology();
         this.table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
                 "no endpoints yet: " + group + " is not ready");
@@ -79,7 +81,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 EndpointState s = states.get(e.address());
                 if (s == null) {
                     s = new EndpointState(e, config.ticker(), decayNanos,
-                            health.passive() ? health : null);
+                            health.passive() ? health : null, observers);
                     added.add(s);
                 } else {
                     s.endpoint(e);
@@ -98,6 +100,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
             seenSnapshot = true;
             rebuildLocked();
         }
+        observers.onEndpoints(endpoints); // outside the lock; in order: the group delivers serially
     }
 
     /** The current snapshot's states. Call under the lock. */
@@ -268,22 +271,45 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public Pick pick() {
-        return table.pick();
+        try {
+            return table.pick();
+        } catch (NoEndpointAvailableException e) {
+            throw rejected(e);
+        }
     }
 
     @Override
     public Pick pick(long key) {
-        return table.pick(XxHash64.hashLong(key, 0));
+        return pickHash(XxHash64.hashLong(key, 0));
     }
 
     @Override
     public Pick pick(CharSequence key) {
-        return table.pick(XxHash64.hashChars(requireNonNull(key, "key"), 0));
+        return pickHash(XxHash64.hashChars(requireNonNull(key, "key"), 0));
     }
 
     @Override
     public Pick pick(byte[] key) {
-        return table.pick(XxHash64.hash(requireNonNull(key, "key"), 0));
+        return pickHash(XxHash64.hash(requireNonNull(key, "key"), 0));
+    }
+
+    private Pick pickHash(long hash) {
+        try {
+            return table.pick(hash);
+        } catch (NoEndpointAvailableException e) {
+            throw rejected(e);
+        }
+    }
+
+    /** Tells the observers of a refused pick; off the pick path proper (an exception is thrown). */
+    private NoEndpointAvailableException rejected(NoEndpointAvailableException e) {
+        observers.onRejected(e.reason());
+        return e;
+    }
+
+    @Override
+    public EndpointGroup.Subscription observe(LoadBalancerObserver observer) {
+        return observers.add(observer);
     }
 
     @Override

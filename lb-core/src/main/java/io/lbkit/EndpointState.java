@@ -36,6 +36,9 @@ import java.util.concurrent.atomic.LongAdder;
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
  * outcome while half-open, calls the HealthController, which takes the balancer's lock; those
  * are rare events. The remaining health fields are guarded by that lock.
+ *
+ * Observers: every report then passes the endpoint, outcome and latency to the balancer's
+ * Observers (an immutable array read with one volatile read; empty unless metrics are bound).
  */
 final class EndpointState extends EndpointStateFields implements Pick {
 
@@ -72,6 +75,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final long decayNanos; // 0: latency not tracked
     /** Receives failure streaks and trial outcomes; null when no passive health rule is on. */
     private final HealthController health;
+    /** The balancer's observers, told of every report. */
+    private final Observers observers;
 
     // Health state, guarded by the balancer's lock (see HealthController).
     boolean removed;
@@ -93,11 +98,13 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     enum CircuitState { CLOSED, OPEN, HALF_OPEN }
 
-    EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos, HealthController health) {
+    EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos, HealthController health,
+            Observers observers) {
         this.endpoint = endpoint;
         this.ticker = ticker;
         this.decayNanos = decayNanos;
         this.health = health;
+        this.observers = observers;
     }
 
     @Override
@@ -119,6 +126,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (decayNanos != 0) {
             observe(Math.max(0, latencyNanos), ticker.read());
         }
+        observers.onCall(endpoint, LoadBalancerObserver.Outcome.SUCCESS, Math.max(0, latencyNanos));
         if (failureStreak != 0) {
             failureStreak = 0;
         }
@@ -141,6 +149,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
             long now = ticker.read();
             observe(Math.max(Math.max(0, latencyNanos), 2 * latencyNanos(now)), now);
         }
+        observers.onCall(endpoint, LoadBalancerObserver.Outcome.FAILURE, Math.max(0, latencyNanos));
         if (health != null) {
             int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
             if (streak >= health.streakThreshold || trial) {
@@ -168,6 +177,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
     public void release() {
         calls.add(COMPLETED);
         releases.increment();
+        observers.onCall(endpoint, LoadBalancerObserver.Outcome.RELEASED, 0);
     }
 
     /** The in-flight count as counted: negative if reports outnumbered picks. For tests. */

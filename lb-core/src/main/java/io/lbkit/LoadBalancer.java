@@ -102,6 +102,20 @@ public interface LoadBalancer extends AutoCloseable {
     boolean inPanic();
 
     /**
+     * Registers an observer of this balancer's calls, refused picks, health events and endpoint
+     * snapshots, for metrics (lb-micrometer and lb-opentelemetry bind through this). Safe to call
+     * from any thread, at any time; the observer sees what happens after this returns, nothing
+     * from before. Observers are told of reports, never of successful picks: with none
+     * registered a report costs one volatile read more, and an observer that allocates nothing
+     * keeps the call path allocation-free. A {@link TrafficSplit} registers the observer with
+     * each of its routes.
+     *
+     * @param observer not null; see {@link LoadBalancerObserver} for its threading contract
+     * @return a handle whose {@code close()} removes the observer
+     */
+    EndpointGroup.Subscription observe(LoadBalancerObserver observer);
+
+    /**
      * Changes the caller's zone and region at run time, as if the balancer had been built with
      * {@link Builder#localZone} and {@link Builder#localRegion}: for a client that moves, or
      * whose zone is learnt after start-up. The new routing table is published with one volatile

@@ -216,6 +216,21 @@ public final class TrafficSplit implements LoadBalancer {
         return List.copyOf(out);
     }
 
+    /**
+     * Registers the observer with every route, in route order; the handle removes it from all.
+     * Each route reports its own calls, refusals, events and snapshots: a route that refuses a
+     * pick the split then sends to another route reports the refusal.
+     */
+    @Override
+    public EndpointGroup.Subscription observe(LoadBalancerObserver observer) {
+        requireNonNull(observer, "observer");
+        List<EndpointGroup.Subscription> subs = new ArrayList<>();
+        for (LoadBalancer lb : table.routes) {
+            subs.add(lb.observe(observer));
+        }
+        return () -> subs.forEach(EndpointGroup.Subscription::close);
+    }
+
     /** Whether any route is in panic. */
     @Override
     public boolean inPanic() {

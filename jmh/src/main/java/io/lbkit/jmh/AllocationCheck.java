@@ -89,6 +89,39 @@ public final class AllocationCheck {
                         keyed ? "trafficSplit(key)" : "trafficSplit", 100, perOp, measuredOps);
             }
         }
+        // lb-micrometer's binder on a Prometheus registry: its observer records every report.
+        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(all))
+                .strategy(LbkitPickBenchmark.strategy("leastRequest")).build();
+                io.lbkit.micrometer.LoadBalancerMetrics metrics =
+                        io.lbkit.micrometer.LoadBalancerMetrics.of(lb, "check")) {
+            metrics.bindTo(registry);
+            double perOp = bytesPerOp(mx, self, lb, false, keys, latencies);
+            allocates |= perOp >= 0.01;
+            System.out.printf("%-20s %9d %14.4f %10d%n", "leastRequest+micrometer", 100, perOp,
+                    measuredOps);
+        } finally {
+            registry.close();
+        }
+        // lb-opentelemetry on the OpenTelemetry SDK: a histogram recorded on every report.
+        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(all))
+                .strategy(LbkitPickBenchmark.strategy("leastRequest")).build();
+                io.opentelemetry.sdk.OpenTelemetrySdk sdk = io.opentelemetry.sdk.OpenTelemetrySdk
+                        .builder().setMeterProvider(io.opentelemetry.sdk.metrics.SdkMeterProvider
+                                .builder().registerMetricReader(io.opentelemetry.sdk.testing
+                                        .exporter.InMemoryMetricReader.create()).build())
+                        .build()) {
+            AutoCloseable h = io.lbkit.opentelemetry.LbkitTelemetry.create(sdk).bind(lb, "check");
+            double perOp = bytesPerOp(mx, self, lb, false, keys, latencies);
+            allocates |= perOp >= 0.01;
+            System.out.printf("%-20s %9d %14.4f %10d%n", "leastRequest+otel", 100, perOp,
+                    measuredOps);
+            h.close();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
         if (allocates) {
             System.out.println("FAIL: a pick path allocates");
             System.exit(1);

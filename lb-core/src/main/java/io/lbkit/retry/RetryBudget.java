@@ -65,6 +65,10 @@ public final class RetryBudget {
     private final long bucketNanos;
     private final double floor;
     private final AtomicReferenceArray<Bucket> buckets = new AtomicReferenceArray<>(BUCKETS);
+    // Cumulative counts since the budget was built, for metrics; never reset.
+    private final LongAdder totalRequests = new LongAdder();
+    private final LongAdder totalGranted = new LongAdder();
+    private final LongAdder totalDenied = new LongAdder();
 
     private RetryBudget(double retryRatio, int minRetriesPerSecond, Duration window, Ticker ticker) {
         this.retryRatio = retryRatio;
@@ -98,6 +102,7 @@ public final class RetryBudget {
     /** Counts one call (its first attempt). */
     public void onRequest() {
         bucket(Math.floorDiv(ticker.read(), bucketNanos)).requests.increment();
+        totalRequests.increment();
     }
 
     /**
@@ -118,10 +123,30 @@ public final class RetryBudget {
             }
         }
         if (retries <= retryRatio * requests + floor) {
+            totalGranted.increment();
             return true;
         }
         current.retries.decrement();
+        totalDenied.increment();
         return false;
+    }
+
+    /**
+     * Calls counted with {@link #onRequest()} since the budget was built: a cumulative count for
+     * metrics, exact once the counting threads have returned.
+     */
+    public long requests() {
+        return totalRequests.sum();
+    }
+
+    /** Retries {@link #tryAcquireRetry()} granted since the budget was built; cumulative. */
+    public long retriesGranted() {
+        return totalGranted.sum();
+    }
+
+    /** Retries {@link #tryAcquireRetry()} refused since the budget was built; cumulative. */
+    public long retriesDenied() {
+        return totalDenied.sum();
     }
 
     /** The share of calls that may be retried, 0..{@value #MAX_RETRY_RATIO}. */

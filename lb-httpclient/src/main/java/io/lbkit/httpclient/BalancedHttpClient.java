@@ -199,6 +199,16 @@ public final class BalancedHttpClient extends HttpClient {
         return s == null ? Optional.empty() : Optional.of(s.lb);
     }
 
+    /**
+     * The retry budget of a service, if this client routes it: the one set with
+     * {@link Builder#retryBudget(RetryBudget)}, shared by all services, or the service's own.
+     */
+    public Optional<RetryBudget> retryBudget(String service) {
+        requireNonNull(service, "service");
+        Service s = services.get(service.toLowerCase(Locale.ROOT));
+        return s == null ? Optional.empty() : Optional.of(s.budget);
+    }
+
     Service route(HttpRequest request) {
         String host = request.uri().getHost();
         return host == null ? null : services.get(host.toLowerCase(Locale.ROOT));

@@ -1,0 +1,42 @@
+package io.lbkit.opentelemetry;
+
+import com.sun.net.httpserver.HttpServer;
+import io.lbkit.Endpoint;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A JDK HttpServer on loopback that answers every request with one status and counts them. */
+final class Backend implements AutoCloseable {
+    private final HttpServer server;
+    private final AtomicInteger served = new AtomicInteger();
+
+    Backend(int status) throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                served.incrementAndGet();
+                byte[] body = (status == 200 ? "ok" : "unavailable").getBytes();
+                exchange.sendResponseHeaders(status, body.length);
+                exchange.getResponseBody().write(body);
+            }
+        });
+        server.start();
+    }
+
+    Endpoint endpoint() {
+        return Endpoint.of("127.0.0.1", server.getAddress().getPort());
+    }
+
+    /** Requests answered so far. */
+    int served() {
+        return served.get();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

@@ -1,0 +1,203 @@
+package io.lbkit.opentelemetry;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lbkit.DynamicEndpointGroup;
+import io.lbkit.Endpoint;
+import io.lbkit.EndpointGroup;
+import io.lbkit.LoadBalancer;
+import io.lbkit.LoadBalancerObserver;
+import io.lbkit.health.OutlierDetection;
+import io.lbkit.httpclient.BalancedHttpClient;
+import io.lbkit.retry.RetryBudget;
+import io.lbkit.retry.RetryPolicy;
+import io.lbkit.strategy.Strategy;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.MetricData;
+import io.opentelemetry.sdk.metrics.data.MetricDataType;
+import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real traffic through {@link BalancedHttpClient} to three JDK HttpServer backends on loopback,
+ * two of which answer 503 (retries until the budget runs dry, two ejections, panic), recorded
+ * through the OpenTelemetry API into the SDK and read back with the SDK's
+ * {@link InMemoryMetricReader}: every count must equal what the backends and the caller saw.
+ */
+class InMemoryReaderEndToEndTest {
+
+    private static final int CALLS = 60;
+    /** ratio 0, 1 retry per second over a 10 s window that never moves: exactly 10 retries. */
+    private static final int GRANTED = 10;
+    private static final AttributeKey<String> SERVICE = AttributeKey.stringKey("service.peer.name");
+
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (int i = cleanup.size() - 1; i >= 0; i--) {
+            cleanup.get(i).close();
+        }
+    }
+
+    private <T extends AutoCloseable> T closing(T t) {
+        cleanup.add(t);
+        return t;
+    }
+
+    private static Attributes orders(String... more) {
+        var b = Attributes.builder().put(SERVICE, "orders");
+        for (int i = 0; i < more.length; i += 2) {
+            b.put(more[i], more[i + 1]);
+        }
+        return b.build();
+    }
+
+    @Test
+    void reader_countsEveryCallRetryEjectionAndPanic_exactly() throws Exception {
+        Backend good = closing(new Backend(200));
+        Backend bad1 = closing(new Backend(503));
+        Backend bad2 = closing(new Backend(503));
+        DynamicEndpointGroup group = closing(EndpointGroup.dynamic(good.endpoint(),
+                bad1.endpoint()));
+        LoadBalancer lb = closing(LoadBalancer.builder(group)
+                .strategy(Strategy.roundRobin())
+                .outlierDetection(OutlierDetection.builder().consecutiveFailures(3)
+                        .maxEjectionPercent(100).interval(Duration.ofHours(1))
+                        .baseEjectionTime(Duration.ofHours(1)).maxEjectionTime(Duration.ofHours(1))
+                        .build())
+                .build());
+        AtomicLong frozen = new AtomicLong();
+        RetryBudget budget = RetryBudget.builder().retryRatio(0).minRetriesPerSecond(1)
+                .window(Duration.ofSeconds(10)).ticker(frozen::get).build();
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(HttpClient.newHttpClient())
+                .service("orders", lb)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(10)
+                        .backoff(Duration.ZERO, Duration.ZERO).build())
+                .retryBudget(budget)
+                .build();
+
+        InMemoryMetricReader reader = InMemoryMetricReader.create();
+        OpenTelemetrySdk sdk = closing(OpenTelemetrySdk.builder()
+                .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(reader).build())
+                .build());
+        InMemoryMetricReader perEndpointReader = InMemoryMetricReader.create();
+        OpenTelemetrySdk perEndpointSdk = closing(OpenTelemetrySdk.builder()
+                .setMeterProvider(SdkMeterProvider.builder()
+                        .registerMetricReader(perEndpointReader).build())
+                .build());
+        closing(LbkitTelemetry.create(sdk).bind(http));
+        closing(LbkitTelemetry.builder(perEndpointSdk).endpointAttributes(true).build()
+                .bind(http));
+        AtomicLong released = new AtomicLong(); // the core's own view of releases, to compare
+        lb.observe(new LoadBalancerObserver() {
+            @Override
+            public void onCall(Endpoint endpoint, Outcome outcome, long latencyNanos) {
+                if (outcome == Outcome.RELEASED) {
+                    released.incrementAndGet();
+                }
+            }
+        });
+
+        group.add(bad2.endpoint()); // one discovery update after binding
+        int unavailable = 0;
+        for (int i = 0; i < CALLS; i++) {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                    URI.create("http://orders/items/" + i)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() == 503) {
+                unavailable++;
+            } else {
+                assertEquals(200, r.statusCode());
+            }
+        }
+        assertTrue(lb.inPanic(), "both 503 backends ejected: panic");
+
+        Metrics m = new Metrics(reader.collectAllMetrics());
+        int attempts = good.served() + bad1.served() + bad2.served();
+
+        // calls by outcome, exactly what the backends answered
+        MetricData duration = m.metric("lbkit.call.duration");
+        assertEquals(MetricDataType.HISTOGRAM, duration.getType());
+        assertEquals("s", duration.getUnit());
+        HistogramPointData ok = m.histogram("lbkit.call.duration",
+                orders("lbkit.call.outcome", "success"));
+        assertEquals(good.served(), ok.getCount());
+        assertTrue(ok.getSum() > 0);
+        assertEquals(LbkitTelemetry.DURATION_BUCKETS, ok.getBoundaries());
+        assertEquals(bad1.served() + bad2.served(), m.histogram("lbkit.call.duration",
+                orders("lbkit.call.outcome", "failure")).getCount());
+        assertEquals(released.get(), m.longValue("lbkit.call.released", orders()));
+        assertEquals(0, m.longValue("lbkit.call.active", orders()));
+        for (String reason : List.of("empty", "none_eligible", "at_capacity", "closed")) {
+            assertEquals(0, m.longValue("lbkit.call.rejected",
+                    orders("lbkit.rejection.reason", reason)), reason);
+        }
+
+        // retries: every attempt after a call's first is a granted retry; every 503 the caller
+        // saw is a retry the budget denied
+        assertEquals(CALLS, m.longValue("lbkit.retry.budget.requests", orders()));
+        assertEquals(GRANTED, attempts - CALLS, "attempts beyond the first per call");
+        assertEquals(GRANTED, m.longValue("lbkit.retries",
+                orders("lbkit.retry.result", "granted")));
+        assertTrue(unavailable > 0, "the budget ran dry");
+        assertEquals(unavailable, m.longValue("lbkit.retries",
+                orders("lbkit.retry.result", "denied")));
+        assertTrue(m.metric("lbkit.retries").getLongSumData().isMonotonic());
+
+        // health: two ejections, panic entered, endpoints by state
+        assertEquals(2, m.longValue("lbkit.health.transitions",
+                orders("lbkit.health.transition", "ejected")));
+        assertEquals(1, m.longValue("lbkit.health.transitions",
+                orders("lbkit.health.transition", "panic_entered")));
+        for (String type : List.of("restored", "up", "down", "circuit_opened",
+                "circuit_half_open", "circuit_closed", "panic_left")) {
+            assertEquals(0, m.longValue("lbkit.health.transitions",
+                    orders("lbkit.health.transition", type)), type);
+        }
+        assertEquals(1, m.longValue("lbkit.endpoint.count",
+                orders("lbkit.endpoint.state", "healthy")));
+        assertEquals(2, m.longValue("lbkit.endpoint.count",
+                orders("lbkit.endpoint.state", "ejected")));
+        for (String state : List.of("down", "circuit_open", "circuit_half_open")) {
+            assertEquals(0, m.longValue("lbkit.endpoint.count",
+                    orders("lbkit.endpoint.state", state)), state);
+        }
+        assertEquals(1, m.longValue("lbkit.panic", orders()));
+
+        // discovery
+        assertEquals(1, m.longValue("lbkit.discovery.updates", orders()));
+        double age = m.doubleValue("lbkit.discovery.last_update.age", orders());
+        assertTrue(age >= 0 && age < 600, "age " + age);
+
+        // endpoint attributes: off by default, on in the second SDK
+        for (MetricData d : m.data) {
+            for (var p : d.getData().getPoints()) {
+                assertTrue(p.getAttributes().get(AttributeKey.stringKey("server.address")) == null,
+                        d.getName() + " " + p.getAttributes());
+            }
+        }
+        Metrics e = new Metrics(perEndpointReader.collectAllMetrics());
+        for (Backend b : List.of(good, bad1, bad2)) {
+            Attributes at = Attributes.builder().put(SERVICE, "orders")
+                    .put("server.address", "127.0.0.1")
+                    .put("server.port", (long) b.endpoint().port())
+                    .put("lbkit.call.outcome", b == good ? "success" : "failure").build();
+            assertEquals(b.served(), e.histogram("lbkit.call.duration", at).getCount());
+        }
+    }
+}
