@@ -115,6 +115,11 @@ final class RoutingTable extends Route implements Candidates {
     }
 
     @Override
+    public double failurePenalty(int index) {
+        return states[index].failurePenalty();
+    }
+
+    @Override
     public Ticker ticker() {
         return ticker;
     }
