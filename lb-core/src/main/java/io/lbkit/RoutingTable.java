@@ -120,6 +120,11 @@ final class RoutingTable extends Route implements Candidates {
     }
 
     @Override
+    public boolean recentlyFailing(int index) {
+        return states[index].recentlyFailing();
+    }
+
+    @Override
     public Ticker ticker() {
         return ticker;
     }

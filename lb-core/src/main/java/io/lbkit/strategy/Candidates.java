@@ -45,6 +45,15 @@ public interface Candidates {
         return 1;
     }
 
+    /**
+     * Whether the candidate is known to be failing now, as {@link io.lbkit.Pick#recentlyFailing}
+     * says of a pick: its penalty is at least about 2.8 (failure score 0.4). Lock-free and
+     * allocation-free. The default, for candidates without failure tracking, is false.
+     */
+    default boolean recentlyFailing(int index) {
+        return false;
+    }
+
     /** The balancer's time source. */
     Ticker ticker();
 }

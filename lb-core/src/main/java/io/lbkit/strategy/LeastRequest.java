@@ -6,7 +6,8 @@ package io.lbkit.strategy;
  * {@link TwoChoices}); with equal weights, plainly the fewer calls in flight. Ties go to either
  * candidate at random, so an idle set is spread in proportion to weight. A candidate whose recent
  * calls failed has its load (plus one) multiplied by its {@linkplain Candidates#failurePenalty
- * failure penalty}, so failing fast does not attract traffic.
+ * failure penalty}, so failing fast does not attract traffic; when the better candidate is
+ * still known to be failing, a few more are drawn (see {@link TwoChoices#avoidFailing}).
  */
 final class LeastRequest implements Strategy {
 
@@ -40,10 +41,8 @@ final class LeastRequest implements Strategy {
                 int a = TwoChoices.first(pair);
                 int b = TwoChoices.second(pair);
                 int order = compare(c, a, b);
-                if (order != 0) {
-                    return order < 0 ? a : b;
-                }
-                return TwoChoices.tieToFirst(pair) ? a : b;
+                int best = order < 0 || order == 0 && TwoChoices.tieToFirst(pair) ? a : b;
+                return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best);
             };
         }
         int d = choices;
@@ -55,7 +54,7 @@ final class LeastRequest implements Strategy {
                     best = i;
                 }
             }
-            return best;
+            return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best);
         };
     }
 

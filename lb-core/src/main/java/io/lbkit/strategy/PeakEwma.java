@@ -56,10 +56,8 @@ final class PeakEwma implements Strategy {
             // Cost per unit of weight, compared by cross-multiplying.
             double ca = cost(c, a, now) * c.weight(b);
             double cb = cost(c, b, now) * c.weight(a);
-            if (ca != cb) {
-                return ca < cb ? a : b;
-            }
-            return TwoChoices.tieToFirst(pair) ? a : b;
+            int best = ca < cb || ca == cb && TwoChoices.tieToFirst(pair) ? a : b;
+            return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best);
         };
     }
 
