@@ -163,6 +163,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
         score(true, now);
         if (health != null) {
             int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
+            if (streak == 1) {
+                streakStart = now;
+            }
             if (streak >= health.streakThreshold || trial) {
                 health.onFailure(this, streak);
             }
@@ -197,6 +200,15 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     void resetFailureStreak() {
         failureStreak = 0;
+    }
+
+    /**
+     * Whether the endpoint has failed every call reported since at least {@code nanos} ago: a
+     * hard failure (down, hanging, refusing, erroring), as opposed to an overloaded endpoint,
+     * which still completes some calls.
+     */
+    boolean failingFor(long nanos, long now) {
+        return failureStreak > 0 && now - streakStart >= nanos;
     }
 
     /** Calls reported successful since the endpoint joined, modulo 2^32. */
@@ -310,6 +322,8 @@ abstract class EndpointStateHot extends EndpointStatePadBefore {
     volatile long stampNanos;
     /** Failures reported in a row; reset by a success. */
     volatile int failureStreak;
+    /** When the current failure streak began (its first failure's report). */
+    volatile long streakStart;
     /** Whether the circuit is half-open, so successes must be reported to the health controller. */
     volatile boolean trial;
     /** The failure score as of {@link #failureStamp}; exactly 0 for a working endpoint. */

@@ -187,9 +187,18 @@ final class HealthController {
     }
 
     /**
+     * 1 s: beyond the ejection cap, only an endpoint that has failed every call for this long is
+     * ejected. An overloaded endpoint still completes calls between its timeouts; ejecting it
+     * beyond the cap would move its load onto the rest and could cascade (the simulator's
+     * capacity and rolling-deploy scenarios do exactly that). A down, hanging, refusing or
+     * erroring endpoint completes none.
+     */
+    static final long HARD_FAILURE_NANOS = 1_000_000_000L;
+
+    /**
      * Under the lock. Ejects unless already ejected, or the ejection cap is reached and the
-     * endpoints left in rotation would not show that the fault is this endpoint's (see
-     * {@link #othersVouch}).
+     * endpoint is not hard-failing ({@link #HARD_FAILURE_NANOS}) while the endpoints left in
+     * rotation show that the fault is its own (see {@link #othersVouch}).
      */
     private boolean eject(EndpointState s, String why) {
         if (s.ejected) {
@@ -203,10 +212,11 @@ final class HealthController {
             }
         }
         int max = Math.max(1, all.size() * outlier.maxEjectionPercent() / 100);
-        if (ejected >= max && !othersVouch(s, all)) {
+        if (ejected >= max && !(s.failingFor(HARD_FAILURE_NANOS, ticker.read())
+                && othersVouch(s, all))) {
             LOG.log(Level.DEBUG, () -> "not ejecting " + s.endpoint().address() + " (" + why
-                    + "): " + max + " of " + all.size() + " endpoints ejected already and most"
-                    + " of the rest fail too");
+                    + "): " + max + " of " + all.size() + " endpoints ejected already, and it"
+                    + " has not failed every call for 1 s while most of the rest work");
             return false;
         }
         s.ejected = true;

@@ -82,11 +82,16 @@ class FailureModelTest {
 
     private static LoadBalancer balancer(String strategy, boolean outlierDetection,
             FakeScheduler clock, List<HealthEvent> events, List<Endpoint> eps) {
+        return balancer(strategy, outlierDetection, clock, events::add, eps);
+    }
+
+    private static LoadBalancer balancer(String strategy, boolean outlierDetection,
+            FakeScheduler clock, HealthListener listener, List<Endpoint> eps) {
         return LoadBalancer.builder(EndpointGroup.of(eps)).strategy(strategy(strategy))
                 .ticker(clock).scheduler(clock)
                 .outlierDetection(outlierDetection ? OutlierDetection.ofDefaults()
                         : OutlierDetection.disabled())
-                .healthListener(events::add).build();
+                .healthListener(listener).build();
     }
 
     /** Endpoint {@code bad} has {@code fault} in [from, to) seconds of the loop; the rest answer. */
@@ -130,8 +135,14 @@ class FailureModelTest {
         List<Endpoint> eps = five();
         Endpoint bad = eps.get(0);
         List<HealthEvent> events = new ArrayList<>();
-        List<Double> restoredAt = new ArrayList<>();
-        LoadBalancer lb = balancer(strategy, outlierDetection, clock, events, eps);
+        List<Double> ejectedAt = new ArrayList<>();
+        long origin = clock.read();
+        LoadBalancer lb = balancer(strategy, outlierDetection, clock, e -> {
+            events.add(e);
+            if (e.type() == HealthEvent.Type.EJECTED) {
+                ejectedAt.add((clock.read() - origin) / 1e9);
+            }
+        }, eps);
         double recovery = 12;
         ClosedLoop loop = new ClosedLoop(lb, clock, 10, faulty(bad, fault, clock, 2, recovery));
         loop.runUntil(recovery);
@@ -143,10 +154,10 @@ class FailureModelTest {
         double bound = recovery + 10;
         if (ejections > 0) {
             assertEquals(1, ejections, "one ejection during a 10 s fault: " + events);
-            bound = Math.max(bound, 2 + 30 + 2); // ejected after the fault began at 2 s
+            bound = Math.max(bound, ejectedAt.get(0) + 30 + 2);
         }
-        loop.runUntil(bound);
-        int to = (int) bound;
+        loop.runUntil(Math.ceil(bound));
+        int to = (int) Math.ceil(bound);
         long mine = loop.picks(bad, to - 1, to);
         long others = 0;
         for (Endpoint e : eps.subList(1, 5)) {

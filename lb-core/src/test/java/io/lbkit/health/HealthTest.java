@@ -199,6 +199,9 @@ class HealthTest {
         Set<Endpoint> bad = Set.of(eps.get(0), eps.get(2), eps.get(4));
         LoadBalancer lb = builder(EndpointGroup.of(eps)).build(); // defaults: panic 50%
         drive(lb, 200, bad::contains);
+        assertEquals(1, ejectedCount(lb), "the cap; the others have not failed for 1 s yet");
+        clock.advance(Duration.ofMillis(1_000));
+        drive(lb, 200, bad::contains);
         assertEquals(3, ejectedCount(lb));
         // 2 of 5 healthy is below the panic threshold, but every other endpoint is known to be
         // failing: panic would only send calls to them.
@@ -220,7 +223,25 @@ class HealthTest {
         }
         LoadBalancer thousand = builder(EndpointGroup.of(many)).build();
         drive(thousand, 20_000, e -> true);
+        clock.advance(Duration.ofMillis(1_000));
+        drive(thousand, 20_000, e -> true);
         assertEquals(100, ejectedCount(thousand));
+    }
+
+    @Test
+    void overloadedEndpoints_thatStillCompleteCalls_areNotEjectedBeyondTheCap() {
+        // 3 of 5 time out often but not always (overload): ejecting them beyond the cap would
+        // move their load onto the other two. Only the cap's one is ejected.
+        List<Endpoint> eps = endpoints(5);
+        Set<Endpoint> busy = Set.of(eps.get(0), eps.get(2), eps.get(4));
+        LoadBalancer lb = builder(EndpointGroup.of(eps)).build();
+        Map<Endpoint, Integer> calls = new HashMap<>();
+        for (int round = 0; round < 20; round++) {
+            // each busy endpoint fails 7 of every 8 of its calls
+            drive(lb, 200, e -> busy.contains(e) && calls.merge(e, 1, Integer::sum) % 8 != 0);
+            clock.advance(Duration.ofMillis(200));
+        }
+        assertEquals(1, ejectedCount(lb));
     }
 
     @Test
@@ -234,6 +255,8 @@ class HealthTest {
         // would keep it from reaching the end of the list.
         LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(many)).strategy(Strategy.random())
                 .ticker(clock).scheduler(clock).build();
+        drive(lb, 20_000, bad::contains);
+        clock.advance(Duration.ofMillis(1_000));
         drive(lb, 20_000, bad::contains);
         assertEquals(300, ejectedCount(lb));
         assertTrue(java.util.Collections.disjoint(bad, drive(lb, 5_000, bad::contains)));
