@@ -23,12 +23,13 @@ import java.time.Duration;
  * {@link #maxEjectionTime()}.
  *
  * <p>At most {@link #maxEjectionPercent()} of the endpoints (but at least one) are ejected on a
- * detector's word alone. Beyond that share an endpoint is ejected only when the endpoints that
- * would stay in rotation show that the fault is its own: at least one of them is working (not
- * known to be failing by its recent calls) and the working ones are at least as many as the
- * failing ones. So with 3 of 5 endpoints failing and 2 working, all 3 are ejected; when nearly
- * all fail alike (the caller's fault, a shared dependency, overload) the cap holds; the last
- * working endpoint is never ejected. docs/failure-model.md has the table for k of n failing.
+ * detector's word alone. Beyond that share an endpoint is ejected only when it has failed every
+ * call for 1 s (an overloaded endpoint, which still completes some, is not) and the endpoints
+ * that would stay in rotation show that the fault is its own: at least one of them is working
+ * (not known to be failing by its recent calls) and the working ones are at least as many as the
+ * failing ones. So with 3 of 5 endpoints down and 2 working, all 3 are ejected; when most fail
+ * alike (the caller's fault, a shared dependency) or fail only partly (overload) the cap holds;
+ * the last working endpoint is never ejected. docs/failure-model.md has the table for k of n failing.
  */
 public final class OutlierDetection {
 
