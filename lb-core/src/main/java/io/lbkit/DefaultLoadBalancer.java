@@ -138,9 +138,12 @@ final class DefaultLoadBalancer implements LoadBalancer {
             }
         }
         int percent = config.panicPercent();
-        boolean nowPanic = percent > 0 && eligible.size() * 100L < (long) percent * all.size();
+        List<EndpointState> chosen = eligible;
+        if (percent > 0 && eligible.size() * 100L < (long) percent * all.size()) {
+            chosen = panicSet(all, eligible);
+        }
+        boolean nowPanic = chosen != eligible;
         setPanic(nowPanic, eligible.size(), all.size());
-        List<EndpointState> chosen = nowPanic ? new ArrayList<>(all) : eligible;
         if (chosen.isEmpty()) {
             table = RoutingTable.empty(NoEndpointAvailableException.Reason.NONE_ELIGIBLE,
                     "none of the " + all.size() + " endpoints of " + group
@@ -228,7 +231,37 @@ final class DefaultLoadBalancer implements LoadBalancer {
         return new TieredRoute(tables.toArray(new RoutingTable[0]), s);
     }
 
-    private static boolean eligible(EndpointState s) {
+    /**
+     * Panic routing: too few endpoints are eligible, so calls also go to those that are out only
+     * on their active checks' word (DOWN, but neither ejected nor with an open circuit, nor
+     * failing their real calls): a health check that fails everywhere at once is more often
+     * wrong than right. Endpoints known to be failing, by outlier ejection, an open circuit or
+     * their {@link FailureScore}, are added back only when no other endpoint is left (the last
+     * resort), never while a working one remains: their calls would fail. Returns
+     * {@code eligible} itself when panic adds nothing.
+     */
+    private List<EndpointState> panicSet(Collection<EndpointState> all,
+            List<EndpointState> eligible) {
+        long now = config.ticker().read();
+        List<EndpointState> set = new ArrayList<>(all.size());
+        for (EndpointState s : all) {
+            if (eligible(s) || !knownFailing(s, now)) {
+                set.add(s);
+            }
+        }
+        if (set.size() > eligible.size()) {
+            return set;
+        }
+        return eligible.isEmpty() ? new ArrayList<>(all) : eligible;
+    }
+
+    /** Ejected, circuit open, or failing its real calls now. Call under the lock. */
+    static boolean knownFailing(EndpointState s, long now) {
+        return s.ejected || s.circuit == EndpointState.CircuitState.OPEN
+                || FailureScore.failing(s.failureScore(now));
+    }
+
+    static boolean eligible(EndpointState s) {
         return !s.down && !s.ejected && s.circuit != EndpointState.CircuitState.OPEN;
     }
 

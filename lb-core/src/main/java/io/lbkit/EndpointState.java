@@ -32,6 +32,12 @@ import java.util.concurrent.atomic.LongAdder;
  * other's timestamp; the estimate is statistical and both outcomes are harmless. The fields sit
  * between padding so that reports on neighbouring endpoints do not share a cache line.
  *
+ * The failure score (see FailureScore) is two more volatile fields of the same kind, score and
+ * stamp: a failure reads the clock and writes both; a success reads the score and, only when it
+ * is non-zero, the clock, and writes both. A working endpoint's score is exactly 0, so its
+ * successes and its picks cost one volatile read more. Racing reports may lose one outcome; the
+ * score is an estimate and both outcomes are harmless.
+ *
  * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
  * outcome while half-open, calls the HealthController, which takes the balancer's lock; those
@@ -60,10 +66,18 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private static final int FRESH_SHIFT = 6;
 
     /**
+     * 5 s: a latency estimate with no new sample for this long is forgotten (reads as 0, "no
+     * call completed yet"), and the next sample starts a fresh estimate. An endpoint avoided for
+     * its latency (slow, or hanging until timeouts) then gets one real call, whose latency
+     * replaces the old estimate: a recovered endpoint is back within about this long, however
+     * slow it was, and one still failing costs one call per 5 s.
+     */
+    static final long LATENCY_EXPIRY_NANOS = 5_000_000_000L;
+
+    /**
      * The ceiling of the latency estimate: 1 h in nanoseconds. A call that long is a failure by
-     * any measure, and the ceiling keeps the failure penalty (twice the estimate, per failure)
-     * finite: without it, 1,000 failures in a row overflow the estimate to infinity, which no
-     * later sample or decay brings back, and the endpoint is never ranked again.
+     * any measure; the ceiling keeps a nonsensical reported latency from making the cost
+     * products of the strategies overflow.
      */
     private static final double MAX_LATENCY_NANOS = 3_600e9;
 
@@ -124,7 +138,13 @@ final class EndpointState extends EndpointStateFields implements Pick {
     public void onSuccess(long latencyNanos) {
         calls.add(COMPLETED);
         if (decayNanos != 0) {
-            observe(Math.max(0, latencyNanos), ticker.read());
+            long now = ticker.read();
+            observe(Math.max(0, latencyNanos), now);
+            if (failureScore != 0) {
+                score(false, now);
+            }
+        } else if (failureScore != 0) {
+            score(false, ticker.read());
         }
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.SUCCESS, Math.max(0, latencyNanos));
         if (failureStreak != 0) {
@@ -139,27 +159,65 @@ final class EndpointState extends EndpointStateFields implements Pick {
     public void onFailure(long latencyNanos) {
         calls.add(COMPLETED);
         failures.increment();
+        long now = ticker.read();
         if (decayNanos != 0) {
             // A failure must never make an endpoint look fast (a server failing in 1 ms would
-            // otherwise attract traffic): it counts as twice the current estimate, and at least
-            // as long as it took. Twice the estimate *decayed to now*: doubling the stored one
-            // compounds over an outage (each retry doubles the last penalty), so the pause
-            // before the next retry, and before a recovered endpoint gets traffic again, grew
-            // with the outage's length; this way it stays near decay × ln 2.
-            long now = ticker.read();
-            observe(Math.max(Math.max(0, latencyNanos), 2 * latencyNanos(now)), now);
+            // otherwise attract traffic): it counts as the current estimate, or as long as it
+            // took if that was longer (a timeout). What makes a failing endpoint costly is its
+            // failure score, which decays with time; the estimate no longer doubles per failure,
+            // which compounded over an outage and starved the endpoint long after it recovered.
+            observe(Math.max(Math.max(0, latencyNanos), latencyNanos(now)), now);
         }
+        score(true, now);
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.FAILURE, Math.max(0, latencyNanos));
         if (health != null) {
             int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;
+            if (streak == 1) {
+                streakStart = now;
+            }
             if (streak >= health.streakThreshold || trial) {
                 health.onFailure(this, streak);
             }
         }
     }
 
+    private void score(boolean failed, long now) {
+        double next = FailureScore.next(FailureScore.decayed(failureScore, failureStamp, now),
+                failed);
+        failureStamp = now;
+        failureScore = next;
+    }
+
+    /** The failure score decayed to {@code now}; see {@link FailureScore}. */
+    double failureScore(long now) {
+        double f = failureScore;
+        return f == 0 ? 0 : FailureScore.decayed(f, failureStamp, now);
+    }
+
+    /** The load-aware strategies' cost factor now; 1 without a clock read when the score is 0. */
+    double failurePenalty() {
+        double f = failureScore;
+        return f == 0 ? 1 : FailureScore.penalty(FailureScore.decayed(f, failureStamp, ticker.read()));
+    }
+
+    @Override
+    public boolean recentlyFailing() {
+        double f = failureScore;
+        return FailureScore.failing(f)
+                && FailureScore.failing(FailureScore.decayed(f, failureStamp, ticker.read()));
+    }
+
     void resetFailureStreak() {
         failureStreak = 0;
+    }
+
+    /**
+     * Whether the endpoint has failed every call reported since at least {@code nanos} ago: a
+     * hard failure (down, hanging, refusing, erroring), as opposed to an overloaded endpoint,
+     * which still completes some calls.
+     */
+    boolean failingFor(long nanos, long now) {
+        return failureStreak > 0 && now - streakStart >= nanos;
     }
 
     /** Calls reported successful since the endpoint joined, modulo 2^32. */
@@ -191,9 +249,10 @@ final class EndpointState extends EndpointStateFields implements Pick {
     }
 
     /**
-     * The peak-EWMA latency estimate decayed to {@code now}, 0 when no call has completed. An
-     * endpoint that stops receiving calls sees its estimate fade (by 1/e per decay time), so a
-     * once-slow endpoint is tried again eventually.
+     * The peak-EWMA latency estimate decayed to {@code now}, 0 when no call has completed or none
+     * has for {@link #LATENCY_EXPIRY_NANOS}. An endpoint that stops receiving calls sees its
+     * estimate fade (by 1/e per decay time) and then expire, so a once-slow endpoint is tried
+     * again within seconds.
      */
     double latencyNanos(long now) {
         double e = ewmaNanos;
@@ -204,13 +263,16 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (age <= decayNanos >> FRESH_SHIFT) {
             return e;
         }
+        if (age > LATENCY_EXPIRY_NANOS) {
+            return 0;
+        }
         return e * Math.exp(-(double) age / decayNanos);
     }
 
     private void observe(double sample, long now) {
         double rtt = Math.min(sample, MAX_LATENCY_NANOS);
         double prev = ewmaNanos;
-        if (rtt >= prev) {
+        if (rtt >= prev || now - stampNanos > LATENCY_EXPIRY_NANOS) {
             ewmaNanos = rtt; // peak: a slower sample takes over at once
         } else {
             double x = Math.max(0, now - stampNanos) / (double) decayNanos;
@@ -225,8 +287,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
     /** Called under the balancer's lock. */
     EndpointStats stats(HealthStatus status, int weightPercent) {
         Optional<Duration> latency = Optional.empty();
-        if (decayNanos != 0 && ewmaNanos != 0) {
-            latency = Optional.of(Duration.ofNanos((long) latencyNanos(ticker.read())));
+        double nanos = decayNanos == 0 ? 0 : latencyNanos(ticker.read());
+        if (nanos != 0) {
+            latency = Optional.of(Duration.ofNanos((long) nanos));
         }
         return new EndpointStats(endpoint, status, weightPercent, inFlight(), successes(),
                 failures.sum(), latency, ejections);
@@ -269,8 +332,13 @@ abstract class EndpointStateHot extends EndpointStatePadBefore {
     volatile long stampNanos;
     /** Failures reported in a row; reset by a success. */
     volatile int failureStreak;
+    /** When the current failure streak began (its first failure's report). */
+    volatile long streakStart;
     /** Whether the circuit is half-open, so successes must be reported to the health controller. */
     volatile boolean trial;
+    /** The failure score as of {@link #failureStamp}; exactly 0 for a working endpoint. */
+    volatile double failureScore;
+    volatile long failureStamp;
 }
 
 /** 128 bytes of padding after the hot fields. */

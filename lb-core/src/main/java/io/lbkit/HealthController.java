@@ -186,7 +186,20 @@ final class HealthController {
         }
     }
 
-    /** Under the lock. Ejects unless already ejected or the ejection cap is reached. */
+    /**
+     * 1 s: beyond the ejection cap, only an endpoint that has failed every call for this long is
+     * ejected. An overloaded endpoint still completes calls between its timeouts; ejecting it
+     * beyond the cap would move its load onto the rest and could cascade (the simulator's
+     * capacity and rolling-deploy scenarios do exactly that). A down, hanging, refusing or
+     * erroring endpoint completes none.
+     */
+    static final long HARD_FAILURE_NANOS = 1_000_000_000L;
+
+    /**
+     * Under the lock. Ejects unless already ejected, or the ejection cap is reached and the
+     * endpoint is not hard-failing ({@link #HARD_FAILURE_NANOS}) while the endpoints left in
+     * rotation show that the fault is its own (see {@link #othersVouch}).
+     */
     private boolean eject(EndpointState s, String why) {
         if (s.ejected) {
             return false;
@@ -199,9 +212,11 @@ final class HealthController {
             }
         }
         int max = Math.max(1, all.size() * outlier.maxEjectionPercent() / 100);
-        if (ejected >= max) {
+        if (ejected >= max && !(s.failingFor(HARD_FAILURE_NANOS, ticker.read())
+                && othersVouch(s, all))) {
             LOG.log(Level.DEBUG, () -> "not ejecting " + s.endpoint().address() + " (" + why
-                    + "): " + max + " of " + all.size() + " endpoints ejected already");
+                    + "): " + max + " of " + all.size() + " endpoints ejected already, and it"
+                    + " has not failed every call for 1 s while most of the rest work");
             return false;
         }
         s.ejected = true;
@@ -214,6 +229,32 @@ final class HealthController {
         s.restoreTask = schedule(() -> restore(s), nanos);
         emit(HealthEvent.Type.EJECTED, s, why + "; for " + java.time.Duration.ofNanos(nanos));
         return true;
+    }
+
+    /**
+     * Under the lock: whether the endpoints that would stay in rotation without {@code s} show
+     * that its failures are its own, so it may be ejected beyond the cap: at least one of them
+     * is working (not {@linkplain FailureScore#failing known to be failing}) and the working
+     * ones are at least as many as the failing ones. The cap exists for faults that are not the
+     * endpoints' (a client-side problem, a shared dependency, overload): then most endpoints fail
+     * alike and this refuses; when a minority fails while the rest succeed, they are ejected
+     * however many they are.
+     */
+    private boolean othersVouch(EndpointState s, Collection<EndpointState> all) {
+        long now = ticker.read();
+        int working = 0;
+        int failing = 0;
+        for (EndpointState o : all) {
+            if (o == s || !DefaultLoadBalancer.eligible(o)) {
+                continue;
+            }
+            if (FailureScore.failing(o.failureScore(now))) {
+                failing++;
+            } else {
+                working++;
+            }
+        }
+        return working >= 1 && working >= failing;
     }
 
     private void restore(EndpointState s) {

@@ -97,7 +97,9 @@ public interface LoadBalancer extends AutoCloseable {
 
     /**
      * Whether the balancer is in panic: fewer endpoints are healthy than the panic threshold, so
-     * calls are spread over all endpoints, healthy or not.
+     * calls also go to endpoints that are out only on their active checks' word (see
+     * {@link Builder#panicThreshold}). Not in panic when every endpoint left out is known to be
+     * failing its real calls while a healthy one remains.
      */
     boolean inPanic();
 
@@ -264,9 +266,13 @@ public interface LoadBalancer extends AutoCloseable {
 
         /**
          * The panic threshold in percent, 0..100; default 50 (Envoy's). When fewer than this
-         * share of the endpoints are healthy, calls go to all endpoints rather than crushing the
-         * few healthy ones. 0 turns panic routing off: with no healthy endpoint, picks then fail
-         * with {@link NoEndpointAvailableException.Reason#NONE_ELIGIBLE}.
+         * share of the endpoints are healthy, calls also go to the endpoints that are DOWN on
+         * their active health checks alone (a check failing everywhere at once is more often
+         * wrong than right) rather than crushing the few healthy ones. Endpoints known to be
+         * failing their real calls (ejected, circuit open, or failing now) are added back only
+         * when no healthy endpoint remains, never while one does (docs/failure-model.md). 0
+         * turns panic routing off: with no healthy endpoint, picks then fail with
+         * {@link NoEndpointAvailableException.Reason#NONE_ELIGIBLE}.
          */
         public Builder panicThreshold(int percent) {
             once("panicThreshold", this.panicThreshold);

@@ -36,4 +36,14 @@ public interface Pick {
      * caller before it was sent, say): frees its in-flight slot and counts nothing.
      */
     void release();
+
+    /**
+     * Whether the endpoint is known to be failing now: its recent calls mostly failed (its
+     * failure score, which fades within seconds without new failures, is at least 0.4; two
+     * failures in a row are enough). A caller about to retry a call should look for another
+     * endpoint. Reads live state without a lock and allocates nothing; see docs/failure-model.md.
+     */
+    default boolean recentlyFailing() {
+        return false;
+    }
 }

@@ -115,6 +115,16 @@ final class RoutingTable extends Route implements Candidates {
     }
 
     @Override
+    public double failurePenalty(int index) {
+        return states[index].failurePenalty();
+    }
+
+    @Override
+    public boolean recentlyFailing(int index) {
+        return states[index].recentlyFailing();
+    }
+
+    @Override
     public Ticker ticker() {
         return ticker;
     }

@@ -196,30 +196,35 @@ class LoadBalancerTest {
             assertEquals(Optional.empty(), plain.stats().get(0).latency());
 
             // A faster sample pulls the average down, weighted by the time since the last one.
-            now.addAndGet(Duration.ofSeconds(10).toNanos()); // one decay time
+            now.addAndGet(Duration.ofSeconds(4).toNanos()); // 0.4 decay times
             ewma.pick().onSuccess(1_000_000);
-            double expected = 3e6 * Math.exp(-1) + 1e6 * (1 - Math.exp(-1));
+            double expected = 3e6 * Math.exp(-0.4) + 1e6 * (1 - Math.exp(-0.4));
             assertEquals(expected, ewma.stats().get(0).latency().orElseThrow().toNanos(), 1);
 
             // A slower sample takes over at once (the peak).
             ewma.pick().onSuccess(8_000_000);
             assertEquals(Optional.of(Duration.ofMillis(8)), ewma.stats().get(0).latency());
 
-            // Idle, the estimate fades by 1/e per decay time.
-            now.addAndGet(Duration.ofSeconds(20).toNanos());
-            assertEquals(8e6 * Math.exp(-2),
+            // Idle, the estimate fades by 1/e per decay time, and expires after 5 s without a
+            // sample: the next one starts afresh.
+            now.addAndGet(Duration.ofSeconds(4).toNanos());
+            assertEquals(8e6 * Math.exp(-0.4),
                     ewma.stats().get(0).latency().orElseThrow().toNanos(), 1);
+            now.addAndGet(Duration.ofMillis(1_001).toNanos());
+            assertEquals(Optional.empty(), ewma.stats().get(0).latency());
+            ewma.pick().onSuccess(2_000_000);
+            assertEquals(Optional.of(Duration.ofMillis(2)), ewma.stats().get(0).latency());
         }
     }
 
     @Test
-    void failure_countsAsTwiceTheCurrentLatencyEstimate() {
+    void failure_countsAsTheCurrentLatencyEstimateOrItsOwnLatency() {
         AtomicLong now = new AtomicLong();
         try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(A))
                 .strategy(Strategy.peakEwma()).ticker(now::get).build()) {
             lb.pick().onSuccess(5_000_000);
             lb.pick().onFailure(1_000); // failed fast: must not look fast
-            assertEquals(Optional.of(Duration.ofMillis(10)), lb.stats().get(0).latency());
+            assertEquals(Optional.of(Duration.ofMillis(5)), lb.stats().get(0).latency());
             lb.pick().onFailure(30_000_000); // failed slowly: at least as long as it took
             assertEquals(Optional.of(Duration.ofMillis(30)), lb.stats().get(0).latency());
         }

@@ -20,8 +20,16 @@ import java.time.Duration;
  * </ul>
  * An ejected endpoint returns after {@code baseEjectionTime × n}, where n counts its recent
  * ejections (n grows by one per ejection and shrinks by one per interval spent healthy), capped at
- * {@link #maxEjectionTime()}. At most {@link #maxEjectionPercent()} of the endpoints are ejected at
- * once, but at least one may always be: with two endpoints, one can be ejected.
+ * {@link #maxEjectionTime()}.
+ *
+ * <p>At most {@link #maxEjectionPercent()} of the endpoints (but at least one) are ejected on a
+ * detector's word alone. Beyond that share an endpoint is ejected only when it has failed every
+ * call for 1 s (an overloaded endpoint, which still completes some, is not) and the endpoints
+ * that would stay in rotation show that the fault is its own: at least one of them is working
+ * (not known to be failing by its recent calls) and the working ones are at least as many as the
+ * failing ones. So with 3 of 5 endpoints down and 2 working, all 3 are ejected; when most fail
+ * alike (the caller's fault, a shared dependency) or fail only partly (overload) the cap holds;
+ * the last working endpoint is never ejected. docs/failure-model.md has the table for k of n failing.
  */
 public final class OutlierDetection {
 
@@ -187,7 +195,11 @@ public final class OutlierDetection {
             return this;
         }
 
-        /** The most endpoints ejected at once, in percent, 0..100; default 10 (at least one). */
+        /**
+         * The share of endpoints ejected on a detector's word alone, in percent, 0..100; default
+         * 10 (and at least one). Beyond it, only endpoints failing while most of the rest work
+         * are ejected (see the class comment).
+         */
         public Builder maxEjectionPercent(int percent) {
             once("maxEjectionPercent", maxEjectionPercent);
             maxEjectionPercent = Checks.range("maxEjectionPercent", percent, 0, 100);

@@ -2,7 +2,10 @@ package io.lbkit.strategy;
 
 import java.time.Duration;
 
-/** {@link Strategy#peakEwma()}: power of two choices on latency × (in-flight + 1). */
+/**
+ * {@link Strategy#peakEwma()}: power of two choices on latency × (in-flight + 1) × failure
+ * penalty.
+ */
 final class PeakEwma implements Strategy {
 
     /** 10 s: Finagle's and Linkerd's default decay time. */
@@ -53,10 +56,8 @@ final class PeakEwma implements Strategy {
             // Cost per unit of weight, compared by cross-multiplying.
             double ca = cost(c, a, now) * c.weight(b);
             double cb = cost(c, b, now) * c.weight(a);
-            if (ca != cb) {
-                return ca < cb ? a : b;
-            }
-            return TwoChoices.tieToFirst(pair) ? a : b;
+            int best = ca < cb || ca == cb && TwoChoices.tieToFirst(pair) ? a : b;
+            return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best);
         };
     }
 
@@ -64,9 +65,12 @@ final class PeakEwma implements Strategy {
         int inFlight = c.inFlight(i);
         double latency = c.latencyNanos(i, now);
         if (latency == 0) {
-            return UNPROVEN_BUSY * inFlight; // 0 while idle: try it
+            // Unproven, or its estimate expired: 0 while idle, so it gets one call (the trickle
+            // that tells a recovered endpoint from a still-failing one), then avoided until that
+            // call completes.
+            return UNPROVEN_BUSY * inFlight;
         }
-        return latency * (inFlight + 1);
+        return latency * (inFlight + 1) * c.failurePenalty(i);
     }
 
     @Override

@@ -83,6 +83,11 @@ public interface Strategy {
      * Least request with the power of two choices: draws two distinct endpoints at random and
      * takes the one with fewer calls in flight per unit of weight (ties broken at random). The
      * default strategy: it adapts to slow or overloaded endpoints at the cost of one comparison.
+     * Failures are cost: an endpoint whose recent calls failed has its load (plus one)
+     * multiplied by its {@linkplain Candidates#failurePenalty failure penalty}, and when the
+     * better candidate is still known to be failing up to 8 more are drawn, so an endpoint that
+     * fails fast (and looks idle) gets less traffic than a working one. The penalty fades within
+     * seconds once failures stop (docs/failure-model.md).
      */
     static Strategy leastRequest() {
         return LeastRequest.DEFAULT;
@@ -104,9 +109,13 @@ public interface Strategy {
      * endpoints and takes the one with the lower {@code latency × (inFlight + 1) / weight}, where
      * latency is an exponentially weighted moving average that jumps at once to any slower sample (the
      * peak) and decays with a time constant of 10 s. An endpoint with no completed call yet costs
-     * 0 while idle (so it is tried) and is avoided while its first call is in flight; a failure
-     * counts as twice the current estimate, so a fast-failing endpoint never looks fast. The
-     * estimate is capped at 1 h, so an endpoint recovers from any run of failures.
+     * 0 while idle (so it is tried) and is avoided while its first call is in flight. A failure
+     * counts as the current estimate (or its own latency if longer) and raises the endpoint's
+     * {@linkplain Candidates#failurePenalty failure penalty}, which multiplies the cost, so a
+     * fast-failing endpoint never looks fast; as with {@link #leastRequest()}, a known-failing
+     * winner triggers up to 8 more draws. An estimate with no new sample for 5 s expires, so an
+     * endpoint avoided for its latency or failures gets one real call every 5 s and a recovered
+     * one is back within seconds (docs/failure-model.md).
      */
     static Strategy peakEwma() {
         return PeakEwma.DEFAULT;

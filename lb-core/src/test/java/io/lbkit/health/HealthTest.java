@@ -187,6 +187,112 @@ class HealthTest {
                 .count());
     }
 
+    private static long ejectedCount(LoadBalancer lb) {
+        return lb.stats().stream().filter(s -> s.health() == HealthStatus.EJECTED).count();
+    }
+
+    @Test
+    void threeOfFiveFailing_allEjectedBeyondTheCap_andPanicDoesNotAddThemBack() {
+        // The pool: 5 endpoints, 3 fail while 2 work. The 10% cap (1 of 5) would keep
+        // two failing endpoints in rotation; the working two vouch that the fault is theirs.
+        List<Endpoint> eps = endpoints(5);
+        Set<Endpoint> bad = Set.of(eps.get(0), eps.get(2), eps.get(4));
+        LoadBalancer lb = builder(EndpointGroup.of(eps)).build(); // defaults: panic 50%
+        drive(lb, 200, bad::contains);
+        assertEquals(1, ejectedCount(lb), "the cap; the others have not failed for 1 s yet");
+        clock.advance(Duration.ofMillis(1_000));
+        drive(lb, 200, bad::contains);
+        assertEquals(3, ejectedCount(lb));
+        // 2 of 5 healthy is below the panic threshold, but every other endpoint is known to be
+        // failing: panic would only send calls to them.
+        assertFalse(lb.inPanic());
+        assertEquals(0, count(HealthEvent.Type.PANIC_ENTERED));
+        assertEquals(Set.of(eps.get(1), eps.get(3)), drive(lb, 100, bad::contains));
+    }
+
+    @Test
+    void allFailing_ejectionStaysAtTheCap_inPoolsOfTwoAndOfAThousand() {
+        // Everything failing at once looks like the caller's fault or a shared one: the cap
+        // holds, 1 of 2 and 100 of 1,000.
+        LoadBalancer two = builder(EndpointGroup.of(endpoints(2))).build();
+        drive(two, 100, e -> true);
+        assertEquals(1, ejectedCount(two));
+        List<Endpoint> many = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            many.add(Endpoint.of("10.3." + (i / 250) + "." + (i % 250 + 1), 80));
+        }
+        LoadBalancer thousand = builder(EndpointGroup.of(many)).build();
+        drive(thousand, 20_000, e -> true);
+        clock.advance(Duration.ofMillis(1_000));
+        drive(thousand, 20_000, e -> true);
+        assertEquals(100, ejectedCount(thousand));
+    }
+
+    @Test
+    void overloadedEndpoints_thatStillCompleteCalls_areNotEjectedBeyondTheCap() {
+        // 3 of 5 time out often but not always (overload): ejecting them beyond the cap would
+        // move their load onto the other two. Only the cap's one is ejected.
+        List<Endpoint> eps = endpoints(5);
+        Set<Endpoint> busy = Set.of(eps.get(0), eps.get(2), eps.get(4));
+        LoadBalancer lb = builder(EndpointGroup.of(eps)).build();
+        Map<Endpoint, Integer> calls = new HashMap<>();
+        for (int round = 0; round < 20; round++) {
+            // each busy endpoint fails 7 of every 8 of its calls
+            drive(lb, 200, e -> busy.contains(e) && calls.merge(e, 1, Integer::sum) % 8 != 0);
+            clock.advance(Duration.ofMillis(200));
+        }
+        assertEquals(1, ejectedCount(lb));
+    }
+
+    @Test
+    void aMinorityFailing_isEjectedBeyondTheCap_inAPoolOfAThousand() {
+        List<Endpoint> many = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++) {
+            many.add(Endpoint.of("10.3." + (i / 250) + "." + (i % 250 + 1), 80));
+        }
+        Set<Endpoint> bad = new HashSet<>(many.subList(0, 300));
+        // Random: round robin restarts its cycle at each rebuild, so 300 ejections in a row
+        // would keep it from reaching the end of the list.
+        LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(many)).strategy(Strategy.random())
+                .ticker(clock).scheduler(clock).build();
+        drive(lb, 20_000, bad::contains);
+        clock.advance(Duration.ofMillis(1_000));
+        drive(lb, 20_000, bad::contains);
+        assertEquals(300, ejectedCount(lb));
+        assertTrue(java.util.Collections.disjoint(bad, drive(lb, 5_000, bad::contains)));
+    }
+
+    @Test
+    void oneOfTwoFailing_isEjected_theLastWorkingOneNever() {
+        List<Endpoint> eps = endpoints(2);
+        LoadBalancer lb = builder(EndpointGroup.of(eps)).build();
+        drive(lb, 100, eps.get(0)::equals);
+        assertEquals(HealthStatus.EJECTED, status(lb, eps.get(0)));
+        drive(lb, 100, e -> true); // now the other fails too: it stays, the only one left
+        assertEquals(HealthStatus.HEALTHY, status(lb, eps.get(1)));
+    }
+
+    @Test
+    void panic_addsBackEndpointsDownOnTheirChecks_neverOnesEjectedForFailingCalls() {
+        List<Endpoint> eps = endpoints(4);
+        ScriptedProbe probe = new ScriptedProbe();
+        LoadBalancer lb = builder(EndpointGroup.of(eps))
+                .healthCheck(HealthCheck.builder(probe).interval(Duration.ofSeconds(2))
+                        .jitterPercent(0).build())
+                .build(); // outlier detection and panic at their defaults
+        clock.runDue();
+        drive(lb, 100, eps.get(0)::equals); // 0 fails its calls: ejected
+        assertEquals(HealthStatus.EJECTED, status(lb, eps.get(0)));
+        probe.healthy.put(eps.get(1), false);
+        probe.healthy.put(eps.get(2), false);
+        clock.advance(Duration.ofSeconds(6)); // 1 and 2 fail their checks: DOWN
+        assertEquals(HealthStatus.DOWN, status(lb, eps.get(1)));
+        // 1 of 4 healthy: panic; the checks may be wrong, the failed calls were not.
+        assertTrue(lb.inPanic());
+        assertEquals(Set.of(eps.get(1), eps.get(2), eps.get(3)),
+                drive(lb, 100, eps.get(0)::equals));
+    }
+
     @Test
     void successRate_ejectsTheOutlier() {
         List<Endpoint> eps = endpoints(6);

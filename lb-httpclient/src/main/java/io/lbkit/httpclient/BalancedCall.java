@@ -202,7 +202,14 @@ final class BalancedCall<T> {
         return new IOException(t);
     }
 
-    /** The first attempt follows the key; a retry looks for an endpoint not tried yet. */
+    /**
+     * The first attempt follows the key. A retry looks for an endpoint this call has not tried
+     * and that is not {@linkplain Pick#recentlyFailing() known to be failing}: during the first
+     * second of a fault, before ejection or the strategy's penalty has taken the failing
+     * endpoints out, a plain re-pick would often land on another of them. Up to
+     * {@link BalancedHttpClient#MAX_RESELECTIONS} picks; if none qualifies, the first untried
+     * one seen, else the last.
+     */
     private Pick choose(int n) {
         if (n == 1) {
             lb = service.balancerFor(request);
@@ -214,11 +221,38 @@ final class BalancedCall<T> {
             }
             return lb.pick();
         }
-        Pick p = lb.pick();
-        for (int i = 1; i < BalancedHttpClient.MAX_RESELECTIONS
-                && tried.contains(p.endpoint().address()); i++) {
-            p.release();
+        Pick untriedFailing = null;
+        Pick p;
+        try {
             p = lb.pick();
+            for (int i = 1; ; i++) {
+                boolean untried = !tried.contains(p.endpoint().address());
+                if (untried && !p.recentlyFailing()) {
+                    break;
+                }
+                if (i >= BalancedHttpClient.MAX_RESELECTIONS) {
+                    if (untriedFailing != null) {
+                        p.release();
+                        p = untriedFailing;
+                        untriedFailing = null;
+                    }
+                    break;
+                }
+                if (untried && untriedFailing == null) {
+                    untriedFailing = p; // held in flight while looking further
+                } else {
+                    p.release();
+                }
+                p = lb.pick();
+            }
+        } catch (NoEndpointAvailableException e) {
+            if (untriedFailing != null) {
+                return untriedFailing;
+            }
+            throw e;
+        }
+        if (untriedFailing != null) {
+            untriedFailing.release();
         }
         return p;
     }

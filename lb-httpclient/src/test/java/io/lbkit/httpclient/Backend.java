@@ -49,6 +49,8 @@ final class Backend implements AutoCloseable {
     volatile int status = 200;
     /** When set, responses stream: one byte, then the rest once the latch opens. */
     volatile java.util.concurrent.CountDownLatch hold;
+    /** When set, requests get no answer at all until the latch opens (a hung server). */
+    volatile java.util.concurrent.CountDownLatch hang;
 
     private Backend(String name, SSLContext tls) {
         this.name = name;
@@ -71,11 +73,11 @@ final class Backend implements AutoCloseable {
         InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), p);
         HttpServer s;
         if (tls != null) {
-            HttpsServer https = HttpsServer.create(address, 64);
+            HttpsServer https = HttpsServer.create(address, 1024);
             https.setHttpsConfigurator(new HttpsConfigurator(tls));
             s = https;
         } else {
-            s = HttpServer.create(address, 64);
+            s = HttpServer.create(address, 1024);
         }
         s.createContext("/", this::handle);
         s.setExecutor(executor);
@@ -86,6 +88,15 @@ final class Backend implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
+        java.util.concurrent.CountDownLatch hung = hang;
+        if (hung != null) {
+            try {
+                hung.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
         String id = exchange.getRequestHeaders().getFirst("x-id");
         if (id != null) {
             ids.merge(id, 1, Integer::sum);

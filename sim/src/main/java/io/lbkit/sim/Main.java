@@ -125,13 +125,14 @@ public final class Main {
                     named.put(row.policy(), row);
                 }
                 byScenario.put(s.name(), named);
-                System.out.println(Report.table(s, rows));
+                System.out.println(Report.table(s, rows) + MultiFault.table(s, rows));
                 System.out.flush();
                 System.err.printf(Locale.ROOT, "%s: %d runs, %d measured calls, %.1f s%n",
                         s.name(), policies.size() * o.seeds, calls,
                         (System.nanoTime() - t0) / 1e9);
             }
             Goals.check(byScenario, summary);
+            MultiFault.check(byScenario, summary);
         } finally {
             pool.shutdown();
         }

@@ -13,7 +13,7 @@ final class Report {
 
     /** The pooled figures of one policy in one scenario. */
     record Row(String policy, long[] latencies, long errors, long[] perServer, double ejections,
-            long minP99, long maxP99, int runs) {
+            long minP99, long maxP99, int runs, List<Timeline> timelines) {
 
         long quantile(double q) {
             return Result.quantile(latencies, q);
@@ -41,7 +41,9 @@ final class Report {
         long minP99 = Long.MAX_VALUE;
         long maxP99 = Long.MIN_VALUE;
         int at = 0;
+        List<Timeline> timelines = new ArrayList<>();
         for (Result r : runs) {
+            timelines.add(r.timeline());
             System.arraycopy(r.latencies(), 0, all, at, r.latencies().length);
             at += r.latencies().length;
             for (int i = 0; i < r.perServer().length; i++) {
@@ -55,7 +57,7 @@ final class Report {
         }
         Arrays.sort(all);
         return new Row(policy, all, errors, perServer, (double) ejections / runs.size(), minP99,
-                maxP99, runs.size());
+                maxP99, runs.size(), timelines);
     }
 
     /** The Markdown table of one scenario. */

@@ -10,9 +10,10 @@ package io.lbkit.sim;
  * @param perServer measured calls sent to each server, by server id
  * @param ejections outlier ejections during the whole run
  * @param events simulation events run
+ * @param timeline per-second calls per server, for the time-resolved figures
  */
 record Result(String scenario, String policy, long seed, long[] latencies, long errors,
-        long[] perServer, long ejections, long events) {
+        long[] perServer, long ejections, long events, Timeline timeline) {
 
     long calls() {
         return latencies.length;

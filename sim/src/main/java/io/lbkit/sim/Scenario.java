@@ -142,6 +142,7 @@ record Scenario(String name, String title, List<ServerSpec> servers, boolean wei
         all.add(new Scenario("rolling-deploy-slow-start",
                 "as rolling-deploy, with slow start over 30 s", ten, true, 0.70 * tenCapacity,
                 DURATION, WARMUP, TIMEOUT, defaults.withSlowStart(SLOW_START), rolling));
+        all.addAll(MultiFault.scenarios());
         return List.copyOf(all);
     }
 

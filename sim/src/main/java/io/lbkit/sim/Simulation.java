@@ -27,6 +27,8 @@ final class Simulation {
     static final long FAIL_FAST_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     final SimClock clock = new SimClock();
+    /** Per-second calls per server (ids below 16), and ejections where a script samples them. */
+    final Timeline timeline = new Timeline();
     private final Scenario scenario;
     private final Policy policy;
     private final long seed;
@@ -64,7 +66,8 @@ final class Simulation {
         long[] sorted = Arrays.copyOf(latencies, measured);
         Arrays.sort(sorted);
         return new Result(scenario.name(), policy.name(), seed, sorted, errors,
-                Arrays.copyOf(perServer, servers.size()), router.ejections(), clock.executed());
+                Arrays.copyOf(perServer, servers.size()), router.ejections(), clock.executed(),
+                timeline);
     }
 
     // ---- what scripts may do --------------------------------------------------------------------
@@ -155,6 +158,7 @@ final class Simulation {
             return;
         }
         c.server = s;
+        timeline.picked(s.id, now);
         if (c.measured) {
             if (s.id >= perServer.length) {
                 perServer = Arrays.copyOf(perServer, Math.max(s.id + 1, 2 * perServer.length));

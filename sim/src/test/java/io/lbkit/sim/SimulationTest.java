@@ -92,7 +92,7 @@ class SimulationTest {
     }
 
     @Test
-    void failFastServer_errorsIn1ms_andLeastRequestFallsIntoTheTrapWithoutOutlierDetection() {
+    void failFastServer_errorsIn1ms_andLeastRequestNoLongerFallsIntoTheTrapWithoutOutlierDetection() {
         Scenario s = scenario("fail-fast-no-od").scaled(0.5); // failing from 20 s of 50 s
         Result rr = new Simulation(s, new Policy("roundRobin", Strategy.roundRobin()), 1).run();
         Result lr = new Simulation(s, new Policy("leastRequest", Strategy.leastRequest()), 1)
@@ -102,7 +102,9 @@ class SimulationTest {
         long at1ms = Arrays.stream(rr.latencies()).filter(l -> l == Simulation.FAIL_FAST_NANOS)
                 .count();
         assertEquals(rr.errors(), at1ms, "every error took exactly 1 ms");
-        assertTrue(lr.errorRate() > rr.errorRate(), lr.errorRate() + " vs " + rr.errorRate());
+        // Least request used to send the failing server more than round robin (it always has
+        // the fewest calls in flight); its failure penalty now keeps it to a trickle.
+        assertTrue(lr.errorRate() < rr.errorRate() / 20, lr.errorRate() + " vs " + rr.errorRate());
     }
 
     /** The simulated probe and lbkit's active checks see the crash and the return. */

@@ -1,0 +1,283 @@
+package io.lbkit.httpclient;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lbkit.Endpoint;
+import io.lbkit.EndpointGroup;
+import io.lbkit.LoadBalancer;
+import io.lbkit.health.OutlierDetection;
+import io.lbkit.strategy.Strategy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Several backends failing at once (issue 13, docs/failure-model.md), against five JDK HttpServer
+ * backends on loopback, with the default balancer, retry policy and retry budget: one backend
+ * killed, one hanging until the 500 ms request timeout, one answering 503, all at the same
+ * moment; then recovery.
+ *
+ * <p>The fault test runs the issue's figures: 256 concurrent calls, a 500 ms request timeout,
+ * 20,000 calls with the faults in force. They need a machine that serves 256 concurrent calls on
+ * loopback well within 500 ms: the phase before the faults checks that, and when it fails the
+ * test is skipped with a message (the balancer cannot be judged on a machine that times out
+ * healthy calls), except under {@code CI=true}, where it fails. On a busy machine the logic can
+ * still be checked at a smaller scale, e.g. {@code -Dlbkit.multiFault.concurrency=32
+ * -Dlbkit.multiFault.timeoutMillis=2000 -Dlbkit.multiFault.calls=5000}.
+ */
+@Timeout(180)
+class MultiFaultTest {
+
+    private static final int CONCURRENCY = Integer.getInteger("lbkit.multiFault.concurrency", 256);
+    private static final Duration REQUEST_TIMEOUT =
+            Duration.ofMillis(Long.getLong("lbkit.multiFault.timeoutMillis", 500));
+    private static final int CALLS = Integer.getInteger("lbkit.multiFault.calls", 20_000);
+    /** The request timeout of the tests about shares, generous: they count, they do not time. */
+    private static final Duration SHARE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final Backend[] backends = new Backend[5];
+    private final CountDownLatch release = new CountDownLatch(1);
+    private LoadBalancer lb;
+
+    @BeforeEach
+    void start() throws IOException {
+        for (int i = 0; i < backends.length; i++) {
+            backends[i] = Backend.start("b" + i);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        release.countDown();
+        if (lb != null) {
+            lb.close();
+        }
+        for (Backend b : backends) {
+            b.close();
+        }
+    }
+
+    private EndpointGroup group() {
+        List<Endpoint> eps = new ArrayList<>();
+        for (Backend b : backends) {
+            eps.add(b.endpoint());
+        }
+        return EndpointGroup.of(eps);
+    }
+
+    /** The wrapped client: JDK defaults, HTTP/1.1 (the backends speak nothing else). */
+    private static HttpClient client() {
+        return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    private static Strategy strategy(String name) {
+        switch (name) {
+            case "leastRequest": return Strategy.leastRequest();
+            case "peakEwma": return Strategy.peakEwma();
+            case "roundRobin": return Strategy.roundRobin();
+            default: throw new IllegalArgumentException(name);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"leastRequest", "peakEwma", "roundRobin"})
+    void killedHangingAnd503AtOnce_noIdempotentCallFails_p99WithinTwiceTheTimeout(
+            String strategy) throws Exception {
+        lb = LoadBalancer.builder(group()).strategy(strategy(strategy)).build(); // defaults
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(client())
+                .service("svc", lb).build();
+        Load load = new Load(http, CONCURRENCY, REQUEST_TIMEOUT);
+        Phase warm = load.calls(3_000);
+        if (!warm.failures.isEmpty() && !"true".equals(System.getenv("CI"))) {
+            System.err.println("SKIPPED: this machine fails calls to healthy backends at "
+                    + CONCURRENCY + " concurrent calls within " + REQUEST_TIMEOUT + " (" + warm
+                    + "); see the class comment for a smaller scale");
+        }
+        Assumptions.assumeTrue(warm.failures.isEmpty() || "true".equals(System.getenv("CI")),
+                "machine too busy for the test's scale: " + warm);
+        assertEquals(0, warm.failures.size(), () -> "before the faults: " + warm);
+
+        backends[0].stop(); // killed: connections refused
+        backends[1].hang = release; // accepts, never answers
+        backends[2].status = 503;
+        Phase faults = load.calls(CALLS);
+        assertEquals(0, faults.failures.size(), () -> strategy + ": " + faults);
+        assertTrue(faults.p99Millis() <= 2 * REQUEST_TIMEOUT.toMillis(),
+                () -> strategy + ": p99 " + faults.p99Millis() + " ms; " + faults);
+        System.out.printf("%s, 3 of 5 failing: %s%n", strategy, faults);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"leastRequest", "peakEwma", "roundRobin"})
+    void recoveredBackend_backToHalfItsFairShare_withinEjectionTimePlusTwoSeconds(
+            String strategy) throws Exception {
+        Duration ejection = Duration.ofSeconds(1); // short, to keep the test short
+        lb = LoadBalancer.builder(group()).strategy(strategy(strategy))
+                .outlierDetection(OutlierDetection.builder().baseEjectionTime(ejection).build())
+                .build();
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(client())
+                .service("svc", lb).build();
+        Load load = new Load(http, 32, SHARE_TIMEOUT);
+        load.calls(1_000);
+        backends[0].status = 503;
+        Phase outage = load.time(Duration.ofSeconds(1));
+        assertEquals(0, outage.failures.size(), () -> "during the outage: " + outage);
+        backends[0].status = 200; // recovered
+        // The bound: 2 s after its ejection time (this also covers the 10 s bound of an
+        // endpoint that was only penalised, not ejected); measure the second after it.
+        load.time(ejection.plusSeconds(2));
+        int[] before = counts();
+        Phase after = load.time(Duration.ofSeconds(1));
+        int[] now = counts();
+        long total = 0;
+        for (int i = 0; i < backends.length; i++) {
+            total += now[i] - before[i];
+        }
+        double fair = total / 5.0;
+        int mine = now[0] - before[0];
+        assertTrue(mine >= fair / 2, () -> strategy + ": the recovered backend got " + mine
+                + " of " + (int) (fair * 5) + " calls in the second after the bound; "
+                + lb.stats());
+        assertEquals(0, after.failures.size(), () -> "after recovery: " + after);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"leastRequest, true", "leastRequest, false", "peakEwma, true",
+        "peakEwma, false"})
+    void fastFailingBackend_getsLessThanHalfAHealthyOnesTraffic(String strategy,
+            boolean outlierDetection) throws Exception {
+        lb = LoadBalancer.builder(group()).strategy(strategy(strategy))
+                .outlierDetection(outlierDetection ? OutlierDetection.ofDefaults()
+                        : OutlierDetection.disabled())
+                .build();
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(client())
+                .service("svc", lb).build();
+        Load load = new Load(http, 32, SHARE_TIMEOUT);
+        load.calls(500);
+        backends[0].status = 503;
+        int[] before = counts();
+        Phase phase = load.calls(5_000);
+        int[] now = counts();
+        int bad = now[0] - before[0];
+        int leastHealthy = Integer.MAX_VALUE;
+        for (int i = 1; i < backends.length; i++) {
+            leastHealthy = Math.min(leastHealthy, now[i] - before[i]);
+        }
+        int least = leastHealthy;
+        assertTrue(2 * bad < least, () -> strategy + " outlierDetection=" + outlierDetection
+                + ": the 503 backend got " + bad + " attempts, the least busy healthy one "
+                + least + "; " + phase);
+    }
+
+    private int[] counts() {
+        int[] c = new int[backends.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = backends[i].requests.get();
+        }
+        return c;
+    }
+
+    /** What one phase measured. */
+    private record Phase(int calls, Queue<String> failures, long[] latencies, double seconds) {
+        long p99Millis() {
+            long[] sorted = latencies.clone();
+            Arrays.sort(sorted);
+            return sorted.length == 0 ? 0
+                    : TimeUnit.NANOSECONDS.toMillis(sorted[(int) Math.ceil(0.99 * sorted.length) - 1]);
+        }
+
+        @Override
+        public String toString() {
+            List<String> sample = new ArrayList<>(failures).subList(0, Math.min(5, failures.size()));
+            return String.format("%d calls in %.1f s, %d failed %s, p99 %d ms", calls, seconds,
+                    failures.size(), sample, p99Millis());
+        }
+    }
+
+    /**
+     * A closed loop of {@code concurrency} asynchronous callers, each sending a GET with the
+     * request timeout and sending the next as soon as it completes.
+     */
+    private static final class Load {
+        private final BalancedHttpClient http;
+        private final int concurrency;
+        private final HttpRequest request;
+
+        Load(BalancedHttpClient http, int concurrency, Duration timeout) {
+            this.http = http;
+            this.concurrency = concurrency;
+            this.request = HttpRequest.newBuilder(URI.create("http://svc/x")).timeout(timeout)
+                    .build();
+        }
+
+        Phase calls(int calls) throws InterruptedException {
+            return run(calls, Long.MAX_VALUE);
+        }
+
+        Phase time(Duration d) throws InterruptedException {
+            return run(Integer.MAX_VALUE, System.nanoTime() + d.toNanos());
+        }
+
+        private Phase run(int calls, long deadline) throws InterruptedException {
+            AtomicInteger started = new AtomicInteger();
+            AtomicInteger done = new AtomicInteger();
+            Queue<String> failures = new ConcurrentLinkedQueue<>();
+            int capacity = calls == Integer.MAX_VALUE ? 1 << 20 : calls;
+            long[] latencies = new long[capacity];
+            AtomicLong recorded = new AtomicLong();
+            CountDownLatch finished = new CountDownLatch(concurrency);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < concurrency; i++) {
+                next(started, done, calls, deadline, failures, latencies, recorded, finished);
+            }
+            assertTrue(finished.await(100, TimeUnit.SECONDS), "load did not finish");
+            int n = (int) Math.min(recorded.get(), capacity);
+            return new Phase(done.get(), failures, Arrays.copyOf(latencies, n),
+                    (System.nanoTime() - t0) / 1e9);
+        }
+
+        private void next(AtomicInteger started, AtomicInteger done, int calls, long deadline,
+                Queue<String> failures, long[] latencies, AtomicLong recorded,
+                CountDownLatch finished) {
+            if (started.getAndIncrement() >= calls || System.nanoTime() >= deadline) {
+                finished.countDown();
+                return;
+            }
+            long start = System.nanoTime();
+            http.sendAsync(request, BodyHandlers.discarding()).whenComplete((r, e) -> {
+                long i = recorded.getAndIncrement();
+                if (i < latencies.length) {
+                    latencies[(int) i] = System.nanoTime() - start;
+                }
+                if (e != null) {
+                    failures.add(String.valueOf(BalancedCall.unwrap(e)));
+                } else if (r.statusCode() != 200) {
+                    failures.add("status " + r.statusCode());
+                }
+                done.incrementAndGet();
+                next(started, done, calls, deadline, failures, latencies, recorded, finished);
+            });
+        }
+    }
+
+}
