@@ -56,6 +56,26 @@ class DnsAddressFamiliesIntegrationTest {
         assertEquals(0, ns.aaaaQueries.get(), "ipv4_only asks for no AAAA record");
     }
 
+    /**
+     * Issue 14: a good A answer was discarded when the AAAA query was REFUSED, so every call
+     * failed after 5 s. With both families (the default), the A answer must be kept.
+     *
+     * <p>DEPENDS ON LB-CORE: the lookup of both families is lb-core's ({@code Lookups.addresses}
+     * fails the whole resolution when one query fails); lb-grpc cannot keep the A answer through
+     * lb-core's public API. This test fails until lb-core keeps the answering family's records.
+     */
+    @Test
+    void aaaaRefused_defaultFamiliesKeepTheAAnswer() throws Exception {
+        EchoServers s = resources.servers(1);
+        RefusingNameserver ns = new RefusingNameserver(InetAddress.getByName("127.0.0.1"));
+        resources.add(ns);
+        ManagedChannel ch = channel("lbkit+dns://127.0.0.1:" + ns.port() + "/orders.test:"
+                + s.get(0).port);
+
+        assertEquals("s0", EchoServers.call(ch, Duration.ofSeconds(10)));
+        assertTrue(ns.aaaaQueries.get() >= 1, "both families were asked for");
+    }
+
     @Test
     void addressFamilies_isCaseInsensitiveAndAppliesToSrvTargets() {
         assertEquals(io.lbkit.dns.AddressFamilies.IPV6_FIRST, DnsTargets.families(
