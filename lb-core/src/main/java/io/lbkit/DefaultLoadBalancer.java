@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@link LoadBalancer}. Thread-safe.
@@ -66,9 +67,33 @@ final class DefaultLoadBalancer implements LoadBalancer {
             health.start();
         }
         this.subscription = group.subscribe(this::onEndpoints);
+        // subscribe() delivers the current snapshot before it returns unless another thread is
+        // delivering this group's snapshots at that moment; build() promises a table when the
+        // group is ready, so then take the current snapshot here. The queued delivery comes
+        // later and is applied in its turn, followed by any newer ones.
+        CompletableFuture<List<Endpoint>> ready = group.whenReady();
+        if (ready.isDone() && !ready.isCompletedExceptionally()) {
+            try {
+                synchronized (lock) {
+                    if (!seenSnapshot) {
+                        onEndpointsLocked(group.endpoints());
+                    }
+                }
+            } finally {
+                health.deliverEvents();
+            }
+        }
     }
 
     private void onEndpoints(List<Endpoint> endpoints) {
+        try {
+            onEndpointsLocked(endpoints);
+        } finally {
+            health.deliverEvents();
+        }
+    }
+
+    private void onEndpointsLocked(List<Endpoint> endpoints) {
         synchronized (lock) {
             if (closed) {
                 return;
@@ -106,8 +131,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /**
-     * Builds and publishes the routing table from the current states, then delivers the health
-     * events queued for it. Call under the lock.
+     * Builds and publishes the routing table from the current states, then queues the health
+     * events for it; they are delivered by {@link HealthController#deliverEvents()} once the lock
+     * is released. Call under the lock.
      */
     void rebuildLocked() {
         try {
@@ -319,6 +345,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 rebuildLocked(); // does nothing once closed
             }
         }
+        health.deliverEvents();
     }
 
     @Override

@@ -2,7 +2,8 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
-import io.lbkit.internal.Ipv6;
+import io.lbkit.internal.Hosts;
+import io.lbkit.internal.Quote;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,11 +52,14 @@ public final class Endpoint {
     /**
      * An endpoint of weight 1, no zone, priority 0.
      *
-     * @param host a host name or IP literal (IPv6 with or without brackets), not empty; kept in
-     *     lower case, IPv6 in RFC 5952 form
+     * @param host a host name (RFC 1123: at most 253 characters, labels of 1..63 ASCII letters,
+     *     digits, {@code -} or {@code _}, none starting or ending with {@code -}), a dotted-quad
+     *     IPv4 literal, or an IPv6 literal with or without brackets; kept in lower case, IPv6 in
+     *     RFC 5952 form. International names must be given in A-label form
+     *     ({@code java.net.IDN.toASCII("münchen.de")} is {@code xn--mnchen-3ya.de}).
      * @param port 1..65535
-     * @throws IllegalArgumentException if host is empty, holds a port, path, scheme or spaces,
-     *     or port is out of range
+     * @throws IllegalArgumentException if host breaks that grammar (the message quotes it,
+     *     escaped and truncated) or port is out of range
      */
     public static Endpoint of(String host, int port) {
         return builder(host, port).build();
@@ -199,52 +203,12 @@ public final class Endpoint {
         private final Map<String, String> attributes = new LinkedHashMap<>();
 
         private Builder(String host, int port) {
-            requireNonNull(host, "host");
-            String h = host.strip();
-            if (h.startsWith("[") && h.endsWith("]")) {
-                h = h.substring(1, h.length() - 1);
-            }
-            if (h.isEmpty()) {
-                throw new IllegalArgumentException("host must not be empty");
-            }
-            h = checkHost(h, host);
+            String h = Hosts.canonicalHost(host, "host");
             if (port < 1 || port > 65_535) {
                 throw new IllegalArgumentException("port must be in 1..65535, was " + port);
             }
             this.host = h;
             this.port = port;
-        }
-
-        /**
-         * The host in its canonical form: a host name in lower case; an IPv6 literal in RFC 5952
-         * form ({@code 0:0:0:0:0:0:0:1} and {@code ::1} are one address), its zone id after
-         * {@code %} kept as given; or an IllegalArgumentException naming what is wrong.
-         */
-        private static String checkHost(String h, String given) {
-            int colons = 0;
-            for (int i = 0; i < h.length(); i++) {
-                char c = h.charAt(i);
-                if (c == ':') {
-                    colons++;
-                } else if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_'
-                        || (c == '%' && h.indexOf(':') >= 0))) { // '%': an IPv6 zone id
-                    throw new IllegalArgumentException("host must be a host name or IP address, "
-                            + "without scheme, port, path or spaces; was '" + given + "'");
-                }
-            }
-            if (colons == 1) {
-                throw new IllegalArgumentException("host must not include a port (pass the port "
-                        + "separately: Endpoint.of(host, port)); was '" + given + "'");
-            }
-            if (colons > 1) {
-                String canonical = Ipv6.canonical(h);
-                if (canonical == null) {
-                    throw new IllegalArgumentException(
-                            "host has colons but is not an IPv6 address; was '" + given + "'");
-                }
-                return canonical;
-            }
-            return h.toLowerCase(java.util.Locale.ROOT);
         }
 
         /**
@@ -266,7 +230,7 @@ public final class Endpoint {
         }
 
         /**
-         * The zone name, not blank; default none.
+         * The zone name, not blank, without control characters; default none.
          *
          * @throws IllegalStateException if the zone was already set
          */
@@ -278,13 +242,14 @@ public final class Endpoint {
             if (zone.isBlank()) {
                 throw new IllegalArgumentException("zone must not be blank");
             }
+            checkPrintable("zone", zone);
             this.zone = zone;
             zoneSet = true;
             return this;
         }
 
         /**
-         * The region name, not blank; default none.
+         * The region name, not blank, without control characters; default none.
          *
          * @throws IllegalStateException if the region was already set
          */
@@ -296,6 +261,7 @@ public final class Endpoint {
             if (region.isBlank()) {
                 throw new IllegalArgumentException("region must not be blank");
             }
+            checkPrintable("region", region);
             this.region = region;
             regionSet = true;
             return this;
@@ -333,6 +299,16 @@ public final class Endpoint {
             }
             attributes.put(key, value);
             return this;
+        }
+
+        /** Control characters in a zone or region are garbage (a binary file, say), not a name. */
+        private static void checkPrintable(String field, String value) {
+            for (int i = 0; i < value.length(); i++) {
+                if (Character.isISOControl(value.charAt(i))) {
+                    throw new IllegalArgumentException(field
+                            + " must not contain control characters; was " + Quote.quote(value));
+                }
+            }
         }
 
         public Endpoint build() {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.lbkit.AbstractEndpointGroup;
 import io.lbkit.Endpoint;
+import io.lbkit.internal.Quote;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -91,9 +92,17 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
     /**
      * A builder for a group read from {@code path}. The file need not exist yet: the group
      * becomes ready when it first reads a good file.
+     *
+     * @throws IllegalArgumentException if the path is a file system root ({@code /}), which
+     *     cannot be a file nor have its directory watched
      */
     public static Builder builder(Path path) {
-        return new Builder(requireNonNull(path, "path"));
+        requireNonNull(path, "path");
+        if (path.toAbsolutePath().getParent() == null || path.getFileName() == null) {
+            throw new IllegalArgumentException("path must name a file in a directory, was "
+                    + Quote.quote(path.toString()) + " (a file system root)");
+        }
+        return new Builder(path);
     }
 
     /** The file this group reads. */
@@ -110,8 +119,17 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         return p.isEmpty() ? Optional.empty() : Optional.of(p);
     }
 
-    /** Reads the file and publishes it if it changed and is good. */
-    synchronized void reload() {
+    /**
+     * Reads the file and publishes it if it changed and is good; listeners run after the check,
+     * outside this group's lock.
+     */
+    void reload() {
+        check();
+        deliverPublished();
+    }
+
+    /** Reads the file and queues its snapshot if it changed and is good. */
+    private synchronized void check() {
         if (isClosed()) {
             return;
         }
@@ -148,7 +166,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         lastContent = content;
         lastProblem = null;
         problem = "";
-        update(endpoints);
+        publish(endpoints);
     }
 
     /** Guarded by this. */

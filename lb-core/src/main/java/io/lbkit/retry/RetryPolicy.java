@@ -115,12 +115,23 @@ public final class RetryPolicy {
         if (!(uniform >= 0 && uniform < 1)) {
             throw new IllegalArgumentException("uniform must be in [0, 1), was " + uniform);
         }
-        long ceiling = baseNanos;
-        for (int i = 1; i < retry && ceiling < maxNanos; i++) {
-            ceiling <<= 1; // cannot overflow: base <= 1 min and the loop stops at max <= 1 min
+        return (long) (uniform * ceilingNanos(retry));
+    }
+
+    /**
+     * min(max, base × 2^(retry-1)) in constant time: a zero base stays zero (however large the
+     * retry number), and a shift that would pass the cap is the cap.
+     */
+    private long ceilingNanos(int retry) {
+        if (baseNanos == 0) {
+            return 0;
         }
-        ceiling = Math.min(ceiling, maxNanos);
-        return (long) (uniform * ceiling);
+        int shift = retry - 1;
+        // base < 2^63 >> shift exactly when shift < numberOfLeadingZeros(base) - 1
+        if (shift >= Long.numberOfLeadingZeros(baseNanos) - 1) {
+            return maxNanos;
+        }
+        return Math.min(baseNanos << shift, maxNanos);
     }
 
     @Override

@@ -50,7 +50,7 @@ class LocalityChangeTest {
         String[][] zones = {{"a", "r1"}, {"b", "r1"}, {"c", "r2"}};
         for (String[] z : zones) {
             for (int i = 0; i < 4; i++) {
-                eps.add(Endpoint.builder("10.7." + z[0].charAt(0) + "." + i, 80).zone(z[0])
+                eps.add(Endpoint.builder("10.7." + (int) z[0].charAt(0) + "." + i, 80).zone(z[0])
                         .region(z[1]).build());
             }
         }
