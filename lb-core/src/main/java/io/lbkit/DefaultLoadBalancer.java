@@ -312,6 +312,19 @@ final class DefaultLoadBalancer implements LoadBalancer {
         return table.pick(XxHash64.hash(requireNonNull(key, "key"), 0));
     }
 
+    /** As {@link #pick()}, null instead of the exception: {@link TrafficSplit}'s fallback. */
+    Pick tryPick() {
+        return table.tryPick();
+    }
+
+    /**
+     * As the keyed picks, for the key's hash (xxHash64, seed 0, as they compute it); null
+     * instead of the exception.
+     */
+    Pick tryPickHashed(long hash) {
+        return table.tryPick(hash);
+    }
+
     @Override
     public List<EndpointStats> stats() {
         synchronized (lock) {
