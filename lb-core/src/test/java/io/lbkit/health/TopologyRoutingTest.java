@@ -33,7 +33,7 @@ class TopologyRoutingTest {
             LoadBalancer.Builder> options) {
         HealthProbe probe = e -> CompletableFuture.completedFuture(!down.contains(e));
         LoadBalancer lb = options.apply(LoadBalancer.builder(EndpointGroup.of(eps))
-                .strategy(Strategy.random()).ticker(clock).scheduler(clock)
+                .strategy(Strategy.roundRobin()).ticker(clock).scheduler(clock)
                 .outlierDetection(OutlierDetection.disabled())
                 .healthCheck(HealthCheck.builder(probe).fall(1).rise(1).jitterPercent(0).build()))
                 .build();
