@@ -54,12 +54,15 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private volatile Topology topology;
     private volatile Route table;
     private final EndpointGroup.Subscription subscription;
+    /** Null unless built with strictPicks: then every pick is wrapped in a handle of its own. */
+    private final StrictPicks strict;
 
     DefaultLoadBalancer(EndpointGroup group, BalancerConfig config) {
         this.group = group;
         this.config = config;
         this.decayNanos = config.strategy().latencyDecay().toNanos();
         this.health = new HealthController(this, lock, config);
+        this.strict = config.strictPicks() ? new StrictPicks("LoadBalancer over " + group) : null;
         this.topology = config.topology();
         this.table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
                 "no endpoints yet: " + group + " is not ready");
@@ -294,27 +297,32 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public Pick pick() {
-        return table.pick();
+        EndpointState s = table.pick();
+        return strict == null ? s : strict.track(s);
     }
 
     @Override
     public Pick pick(long key) {
-        return table.pick(XxHash64.hashLong(key, 0));
+        EndpointState s = table.pick(XxHash64.hashLong(key, 0));
+        return strict == null ? s : strict.track(s);
     }
 
     @Override
     public Pick pick(CharSequence key) {
-        return table.pick(XxHash64.hashChars(requireNonNull(key, "key"), 0));
+        EndpointState s = table.pick(XxHash64.hashChars(requireNonNull(key, "key"), 0));
+        return strict == null ? s : strict.track(s);
     }
 
     @Override
     public Pick pick(byte[] key) {
-        return table.pick(XxHash64.hash(requireNonNull(key, "key"), 0));
+        EndpointState s = table.pick(XxHash64.hash(requireNonNull(key, "key"), 0));
+        return strict == null ? s : strict.track(s);
     }
 
     /** As {@link #pick()}, null instead of the exception: {@link TrafficSplit}'s fallback. */
     Pick tryPick() {
-        return table.tryPick();
+        EndpointState s = table.tryPick();
+        return strict == null ? s : strict.track(s);
     }
 
     /**
@@ -322,7 +330,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
      * instead of the exception.
      */
     Pick tryPickHashed(long hash) {
-        return table.tryPick(hash);
+        EndpointState s = table.tryPick(hash);
+        return strict == null ? s : strict.track(s);
     }
 
     @Override

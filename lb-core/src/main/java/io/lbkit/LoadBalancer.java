@@ -173,6 +173,7 @@ public interface LoadBalancer extends AutoCloseable {
         private String localRegion;
         private Integer overprovisioningFactor;
         private Integer zoneMinClusterSize;
+        private Boolean strictPicks;
 
         private Builder(EndpointGroup group) {
             this.group = requireNonNull(group, "group");
@@ -345,6 +346,22 @@ public interface LoadBalancer extends AutoCloseable {
         }
 
         /**
+         * Whether to check that every {@link Pick} is reported exactly once; default
+         * {@code false}. When on, each pick returns a handle of its own: a second report throws
+         * {@link IllegalStateException}, and a pick dropped without a report is found when the
+         * garbage collector reclaims its handle (seconds or minutes later, or never if no
+         * collection runs), which then frees its in-flight slot. Both are counted in
+         * {@link EndpointStats#pickMisuses()} and logged (the first at WARNING). It costs a
+         * small allocation and a {@link java.lang.ref.Cleaner} registration per pick: use it in
+         * tests, staging, or while hunting a leak, not on a hot production path.
+         */
+        public Builder strictPicks(boolean strict) {
+            once("strictPicks", this.strictPicks);
+            this.strictPicks = strict;
+            return this;
+        }
+
+        /**
          * Builds the balancer and subscribes it to the group; if the group is ready, the first
          * routing table is built before this returns.
          */
@@ -362,7 +379,8 @@ public interface LoadBalancer extends AutoCloseable {
                             overprovisioningFactor != null ? overprovisioningFactor
                                     : Topology.DEFAULT_OVERPROVISIONING_PERCENT,
                             zoneMinClusterSize != null ? zoneMinClusterSize
-                                    : Topology.DEFAULT_ZONE_MIN_CLUSTER_SIZE)));
+                                    : Topology.DEFAULT_ZONE_MIN_CLUSTER_SIZE),
+                    strictPicks != null && strictPicks));
         }
     }
 }
