@@ -40,6 +40,8 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
     private final SerialQueue deliveries = new SerialQueue(LOG, "endpoint listener");
     private volatile List<Endpoint> endpoints = List.of();
     private volatile boolean closed;
+    /** Whether a first snapshot was published. Guarded by lock. */
+    private boolean published;
 
     /** For subclasses. The group is not ready until the first {@link #update}. */
     protected AbstractEndpointGroup() {}
@@ -70,7 +72,7 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
                 return () -> { }; // a closed group publishes nothing more: nothing to hold on to
             }
             listeners.add(listener);
-            if (ready.isDone()) {
+            if (published) {
                 List<Endpoint> current = endpoints;
                 deliveries.enqueue(() -> deliver(listener, current));
             }
@@ -109,13 +111,17 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
                 return false;
             }
             boolean changed = !snapshot.equals(endpoints);
-            if (changed || !ready.isDone()) {
+            if (changed || !published) {
                 endpoints = snapshot;
                 for (Consumer<? super List<Endpoint>> l : listeners) {
                     deliveries.enqueue(() -> deliver(l, snapshot));
                 }
             }
-            ready.complete(snapshot);
+            if (!published) {
+                published = true;
+                // after the listeners: whoever waits for whenReady() finds them up to date
+                deliveries.enqueue(() -> ready.complete(snapshot));
+            }
             return changed;
         }
     }

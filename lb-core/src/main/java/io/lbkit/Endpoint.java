@@ -3,6 +3,7 @@ package io.lbkit;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.internal.Hosts;
+import io.lbkit.internal.Preconditions;
 import io.lbkit.internal.Quote;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -193,22 +194,15 @@ public final class Endpoint {
         private final String host;
         private final int port;
         private int weight = 1;
-        private boolean weightSet;
         private String zone;
-        private boolean zoneSet;
         private String region;
-        private boolean regionSet;
         private int priority;
-        private boolean prioritySet;
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
         private final Map<String, String> attributes = new LinkedHashMap<>();
 
         private Builder(String host, int port) {
-            String h = Hosts.canonicalHost(host, "host");
-            if (port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("port must be in 1..65535, was " + port);
-            }
-            this.host = h;
-            this.port = port;
+            this.host = Hosts.canonicalHost(host, "host");
+            this.port = Preconditions.checkRange("port", port, 1, 65_535);
         }
 
         /**
@@ -217,15 +211,8 @@ public final class Endpoint {
          * @throws IllegalStateException if the weight was already set
          */
         public Builder weight(int weight) {
-            if (weightSet) {
-                throw new IllegalStateException("weight was already set to " + this.weight);
-            }
-            if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
-                throw new IllegalArgumentException(
-                        "weight must be in " + MIN_WEIGHT + ".." + MAX_WEIGHT + ", was " + weight);
-            }
-            this.weight = weight;
-            weightSet = true;
+            set.check("weight", this.weight);
+            this.weight = Preconditions.checkRange("weight", weight, MIN_WEIGHT, MAX_WEIGHT);
             return this;
         }
 
@@ -236,15 +223,12 @@ public final class Endpoint {
          */
         public Builder zone(String zone) {
             requireNonNull(zone, "zone");
-            if (zoneSet) {
-                throw new IllegalStateException("zone was already set to " + this.zone);
-            }
+            set.check("zone", this.zone);
             if (zone.isBlank()) {
                 throw new IllegalArgumentException("zone must not be blank");
             }
             checkPrintable("zone", zone);
             this.zone = zone;
-            zoneSet = true;
             return this;
         }
 
@@ -255,15 +239,12 @@ public final class Endpoint {
          */
         public Builder region(String region) {
             requireNonNull(region, "region");
-            if (regionSet) {
-                throw new IllegalStateException("region was already set to " + this.region);
-            }
+            set.check("region", this.region);
             if (region.isBlank()) {
                 throw new IllegalArgumentException("region must not be blank");
             }
             checkPrintable("region", region);
             this.region = region;
-            regionSet = true;
             return this;
         }
 
@@ -273,15 +254,8 @@ public final class Endpoint {
          * @throws IllegalStateException if the priority was already set
          */
         public Builder priority(int priority) {
-            if (prioritySet) {
-                throw new IllegalStateException("priority was already set to " + this.priority);
-            }
-            if (priority < 0 || priority > MAX_PRIORITY) {
-                throw new IllegalArgumentException(
-                        "priority must be in 0.." + MAX_PRIORITY + ", was " + priority);
-            }
-            this.priority = priority;
-            prioritySet = true;
+            set.check("priority", this.priority);
+            this.priority = Preconditions.checkRange("priority", priority, 0, MAX_PRIORITY);
             return this;
         }
 

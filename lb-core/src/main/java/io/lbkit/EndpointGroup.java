@@ -96,8 +96,9 @@ public interface EndpointGroup extends AutoCloseable {
 
     /**
      * Completes with the first snapshot once the group has one (at once for static and dynamic
-     * groups; after the first successful resolution for DNS). Completes exceptionally if the
-     * group is closed first.
+     * groups; after the first successful resolution for DNS), once the listeners registered by
+     * then have received it: a balancer over the group has its first routing table. Completes
+     * exceptionally if the group is closed first.
      */
     CompletableFuture<List<Endpoint>> whenReady();
 

@@ -1,5 +1,6 @@
 package io.lbkit;
 
+import static io.lbkit.internal.Preconditions.checkOnce;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.health.CircuitBreaker;
@@ -179,16 +180,10 @@ public interface LoadBalancer extends AutoCloseable {
             this.group = requireNonNull(group, "group");
         }
 
-        private static void once(String field, Object earlier) {
-            if (earlier != null) {
-                throw new IllegalStateException(field + " was already set to " + earlier);
-            }
-        }
-
         /** The strategy; default {@link Strategy#leastRequest()}. */
         public Builder strategy(Strategy strategy) {
             requireNonNull(strategy, "strategy");
-            once("strategy", this.strategy);
+            checkOnce("strategy", this.strategy);
             this.strategy = strategy;
             return this;
         }
@@ -196,7 +191,7 @@ public interface LoadBalancer extends AutoCloseable {
         /** The time source of every time-based rule; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             requireNonNull(ticker, "ticker");
-            once("ticker", this.ticker);
+            checkOnce("ticker", this.ticker);
             this.ticker = ticker;
             return this;
         }
@@ -208,7 +203,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             requireNonNull(scheduler, "scheduler");
-            once("scheduler", this.scheduler);
+            checkOnce("scheduler", this.scheduler);
             this.scheduler = scheduler;
             return this;
         }
@@ -220,7 +215,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder outlierDetection(OutlierDetection outlierDetection) {
             requireNonNull(outlierDetection, "outlierDetection");
-            once("outlierDetection", this.outlierDetection);
+            checkOnce("outlierDetection", this.outlierDetection);
             this.outlierDetection = outlierDetection;
             return this;
         }
@@ -228,7 +223,7 @@ public interface LoadBalancer extends AutoCloseable {
         /** A circuit breaker per endpoint; default none. */
         public Builder circuitBreaker(CircuitBreaker circuitBreaker) {
             requireNonNull(circuitBreaker, "circuitBreaker");
-            once("circuitBreaker", this.circuitBreaker);
+            checkOnce("circuitBreaker", this.circuitBreaker);
             this.circuitBreaker = circuitBreaker;
             return this;
         }
@@ -236,7 +231,7 @@ public interface LoadBalancer extends AutoCloseable {
         /** Active health checks; default none. */
         public Builder healthCheck(HealthCheck healthCheck) {
             requireNonNull(healthCheck, "healthCheck");
-            once("healthCheck", this.healthCheck);
+            checkOnce("healthCheck", this.healthCheck);
             this.healthCheck = healthCheck;
             return this;
         }
@@ -244,7 +239,7 @@ public interface LoadBalancer extends AutoCloseable {
         /** Slow start for joining and recovering endpoints; default none (full weight at once). */
         public Builder slowStart(SlowStart slowStart) {
             requireNonNull(slowStart, "slowStart");
-            once("slowStart", this.slowStart);
+            checkOnce("slowStart", this.slowStart);
             this.slowStart = slowStart;
             return this;
         }
@@ -256,7 +251,7 @@ public interface LoadBalancer extends AutoCloseable {
          * with {@link NoEndpointAvailableException.Reason#NONE_ELIGIBLE}.
          */
         public Builder panicThreshold(int percent) {
-            once("panicThreshold", this.panicThreshold);
+            checkOnce("panicThreshold", this.panicThreshold);
             if (percent < 0 || percent > 100) {
                 throw new IllegalArgumentException(
                         "panicThreshold must be in 0..100 percent, was " + percent);
@@ -274,7 +269,7 @@ public interface LoadBalancer extends AutoCloseable {
          * threads racing.
          */
         public Builder maxRequestsPerEndpoint(int max) {
-            once("maxRequestsPerEndpoint", this.maxRequestsPerEndpoint);
+            checkOnce("maxRequestsPerEndpoint", this.maxRequestsPerEndpoint);
             if (max < 1 || max > 1_000_000) {
                 throw new IllegalArgumentException(
                         "maxRequestsPerEndpoint must be in 1..1000000, was " + max);
@@ -286,7 +281,7 @@ public interface LoadBalancer extends AutoCloseable {
         /** Receives health events (ejections, circuit changes, UP/DOWN, panic); default none. */
         public Builder healthListener(HealthListener listener) {
             requireNonNull(listener, "listener");
-            once("healthListener", this.healthListener);
+            checkOnce("healthListener", this.healthListener);
             this.healthListener = listener;
             return this;
         }
@@ -299,7 +294,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder localZone(String zone) {
             requireNonNull(zone, "zone");
-            once("localZone", this.localZone);
+            checkOnce("localZone", this.localZone);
             this.localZone = Topology.checkName("localZone", zone);
             return this;
         }
@@ -310,7 +305,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder localRegion(String region) {
             requireNonNull(region, "region");
-            once("localRegion", this.localRegion);
+            checkOnce("localRegion", this.localRegion);
             this.localRegion = Topology.checkName("localRegion", region);
             return this;
         }
@@ -322,7 +317,7 @@ public interface LoadBalancer extends AutoCloseable {
          * to the next priority level or zone tier.
          */
         public Builder overprovisioningFactor(int percent) {
-            once("overprovisioningFactor", this.overprovisioningFactor);
+            checkOnce("overprovisioningFactor", this.overprovisioningFactor);
             if (percent < 100 || percent > 1_000) {
                 throw new IllegalArgumentException(
                         "overprovisioningFactor must be in 100..1000 percent, was " + percent);
@@ -336,7 +331,7 @@ public interface LoadBalancer extends AutoCloseable {
          * endpoints per zone make local routing fragile. 1..10,000; default 6 (Envoy's).
          */
         public Builder zoneMinClusterSize(int size) {
-            once("zoneMinClusterSize", this.zoneMinClusterSize);
+            checkOnce("zoneMinClusterSize", this.zoneMinClusterSize);
             if (size < 1 || size > 10_000) {
                 throw new IllegalArgumentException(
                         "zoneMinClusterSize must be in 1..10000, was " + size);
@@ -356,7 +351,7 @@ public interface LoadBalancer extends AutoCloseable {
          * tests, staging, or while hunting a leak, not on a hot production path.
          */
         public Builder strictPicks(boolean strict) {
-            once("strictPicks", this.strictPicks);
+            checkOnce("strictPicks", this.strictPicks);
             this.strictPicks = strict;
             return this;
         }

@@ -1,5 +1,6 @@
 package io.lbkit.file;
 
+import static io.lbkit.internal.Preconditions.checkOnce;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.AbstractEndpointGroup;
@@ -272,7 +273,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         /** How often to check the file besides watching it; 10 ms..1 day, default 5 s. */
         public Builder pollInterval(Duration pollInterval) {
             requireNonNull(pollInterval, "pollInterval");
-            once(this.pollInterval, "pollInterval");
+            checkOnce("pollInterval", this.pollInterval);
             if (pollInterval.compareTo(Duration.ofMillis(10)) < 0
                     || pollInterval.compareTo(Duration.ofDays(1)) > 0) {
                 throw new IllegalArgumentException(
@@ -287,7 +288,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
          * Turn it off where watch events are unreliable or costly.
          */
         public Builder watch(boolean watch) {
-            once(this.watch, "watch");
+            checkOnce("watch", this.watch);
             this.watch = watch;
             return this;
         }
@@ -297,7 +298,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
          * file being rewritten in place may be read empty for a moment.
          */
         public Builder allowEmpty(boolean allowEmpty) {
-            once(this.allowEmpty, "allowEmpty");
+            checkOnce("allowEmpty", this.allowEmpty);
             this.allowEmpty = allowEmpty;
             return this;
         }
@@ -308,7 +309,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
             requireNonNull(scheduler, "scheduler");
-            once(this.scheduler, "scheduler");
+            checkOnce("scheduler", this.scheduler);
             this.scheduler = scheduler;
             return this;
         }
@@ -318,12 +319,6 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
             return new FileEndpointGroup(path,
                     pollInterval != null ? pollInterval : DEFAULT_POLL_INTERVAL,
                     watch == null || watch, allowEmpty != null && allowEmpty, scheduler);
-        }
-
-        private static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.lbkit.retry;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.internal.Preconditions;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -146,10 +147,9 @@ public final class RetryPolicy {
      */
     public static final class Builder {
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-        private boolean maxAttemptsSet;
         private Duration baseBackoff = DEFAULT_BASE_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
-        private boolean backoffSet;
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder() {}
 
@@ -160,15 +160,9 @@ public final class RetryPolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder maxAttempts(int maxAttempts) {
-            if (maxAttemptsSet) {
-                throw new IllegalStateException("maxAttempts was already set to " + this.maxAttempts);
-            }
-            if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
-                throw new IllegalArgumentException(
-                        "maxAttempts must be in 1.." + MAX_ATTEMPTS + ", was " + maxAttempts);
-            }
-            this.maxAttempts = maxAttempts;
-            maxAttemptsSet = true;
+            set.check("maxAttempts", this.maxAttempts);
+            this.maxAttempts = Preconditions.checkRange("maxAttempts", maxAttempts, 1,
+                    MAX_ATTEMPTS);
             return this;
         }
 
@@ -183,10 +177,7 @@ public final class RetryPolicy {
         public Builder backoff(Duration base, Duration max) {
             requireNonNull(base, "base");
             requireNonNull(max, "max");
-            if (backoffSet) {
-                throw new IllegalStateException("backoff was already set to " + baseBackoff
-                        + ".." + maxBackoff);
-            }
+            set.check("backoff", baseBackoff + ".." + maxBackoff);
             if (max.isNegative() || max.compareTo(MAX_BACKOFF) > 0) {
                 throw new IllegalArgumentException(
                         "backoff max must be in 0 ms..1 min, was " + max);
@@ -197,7 +188,6 @@ public final class RetryPolicy {
             }
             this.baseBackoff = base;
             this.maxBackoff = max;
-            backoffSet = true;
             return this;
         }
 
