@@ -1,6 +1,7 @@
 package io.lbkit;
 
 import static io.lbkit.internal.Preconditions.checkOnce;
+import static io.lbkit.internal.Preconditions.setOnce;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.health.CircuitBreaker;
@@ -182,17 +183,13 @@ public interface LoadBalancer extends AutoCloseable {
 
         /** The strategy; default {@link Strategy#leastRequest()}. */
         public Builder strategy(Strategy strategy) {
-            requireNonNull(strategy, "strategy");
-            checkOnce("strategy", this.strategy);
-            this.strategy = strategy;
+            this.strategy = setOnce("strategy", this.strategy, strategy);
             return this;
         }
 
         /** The time source of every time-based rule; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            checkOnce("ticker", this.ticker);
-            this.ticker = ticker;
+            this.ticker = setOnce("ticker", this.ticker, ticker);
             return this;
         }
 
@@ -202,9 +199,7 @@ public interface LoadBalancer extends AutoCloseable {
          * {@code schedule(Runnable, long, TimeUnit)}; it never shuts the scheduler down.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            checkOnce("scheduler", this.scheduler);
-            this.scheduler = scheduler;
+            this.scheduler = setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -214,33 +209,27 @@ public interface LoadBalancer extends AutoCloseable {
          * {@link OutlierDetection#disabled()}.
          */
         public Builder outlierDetection(OutlierDetection outlierDetection) {
-            requireNonNull(outlierDetection, "outlierDetection");
-            checkOnce("outlierDetection", this.outlierDetection);
-            this.outlierDetection = outlierDetection;
+            this.outlierDetection =
+                    setOnce("outlierDetection", this.outlierDetection, outlierDetection);
             return this;
         }
 
         /** A circuit breaker per endpoint; default none. */
         public Builder circuitBreaker(CircuitBreaker circuitBreaker) {
-            requireNonNull(circuitBreaker, "circuitBreaker");
-            checkOnce("circuitBreaker", this.circuitBreaker);
-            this.circuitBreaker = circuitBreaker;
+            this.circuitBreaker =
+                    setOnce("circuitBreaker", this.circuitBreaker, circuitBreaker);
             return this;
         }
 
         /** Active health checks; default none. */
         public Builder healthCheck(HealthCheck healthCheck) {
-            requireNonNull(healthCheck, "healthCheck");
-            checkOnce("healthCheck", this.healthCheck);
-            this.healthCheck = healthCheck;
+            this.healthCheck = setOnce("healthCheck", this.healthCheck, healthCheck);
             return this;
         }
 
         /** Slow start for joining and recovering endpoints; default none (full weight at once). */
         public Builder slowStart(SlowStart slowStart) {
-            requireNonNull(slowStart, "slowStart");
-            checkOnce("slowStart", this.slowStart);
-            this.slowStart = slowStart;
+            this.slowStart = setOnce("slowStart", this.slowStart, slowStart);
             return this;
         }
 
@@ -280,9 +269,7 @@ public interface LoadBalancer extends AutoCloseable {
 
         /** Receives health events (ejections, circuit changes, UP/DOWN, panic); default none. */
         public Builder healthListener(HealthListener listener) {
-            requireNonNull(listener, "listener");
-            checkOnce("healthListener", this.healthListener);
-            this.healthListener = listener;
+            this.healthListener = setOnce("healthListener", this.healthListener, listener);
             return this;
         }
 

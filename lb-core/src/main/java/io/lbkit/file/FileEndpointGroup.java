@@ -1,6 +1,7 @@
 package io.lbkit.file;
 
 import static io.lbkit.internal.Preconditions.checkOnce;
+import static io.lbkit.internal.Preconditions.setOnce;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.AbstractEndpointGroup;
@@ -308,9 +309,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
          * A given scheduler is not shut down by {@link FileEndpointGroup#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            checkOnce("scheduler", this.scheduler);
-            this.scheduler = scheduler;
+            this.scheduler = setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 

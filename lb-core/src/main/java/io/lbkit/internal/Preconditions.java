@@ -29,6 +29,21 @@ public final class Preconditions {
     }
 
     /**
+     * The whole check of a builder's setter for a non-null option kept in a nullable field:
+     * {@code this.x = setOnce("x", this.x, x);}.
+     *
+     * @param earlier the field's current value, null when unset
+     * @return {@code value}
+     * @throws NullPointerException naming the field if value is null
+     * @throws IllegalStateException "{@code field} was already set to {@code earlier}"
+     */
+    public static <T> T setOnce(String field, T earlier, T value) {
+        requireNonNull(value, field);
+        checkOnce(field, earlier);
+        return value;
+    }
+
+    /**
      * For an option with a default value and a flag that says whether it was set.
      *
      * @throws IllegalStateException "{@code field} was already set to {@code earlier}"
