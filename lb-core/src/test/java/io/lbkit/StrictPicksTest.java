@@ -79,6 +79,32 @@ class StrictPicksTest {
     }
 
     @Test
+    void leakedHalfOpenTrial_freesItsTrialSlot_soTheCircuitCanClose() {
+        io.lbkit.dns.FakeScheduler clock = new io.lbkit.dns.FakeScheduler();
+        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(A)).strictPicks(true)
+                .ticker(clock).scheduler(clock).panicThreshold(0)
+                .outlierDetection(io.lbkit.health.OutlierDetection.disabled())
+                .circuitBreaker(io.lbkit.health.CircuitBreaker.builder().failureThreshold(1)
+                        .openDuration(Duration.ofSeconds(1)).trialCalls(1).build())
+                .build()) {
+            lb.pick().onFailure(1); // opens the circuit
+            clock.advance(Duration.ofSeconds(1)); // half-open: one trial call
+            assertEquals(io.lbkit.health.HealthStatus.CIRCUIT_HALF_OPEN,
+                    lb.stats().get(0).health());
+            leak(lb); // the trial call is never reported
+            assertEquals(NoEndpointAvailableException.Reason.AT_CAPACITY,
+                    assertThrows(NoEndpointAvailableException.class, lb::pick).reason(),
+                    "its trial slot is taken");
+            Await.until("the leaked trial to be collected", Duration.ofSeconds(30), () -> {
+                System.gc();
+                return lb.stats().get(0).pickMisuses() == 1;
+            }, lb::stats);
+            lb.pick().onSuccess(1); // a new trial, reported: the circuit closes
+            assertEquals(io.lbkit.health.HealthStatus.HEALTHY, lb.stats().get(0).health());
+        }
+    }
+
+    @Test
     void strictPicks_isSetOnce() {
         LoadBalancer.Builder b = LoadBalancer.builder(EndpointGroup.of(A)).strictPicks(true);
         IllegalStateException e = assertThrows(IllegalStateException.class,
