@@ -2,6 +2,7 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.internal.SerialQueue;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -17,8 +18,16 @@ import java.util.function.Consumer;
  * to listeners in order. Thread-safe. Subclasses call {@link #update} whenever their source
  * changes.
  *
- * <p>Updates and deliveries are serialised by one lock, so every listener sees every snapshot
- * exactly once and in order; readers of {@link #endpoints()} never take it.
+ * <p>Updates are serialised by one lock and queue their deliveries in that order; listeners run
+ * after the lock is released (never under it), one at a time, on the thread that made the change
+ * or on the thread already delivering this group's snapshots. So every listener sees every
+ * snapshot exactly once and in order, a listener may change the group it listens to (its change
+ * is delivered after it returns), and a listener that throws, even an {@link Error}, is logged
+ * and stops nothing. Readers of {@link #endpoints()} never take the lock.
+ *
+ * <p>Subclasses that hold a lock of their own around a change call {@link #publish} under it
+ * and {@link #deliverPublished()} after releasing it; others call {@link #update}, which does
+ * both, holding no lock.
  */
 public abstract class AbstractEndpointGroup implements EndpointGroup {
 
@@ -28,8 +37,11 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
     private final CopyOnWriteArrayList<Consumer<? super List<Endpoint>>> listeners =
             new CopyOnWriteArrayList<>();
     private final CompletableFuture<List<Endpoint>> ready = new CompletableFuture<>();
+    private final SerialQueue deliveries = new SerialQueue(LOG, "endpoint listener");
     private volatile List<Endpoint> endpoints = List.of();
     private volatile boolean closed;
+    /** Whether a first snapshot was published. Guarded by lock. */
+    private boolean published;
 
     /** For subclasses. The group is not ready until the first {@link #update}. */
     protected AbstractEndpointGroup() {}
@@ -44,6 +56,14 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
         return ready.copy();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The current snapshot is delivered before this returns, unless another thread is
+     * delivering one of this group's snapshots at that moment (or this is called from a
+     * listener): then that delivery, which runs on the other thread, comes right after the ones
+     * queued before it.
+     */
     @Override
     public final Subscription subscribe(Consumer<? super List<Endpoint>> listener) {
         requireNonNull(listener, "listener");
@@ -52,36 +72,66 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
                 return () -> { }; // a closed group publishes nothing more: nothing to hold on to
             }
             listeners.add(listener);
-            if (ready.isDone()) {
-                deliver(listener, endpoints);
+            if (published) {
+                List<Endpoint> current = endpoints;
+                deliveries.enqueue(() -> deliver(listener, current));
             }
         }
+        deliveries.drain();
         return () -> listeners.remove(listener);
     }
 
     /**
-     * Publishes a new snapshot if it differs from the current one, and marks the group ready.
+     * Publishes a new snapshot if it differs from the current one, marks the group ready, and
+     * delivers it to the listeners. Call it holding no lock: listeners run on this thread.
      *
      * @param newEndpoints the complete new list; copied
      * @return whether the snapshot changed
      * @throws IllegalArgumentException if two endpoints share an address; nothing changes then
      */
     protected final boolean update(Collection<Endpoint> newEndpoints) {
+        boolean changed = publish(newEndpoints);
+        deliverPublished();
+        return changed;
+    }
+
+    /**
+     * As {@link #update}, but only queues the deliveries: for a subclass that holds its own lock
+     * around the change, so that the queue has its changes in order. Call
+     * {@link #deliverPublished()} once that lock is released.
+     *
+     * @param newEndpoints the complete new list; copied
+     * @return whether the snapshot changed
+     * @throws IllegalArgumentException if two endpoints share an address; nothing changes then
+     */
+    protected final boolean publish(Collection<Endpoint> newEndpoints) {
         List<Endpoint> snapshot = checkedCopy(newEndpoints);
         synchronized (lock) {
             if (closed) {
                 return false;
             }
             boolean changed = !snapshot.equals(endpoints);
-            if (changed || !ready.isDone()) {
+            if (changed || !published) {
                 endpoints = snapshot;
                 for (Consumer<? super List<Endpoint>> l : listeners) {
-                    deliver(l, snapshot);
+                    deliveries.enqueue(() -> deliver(l, snapshot));
                 }
             }
-            ready.complete(snapshot);
+            if (!published) {
+                published = true;
+                // after the listeners: whoever waits for whenReady() finds them up to date
+                deliveries.enqueue(() -> ready.complete(snapshot));
+            }
             return changed;
         }
+    }
+
+    /**
+     * Delivers what {@link #publish} queued, on this thread, unless another thread is delivering
+     * (then it delivers these too). Call it holding no lock.
+     */
+    protected final void deliverPublished() {
+        deliveries.drain();
     }
 
     /**
@@ -120,9 +170,12 @@ public abstract class AbstractEndpointGroup implements EndpointGroup {
     }
 
     private void deliver(Consumer<? super List<Endpoint>> listener, List<Endpoint> snapshot) {
+        if (closed || !listeners.contains(listener)) {
+            return; // nothing after close() or after the subscription was closed
+        }
         try {
             listener.accept(snapshot);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // even an Error: the next listener still runs
             LOG.log(Level.WARNING, "endpoint listener " + listener + " of " + this + " failed", e);
         }
     }

@@ -19,15 +19,17 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param listener null when none
  * @param topology as built; the balancer keeps the current one, whose local zone and region
  *     may change at run time
+ * @param strictPicks whether picks return per-call handles that detect misuse
  */
 record BalancerConfig(Strategy strategy, Ticker ticker, ScheduledExecutorService scheduler,
         OutlierDetection outlierDetection, CircuitBreaker circuitBreaker, HealthCheck healthCheck,
         SlowStart slowStart, int panicPercent, int maxRequestsPerEndpoint,
-        HealthListener listener, Topology topology) {
+        HealthListener listener, Topology topology, boolean strictPicks) {
 
     /** This config with another health listener. */
     BalancerConfig withListener(HealthListener l) {
         return new BalancerConfig(strategy, ticker, scheduler, outlierDetection, circuitBreaker,
-                healthCheck, slowStart, panicPercent, maxRequestsPerEndpoint, l, topology);
+                healthCheck, slowStart, panicPercent, maxRequestsPerEndpoint, l, topology,
+                strictPicks);
     }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The {@link LoadBalancer}. Thread-safe.
@@ -54,6 +55,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private volatile Topology topology;
     private volatile Route table;
     private final EndpointGroup.Subscription subscription;
+    /** Null unless built with strictPicks: then every pick is wrapped in a handle of its own. */
+    private final StrictPicks strict;
 
     DefaultLoadBalancer(EndpointGroup group, BalancerConfig config) {
         this.group = group;
@@ -61,6 +64,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
         this.config = config.withListener(observers);
         this.decayNanos = config.strategy().latencyDecay().toNanos();
         this.health = new HealthController(this, lock, this.config);
+        this.strict = config.strictPicks() ? new StrictPicks("LoadBalancer over " + group) : null;
         this.topology = config.topology();
         this.table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
                 "no endpoints yet: " + group + " is not ready");
@@ -68,9 +72,33 @@ final class DefaultLoadBalancer implements LoadBalancer {
             health.start();
         }
         this.subscription = group.subscribe(this::onEndpoints);
+        // subscribe() delivers the current snapshot before it returns unless another thread is
+        // delivering this group's snapshots at that moment; build() promises a table when the
+        // group is ready, so then take the current snapshot here. The queued delivery comes
+        // later and is applied in its turn, followed by any newer ones.
+        CompletableFuture<List<Endpoint>> ready = group.whenReady();
+        if (ready.isDone() && !ready.isCompletedExceptionally()) {
+            try {
+                synchronized (lock) {
+                    if (!seenSnapshot) {
+                        onEndpointsLocked(group.endpoints());
+                    }
+                }
+            } finally {
+                health.deliverEvents();
+            }
+        }
     }
 
     private void onEndpoints(List<Endpoint> endpoints) {
+        try {
+            onEndpointsLocked(endpoints);
+        } finally {
+            health.deliverEvents();
+        }
+    }
+
+    private void onEndpointsLocked(List<Endpoint> endpoints) {
         synchronized (lock) {
             if (closed) {
                 return;
@@ -109,8 +137,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /**
-     * Builds and publishes the routing table from the current states, then delivers the health
-     * events queued for it. Call under the lock.
+     * Builds and publishes the routing table from the current states, then queues the health
+     * events for it; they are delivered by {@link HealthController#deliverEvents()} once the lock
+     * is released. Call under the lock.
      */
     void rebuildLocked() {
         try {
@@ -304,11 +333,13 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     @Override
     public Pick pick() {
+        EndpointState s;
         try {
-            return table.pick();
+            s = table.pick();
         } catch (NoEndpointAvailableException e) {
             throw rejected(e);
         }
+        return strict == null ? s : strict.track(s);
     }
 
     @Override
@@ -327,11 +358,13 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     private Pick pickHash(long hash) {
+        EndpointState s;
         try {
-            return table.pick(hash);
+            s = table.pick(hash);
         } catch (NoEndpointAvailableException e) {
             throw rejected(e);
         }
+        return strict == null ? s : strict.track(s);
     }
 
     /** Tells the observers of a refused pick; off the pick path proper (an exception is thrown). */
@@ -343,6 +376,24 @@ final class DefaultLoadBalancer implements LoadBalancer {
     @Override
     public EndpointGroup.Subscription observe(LoadBalancerObserver observer) {
         return observers.add(observer);
+    }
+
+    /**
+     * As {@link #pick()}, null instead of the exception: {@link TrafficSplit}'s fallback. A route
+     * that cannot serve is not a refused call (the split falls back), so observers are not told.
+     */
+    Pick tryPick() {
+        EndpointState s = table.tryPick();
+        return strict == null ? s : strict.track(s);
+    }
+
+    /**
+     * As the keyed picks, for the key's hash (xxHash64, seed 0, as they compute it); null
+     * instead of the exception.
+     */
+    Pick tryPickHashed(long hash) {
+        EndpointState s = table.tryPick(hash);
+        return strict == null ? s : strict.track(s);
     }
 
     @Override
@@ -378,6 +429,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 rebuildLocked(); // does nothing once closed
             }
         }
+        health.deliverEvents();
     }
 
     @Override

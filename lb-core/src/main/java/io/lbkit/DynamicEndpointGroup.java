@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * An endpoint group the application changes at run time: servers join and leave the pool.
- * Thread-safe; changes are serialised and each publishes one new snapshot.
+ * Thread-safe; changes are serialised and each publishes one new snapshot. Listeners run after
+ * the change, outside the group's locks, so a listener (a health listener, say) may itself add
+ * or remove endpoints: its change is delivered once it returns.
  *
  * <p>Endpoints are identified by {@linkplain Endpoint#address() address}: adding an endpoint
  * whose address is present replaces it (a new weight, say) and keeps its place in the list.
@@ -29,6 +31,7 @@ public final class DynamicEndpointGroup extends AbstractEndpointGroup {
      */
     public boolean add(Endpoint endpoint) {
         requireNonNull(endpoint, "endpoint");
+        boolean changed;
         synchronized (writeLock) {
             List<Endpoint> next = new ArrayList<>(endpoints());
             int i = indexOf(next, endpoint.address());
@@ -37,8 +40,10 @@ public final class DynamicEndpointGroup extends AbstractEndpointGroup {
             } else {
                 next.add(endpoint);
             }
-            return update(next);
+            changed = publish(next);
         }
+        deliverPublished();
+        return changed;
     }
 
     /**
@@ -48,6 +53,7 @@ public final class DynamicEndpointGroup extends AbstractEndpointGroup {
      */
     public boolean remove(Endpoint endpoint) {
         requireNonNull(endpoint, "endpoint");
+        boolean changed;
         synchronized (writeLock) {
             List<Endpoint> next = new ArrayList<>(endpoints());
             int i = indexOf(next, endpoint.address());
@@ -55,8 +61,10 @@ public final class DynamicEndpointGroup extends AbstractEndpointGroup {
                 return false;
             }
             next.remove(i);
-            return update(next);
+            changed = publish(next);
         }
+        deliverPublished();
+        return changed;
     }
 
     /**
@@ -66,9 +74,12 @@ public final class DynamicEndpointGroup extends AbstractEndpointGroup {
      * @throws IllegalArgumentException if two endpoints share an address; nothing changes then
      */
     public boolean set(Collection<Endpoint> endpoints) {
+        boolean changed;
         synchronized (writeLock) {
-            return update(endpoints);
+            changed = publish(endpoints);
         }
+        deliverPublished();
+        return changed;
     }
 
     private static int indexOf(List<Endpoint> list, String address) {

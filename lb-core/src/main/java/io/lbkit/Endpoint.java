@@ -2,7 +2,9 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
-import io.lbkit.internal.Ipv6;
+import io.lbkit.internal.Hosts;
+import io.lbkit.internal.Preconditions;
+import io.lbkit.internal.Quote;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,11 +53,14 @@ public final class Endpoint {
     /**
      * An endpoint of weight 1, no zone, priority 0.
      *
-     * @param host a host name or IP literal (IPv6 with or without brackets), not empty; kept in
-     *     lower case, IPv6 in RFC 5952 form
+     * @param host a host name (RFC 1123: at most 253 characters, labels of 1..63 ASCII letters,
+     *     digits, {@code -} or {@code _}, none starting or ending with {@code -}), a dotted-quad
+     *     IPv4 literal, or an IPv6 literal with or without brackets; kept in lower case, IPv6 in
+     *     RFC 5952 form. International names must be given in A-label form
+     *     ({@code java.net.IDN.toASCII("münchen.de")} is {@code xn--mnchen-3ya.de}).
      * @param port 1..65535
-     * @throws IllegalArgumentException if host is empty, holds a port, path, scheme or spaces,
-     *     or port is out of range
+     * @throws IllegalArgumentException if host breaks that grammar (the message quotes it,
+     *     escaped and truncated) or port is out of range
      */
     public static Endpoint of(String host, int port) {
         return builder(host, port).build();
@@ -189,62 +194,15 @@ public final class Endpoint {
         private final String host;
         private final int port;
         private int weight = 1;
-        private boolean weightSet;
         private String zone;
-        private boolean zoneSet;
         private String region;
-        private boolean regionSet;
         private int priority;
-        private boolean prioritySet;
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
         private final Map<String, String> attributes = new LinkedHashMap<>();
 
         private Builder(String host, int port) {
-            requireNonNull(host, "host");
-            String h = host.strip();
-            if (h.startsWith("[") && h.endsWith("]")) {
-                h = h.substring(1, h.length() - 1);
-            }
-            if (h.isEmpty()) {
-                throw new IllegalArgumentException("host must not be empty");
-            }
-            h = checkHost(h, host);
-            if (port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("port must be in 1..65535, was " + port);
-            }
-            this.host = h;
-            this.port = port;
-        }
-
-        /**
-         * The host in its canonical form: a host name in lower case; an IPv6 literal in RFC 5952
-         * form ({@code 0:0:0:0:0:0:0:1} and {@code ::1} are one address), its zone id after
-         * {@code %} kept as given; or an IllegalArgumentException naming what is wrong.
-         */
-        private static String checkHost(String h, String given) {
-            int colons = 0;
-            for (int i = 0; i < h.length(); i++) {
-                char c = h.charAt(i);
-                if (c == ':') {
-                    colons++;
-                } else if (!(Character.isLetterOrDigit(c) || c == '.' || c == '-' || c == '_'
-                        || (c == '%' && h.indexOf(':') >= 0))) { // '%': an IPv6 zone id
-                    throw new IllegalArgumentException("host must be a host name or IP address, "
-                            + "without scheme, port, path or spaces; was '" + given + "'");
-                }
-            }
-            if (colons == 1) {
-                throw new IllegalArgumentException("host must not include a port (pass the port "
-                        + "separately: Endpoint.of(host, port)); was '" + given + "'");
-            }
-            if (colons > 1) {
-                String canonical = Ipv6.canonical(h);
-                if (canonical == null) {
-                    throw new IllegalArgumentException(
-                            "host has colons but is not an IPv6 address; was '" + given + "'");
-                }
-                return canonical;
-            }
-            return h.toLowerCase(java.util.Locale.ROOT);
+            this.host = Hosts.canonicalHost(host, "host");
+            this.port = Preconditions.checkRange("port", port, 1, 65_535);
         }
 
         /**
@@ -253,51 +211,40 @@ public final class Endpoint {
          * @throws IllegalStateException if the weight was already set
          */
         public Builder weight(int weight) {
-            if (weightSet) {
-                throw new IllegalStateException("weight was already set to " + this.weight);
-            }
-            if (weight < MIN_WEIGHT || weight > MAX_WEIGHT) {
-                throw new IllegalArgumentException(
-                        "weight must be in " + MIN_WEIGHT + ".." + MAX_WEIGHT + ", was " + weight);
-            }
-            this.weight = weight;
-            weightSet = true;
+            set.check("weight", this.weight);
+            this.weight = Preconditions.checkRange("weight", weight, MIN_WEIGHT, MAX_WEIGHT);
             return this;
         }
 
         /**
-         * The zone name, not blank; default none.
+         * The zone name, not blank, without control characters; default none.
          *
          * @throws IllegalStateException if the zone was already set
          */
         public Builder zone(String zone) {
             requireNonNull(zone, "zone");
-            if (zoneSet) {
-                throw new IllegalStateException("zone was already set to " + this.zone);
-            }
+            set.check("zone", this.zone);
             if (zone.isBlank()) {
                 throw new IllegalArgumentException("zone must not be blank");
             }
+            checkPrintable("zone", zone);
             this.zone = zone;
-            zoneSet = true;
             return this;
         }
 
         /**
-         * The region name, not blank; default none.
+         * The region name, not blank, without control characters; default none.
          *
          * @throws IllegalStateException if the region was already set
          */
         public Builder region(String region) {
             requireNonNull(region, "region");
-            if (regionSet) {
-                throw new IllegalStateException("region was already set to " + this.region);
-            }
+            set.check("region", this.region);
             if (region.isBlank()) {
                 throw new IllegalArgumentException("region must not be blank");
             }
+            checkPrintable("region", region);
             this.region = region;
-            regionSet = true;
             return this;
         }
 
@@ -307,15 +254,8 @@ public final class Endpoint {
          * @throws IllegalStateException if the priority was already set
          */
         public Builder priority(int priority) {
-            if (prioritySet) {
-                throw new IllegalStateException("priority was already set to " + this.priority);
-            }
-            if (priority < 0 || priority > MAX_PRIORITY) {
-                throw new IllegalArgumentException(
-                        "priority must be in 0.." + MAX_PRIORITY + ", was " + priority);
-            }
-            this.priority = priority;
-            prioritySet = true;
+            set.check("priority", this.priority);
+            this.priority = Preconditions.checkRange("priority", priority, 0, MAX_PRIORITY);
             return this;
         }
 
@@ -333,6 +273,16 @@ public final class Endpoint {
             }
             attributes.put(key, value);
             return this;
+        }
+
+        /** Control characters in a zone or region are garbage (a binary file, say), not a name. */
+        private static void checkPrintable(String field, String value) {
+            for (int i = 0; i < value.length(); i++) {
+                if (Character.isISOControl(value.charAt(i))) {
+                    throw new IllegalArgumentException(field
+                            + " must not contain control characters; was " + Quote.quote(value));
+                }
+            }
         }
 
         public Endpoint build() {

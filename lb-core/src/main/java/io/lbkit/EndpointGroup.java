@@ -1,5 +1,7 @@
 package io.lbkit;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -12,9 +14,9 @@ import java.util.function.Consumer;
  *
  * <p>A group publishes immutable snapshots. Each snapshot holds at most one endpoint per
  * {@linkplain Endpoint#address() address}, in the order the source gave them. Listeners receive
- * every snapshot in order, one at a time, on the thread that made the change (a caller of
- * {@link DynamicEndpointGroup#set}, a DNS refresh thread, ...); they must return quickly and must
- * not block. A group never blocks a {@link LoadBalancer}'s pick path: the balancer builds its
+ * every snapshot in order, one at a time, outside the group's locks, on the thread that made the
+ * change (a caller of {@link DynamicEndpointGroup#set}, a DNS refresh thread, ...) or on the
+ * thread already delivering the group's snapshots; they must return quickly and must not block. A group never blocks a {@link LoadBalancer}'s pick path: the balancer builds its
  * routing table from the snapshot inside the listener, off the pick path.
  */
 public interface EndpointGroup extends AutoCloseable {
@@ -23,23 +25,30 @@ public interface EndpointGroup extends AutoCloseable {
      * A group whose endpoints never change. Ready at once.
      *
      * @throws IllegalArgumentException if two endpoints have the same address
+     * @throws NullPointerException if the array or an endpoint is null
      */
     static EndpointGroup of(Endpoint... endpoints) {
-        return of(Arrays.asList(endpoints));
+        return of(Arrays.asList(requireNonNull(endpoints, "endpoints")));
     }
 
     /**
      * A group whose endpoints never change. Ready at once.
      *
      * @throws IllegalArgumentException if two endpoints have the same address
+     * @throws NullPointerException if the list or an endpoint is null
      */
     static EndpointGroup of(List<Endpoint> endpoints) {
         return new StaticEndpointGroup(endpoints);
     }
 
-    /** A group whose endpoints the application adds and removes at run time. Ready at once. */
+    /**
+     * A group whose endpoints the application adds and removes at run time. Ready at once.
+     *
+     * @throws IllegalArgumentException if two endpoints have the same address
+     * @throws NullPointerException if the array or an endpoint is null
+     */
     static DynamicEndpointGroup dynamic(Endpoint... initial) {
-        return new DynamicEndpointGroup(Arrays.asList(initial));
+        return new DynamicEndpointGroup(Arrays.asList(requireNonNull(initial, "initial")));
     }
 
     /**
@@ -99,8 +108,9 @@ public interface EndpointGroup extends AutoCloseable {
 
     /**
      * Completes with the first snapshot once the group has one (at once for static and dynamic
-     * groups; after the first successful resolution for DNS). Completes exceptionally if the
-     * group is closed first.
+     * groups; after the first successful resolution for DNS), once the listeners registered by
+     * then have received it: a balancer over the group has its first routing table. Completes
+     * exceptionally if the group is closed first.
      */
     CompletableFuture<List<Endpoint>> whenReady();
 

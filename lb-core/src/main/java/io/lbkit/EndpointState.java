@@ -85,6 +85,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final LongAdder calls = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder releases = new LongAdder();
+    /** Second reports and lost picks detected in strictPicks mode. */
+    private final java.util.concurrent.atomic.AtomicLong misuses =
+            new java.util.concurrent.atomic.AtomicLong();
     private final Ticker ticker;
     private final long decayNanos; // 0: latency not tracked
     /** Receives failure streaks and trial outcomes; null when no passive health rule is on. */
@@ -238,6 +241,14 @@ final class EndpointState extends EndpointStateFields implements Pick {
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.RELEASED, 0);
     }
 
+    void countMisuse() {
+        misuses.incrementAndGet();
+    }
+
+    long pickMisuses() {
+        return misuses.get();
+    }
+
     /** The in-flight count as counted: negative if reports outnumbered picks. For tests. */
     long inFlightSum() {
         return (int) calls.sum();
@@ -292,7 +303,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
             latency = Optional.of(Duration.ofNanos((long) nanos));
         }
         return new EndpointStats(endpoint, status, weightPercent, inFlight(), successes(),
-                failures.sum(), latency, ejections);
+                failures.sum(), latency, ejections, misuses.get());
     }
 
     /** The status shown in stats; called under the balancer's lock. */

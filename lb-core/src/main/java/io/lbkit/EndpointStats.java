@@ -19,10 +19,20 @@ import java.util.Optional;
  * @param failures calls reported with {@link Pick#onFailure} since the endpoint joined
  * @param latency the peak-EWMA latency, when the strategy tracks latency and a call has completed
  * @param ejections how many times outlier detection ejected the endpoint since it joined
+ * @param pickMisuses picks of this endpoint reported twice, or dropped without a report, since
+ *     it joined: counted only when the balancer was built with
+ *     {@link LoadBalancer.Builder#strictPicks(boolean)}, 0 otherwise
  */
 public record EndpointStats(Endpoint endpoint, HealthStatus health, int weightPercent,
         int inFlight, long successes, long failures, Optional<Duration> latency,
-        long ejections) {
+        long ejections, long pickMisuses) {
+
+    /** Stats without a misuse count (0). */
+    public EndpointStats(Endpoint endpoint, HealthStatus health, int weightPercent, int inFlight,
+            long successes, long failures, Optional<Duration> latency, long ejections) {
+        this(endpoint, health, weightPercent, inFlight, successes, failures, latency, ejections,
+                0);
+    }
 
     /** Validates the components. */
     public EndpointStats {

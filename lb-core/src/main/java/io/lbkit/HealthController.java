@@ -6,6 +6,7 @@ import io.lbkit.health.HealthCheck;
 import io.lbkit.health.HealthEvent;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.health.SlowStart;
+import io.lbkit.internal.SerialQueue;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,6 +23,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The health rules of one balancer: outlier ejection, circuit breaking, active checks and slow
  * start. Thread-safe: every method takes the balancer's lock; each state change ends with a
  * routing-table rebuild. Nothing here runs on the pick path.
+ *
+ * <p>Events are queued under the lock, in order, and delivered (logged, recorded, passed to the
+ * user's listener) once the lock is released, by {@link #deliverEvents()}: a listener never runs
+ * under the balancer's lock, so it may pick, read stats or change the balancer's group, and one
+ * that throws, even an {@link Error}, is logged and stops no timer.
  *
  * <p>Timers run on the configured scheduler through {@code schedule(Runnable, long, TimeUnit)}
  * only, so a test scheduler driven by a fake ticker need implement just that. A task that throws
@@ -46,6 +52,8 @@ final class HealthController {
 
     /** Events waiting for the next table publication. Guarded by {@link #lock}. */
     private final List<HealthEvent> pendingEvents = new ArrayList<>();
+    /** Published events waiting for delivery outside the lock, in order. */
+    private final SerialQueue deliveries = new SerialQueue(LOG, "health listener");
     /** Guarded by {@link #lock}. */
     private ScheduledFuture<?> intervalTask;
     /** Guarded by {@link #lock}. */
@@ -124,6 +132,14 @@ final class HealthController {
 
     /** A report crossed the streak threshold, or failed while half-open. */
     void onFailure(EndpointState s, int streak) {
+        try {
+            onFailureLocked(s, streak);
+        } finally {
+            deliverEvents();
+        }
+    }
+
+    private void onFailureLocked(EndpointState s, int streak) {
         synchronized (lock) {
             if (closed || s.removed) {
                 return;
@@ -148,6 +164,14 @@ final class HealthController {
 
     /** A success while half-open. */
     void onTrialSuccess(EndpointState s) {
+        try {
+            onTrialSuccessLocked(s);
+        } finally {
+            deliverEvents();
+        }
+    }
+
+    private void onTrialSuccessLocked(EndpointState s) {
         synchronized (lock) {
             if (closed || s.removed || s.circuit != CircuitState.HALF_OPEN) {
                 return;
@@ -398,6 +422,14 @@ final class HealthController {
     }
 
     private void probed(EndpointState s, boolean passed, String detail) {
+        try {
+            probedLocked(s, passed, detail);
+        } finally {
+            deliverEvents();
+        }
+    }
+
+    private void probedLocked(EndpointState s, boolean passed, String detail) {
         synchronized (lock) {
             if (closed || s.removed) {
                 return;
@@ -492,34 +524,50 @@ final class HealthController {
         pendingEvents.add(new HealthEvent(type, Optional.ofNullable(e), detail));
     }
 
-    /** Under the lock, after a table was published: logs, records and delivers queued events. */
+    /**
+     * Under the lock, after a table was published: queues the pending events for delivery by
+     * {@link #deliverEvents()}, in order.
+     */
     void flushEvents() {
         if (pendingEvents.isEmpty()) {
             return;
         }
-        List<HealthEvent> events = new ArrayList<>(pendingEvents);
+        for (HealthEvent event : pendingEvents) {
+            deliveries.enqueue(() -> deliver(event));
+        }
         pendingEvents.clear();
-        for (HealthEvent event : events) {
-            HealthEvent.Type type = event.type();
-            String address = event.endpoint().map(Endpoint::address).orElse("");
-            Level level = type == HealthEvent.Type.EJECTED || type == HealthEvent.Type.DOWN
-                    || type == HealthEvent.Type.CIRCUIT_OPENED
-                    || type == HealthEvent.Type.PANIC_ENTERED ? Level.WARNING : Level.INFO;
-            LOG.log(level, () -> "lbkit " + type + (address.isEmpty() ? "" : " " + address)
-                    + ": " + event.detail());
-            HealthChangeEvent jfr = new HealthChangeEvent();
-            if (jfr.isEnabled()) {
-                jfr.type = type.name();
-                jfr.endpoint = address;
-                jfr.detail = event.detail();
-                jfr.commit();
-            }
-            if (config.listener() != null) {
-                try {
-                    config.listener().onEvent(event);
-                } catch (RuntimeException ex) {
-                    LOG.log(Level.WARNING, "health listener " + config.listener() + " failed", ex);
-                }
+    }
+
+    /**
+     * Delivers the published events: call it holding no lock, after any change that may have
+     * published some. Runs them on this thread, unless another thread is delivering (then that
+     * thread runs these too, after the earlier ones).
+     */
+    void deliverEvents() {
+        deliveries.drain();
+    }
+
+    /** Logs, records and hands one event to the listener; outside the lock. */
+    private void deliver(HealthEvent event) {
+        HealthEvent.Type type = event.type();
+        String address = event.endpoint().map(Endpoint::address).orElse("");
+        Level level = type == HealthEvent.Type.EJECTED || type == HealthEvent.Type.DOWN
+                || type == HealthEvent.Type.CIRCUIT_OPENED
+                || type == HealthEvent.Type.PANIC_ENTERED ? Level.WARNING : Level.INFO;
+        LOG.log(level, () -> "lbkit " + type + (address.isEmpty() ? "" : " " + address)
+                + ": " + event.detail());
+        HealthChangeEvent jfr = new HealthChangeEvent();
+        if (jfr.isEnabled()) {
+            jfr.type = type.name();
+            jfr.endpoint = address;
+            jfr.detail = event.detail();
+            jfr.commit();
+        }
+        if (config.listener() != null) {
+            try {
+                config.listener().onEvent(event);
+            } catch (RuntimeException | Error ex) { // even an Error: timers and events go on
+                LOG.log(Level.WARNING, "health listener " + config.listener() + " failed", ex);
             }
         }
     }
@@ -530,6 +578,8 @@ final class HealthController {
                 task.run();
             } catch (RuntimeException | Error e) {
                 LOG.log(Level.ERROR, "lbkit health task failed", e);
+            } finally {
+                deliverEvents(); // what the task published, now that the lock is released
             }
         }, delayNanos, TimeUnit.NANOSECONDS);
     }

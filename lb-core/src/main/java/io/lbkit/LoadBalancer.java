@@ -1,5 +1,7 @@
 package io.lbkit;
 
+import static io.lbkit.internal.Preconditions.checkOnce;
+import static io.lbkit.internal.Preconditions.setOnce;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.health.CircuitBreaker;
@@ -189,30 +191,21 @@ public interface LoadBalancer extends AutoCloseable {
         private String localRegion;
         private Integer overprovisioningFactor;
         private Integer zoneMinClusterSize;
+        private Boolean strictPicks;
 
         private Builder(EndpointGroup group) {
             this.group = requireNonNull(group, "group");
         }
 
-        private static void once(String field, Object earlier) {
-            if (earlier != null) {
-                throw new IllegalStateException(field + " was already set to " + earlier);
-            }
-        }
-
         /** The strategy; default {@link Strategy#leastRequest()}. */
         public Builder strategy(Strategy strategy) {
-            requireNonNull(strategy, "strategy");
-            once("strategy", this.strategy);
-            this.strategy = strategy;
+            this.strategy = setOnce("strategy", this.strategy, strategy);
             return this;
         }
 
         /** The time source of every time-based rule; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            once("ticker", this.ticker);
-            this.ticker = ticker;
+            this.ticker = setOnce("ticker", this.ticker, ticker);
             return this;
         }
 
@@ -222,9 +215,7 @@ public interface LoadBalancer extends AutoCloseable {
          * {@code schedule(Runnable, long, TimeUnit)}; it never shuts the scheduler down.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            once("scheduler", this.scheduler);
-            this.scheduler = scheduler;
+            this.scheduler = setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -234,33 +225,27 @@ public interface LoadBalancer extends AutoCloseable {
          * {@link OutlierDetection#disabled()}.
          */
         public Builder outlierDetection(OutlierDetection outlierDetection) {
-            requireNonNull(outlierDetection, "outlierDetection");
-            once("outlierDetection", this.outlierDetection);
-            this.outlierDetection = outlierDetection;
+            this.outlierDetection =
+                    setOnce("outlierDetection", this.outlierDetection, outlierDetection);
             return this;
         }
 
         /** A circuit breaker per endpoint; default none. */
         public Builder circuitBreaker(CircuitBreaker circuitBreaker) {
-            requireNonNull(circuitBreaker, "circuitBreaker");
-            once("circuitBreaker", this.circuitBreaker);
-            this.circuitBreaker = circuitBreaker;
+            this.circuitBreaker =
+                    setOnce("circuitBreaker", this.circuitBreaker, circuitBreaker);
             return this;
         }
 
         /** Active health checks; default none. */
         public Builder healthCheck(HealthCheck healthCheck) {
-            requireNonNull(healthCheck, "healthCheck");
-            once("healthCheck", this.healthCheck);
-            this.healthCheck = healthCheck;
+            this.healthCheck = setOnce("healthCheck", this.healthCheck, healthCheck);
             return this;
         }
 
         /** Slow start for joining and recovering endpoints; default none (full weight at once). */
         public Builder slowStart(SlowStart slowStart) {
-            requireNonNull(slowStart, "slowStart");
-            once("slowStart", this.slowStart);
-            this.slowStart = slowStart;
+            this.slowStart = setOnce("slowStart", this.slowStart, slowStart);
             return this;
         }
 
@@ -275,7 +260,7 @@ public interface LoadBalancer extends AutoCloseable {
          * {@link NoEndpointAvailableException.Reason#NONE_ELIGIBLE}.
          */
         public Builder panicThreshold(int percent) {
-            once("panicThreshold", this.panicThreshold);
+            checkOnce("panicThreshold", this.panicThreshold);
             if (percent < 0 || percent > 100) {
                 throw new IllegalArgumentException(
                         "panicThreshold must be in 0..100 percent, was " + percent);
@@ -293,7 +278,7 @@ public interface LoadBalancer extends AutoCloseable {
          * threads racing.
          */
         public Builder maxRequestsPerEndpoint(int max) {
-            once("maxRequestsPerEndpoint", this.maxRequestsPerEndpoint);
+            checkOnce("maxRequestsPerEndpoint", this.maxRequestsPerEndpoint);
             if (max < 1 || max > 1_000_000) {
                 throw new IllegalArgumentException(
                         "maxRequestsPerEndpoint must be in 1..1000000, was " + max);
@@ -304,9 +289,7 @@ public interface LoadBalancer extends AutoCloseable {
 
         /** Receives health events (ejections, circuit changes, UP/DOWN, panic); default none. */
         public Builder healthListener(HealthListener listener) {
-            requireNonNull(listener, "listener");
-            once("healthListener", this.healthListener);
-            this.healthListener = listener;
+            this.healthListener = setOnce("healthListener", this.healthListener, listener);
             return this;
         }
 
@@ -318,7 +301,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder localZone(String zone) {
             requireNonNull(zone, "zone");
-            once("localZone", this.localZone);
+            checkOnce("localZone", this.localZone);
             this.localZone = Topology.checkName("localZone", zone);
             return this;
         }
@@ -329,7 +312,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder localRegion(String region) {
             requireNonNull(region, "region");
-            once("localRegion", this.localRegion);
+            checkOnce("localRegion", this.localRegion);
             this.localRegion = Topology.checkName("localRegion", region);
             return this;
         }
@@ -341,7 +324,7 @@ public interface LoadBalancer extends AutoCloseable {
          * to the next priority level or zone tier.
          */
         public Builder overprovisioningFactor(int percent) {
-            once("overprovisioningFactor", this.overprovisioningFactor);
+            checkOnce("overprovisioningFactor", this.overprovisioningFactor);
             if (percent < 100 || percent > 1_000) {
                 throw new IllegalArgumentException(
                         "overprovisioningFactor must be in 100..1000 percent, was " + percent);
@@ -355,12 +338,28 @@ public interface LoadBalancer extends AutoCloseable {
          * endpoints per zone make local routing fragile. 1..10,000; default 6 (Envoy's).
          */
         public Builder zoneMinClusterSize(int size) {
-            once("zoneMinClusterSize", this.zoneMinClusterSize);
+            checkOnce("zoneMinClusterSize", this.zoneMinClusterSize);
             if (size < 1 || size > 10_000) {
                 throw new IllegalArgumentException(
                         "zoneMinClusterSize must be in 1..10000, was " + size);
             }
             this.zoneMinClusterSize = size;
+            return this;
+        }
+
+        /**
+         * Whether to check that every {@link Pick} is reported exactly once; default
+         * {@code false}. When on, each pick returns a handle of its own: a second report throws
+         * {@link IllegalStateException}, and a pick dropped without a report is found when the
+         * garbage collector reclaims its handle (seconds or minutes later, or never if no
+         * collection runs), which then frees its in-flight slot. Both are counted in
+         * {@link EndpointStats#pickMisuses()} and logged (the first at WARNING). It costs a
+         * small allocation and a {@link java.lang.ref.Cleaner} registration per pick: use it in
+         * tests, staging, or while hunting a leak, not on a hot production path.
+         */
+        public Builder strictPicks(boolean strict) {
+            checkOnce("strictPicks", this.strictPicks);
+            this.strictPicks = strict;
             return this;
         }
 
@@ -382,7 +381,8 @@ public interface LoadBalancer extends AutoCloseable {
                             overprovisioningFactor != null ? overprovisioningFactor
                                     : Topology.DEFAULT_OVERPROVISIONING_PERCENT,
                             zoneMinClusterSize != null ? zoneMinClusterSize
-                                    : Topology.DEFAULT_ZONE_MIN_CLUSTER_SIZE)));
+                                    : Topology.DEFAULT_ZONE_MIN_CLUSTER_SIZE),
+                    strictPicks != null && strictPicks));
         }
     }
 }

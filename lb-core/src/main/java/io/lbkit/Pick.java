@@ -6,10 +6,35 @@ package io.lbkit;
  *
  * <p>A {@code Pick} is the endpoint's shared accounting record, not a per-call object: picking
  * allocates nothing. Each pick counts one call in flight on the endpoint until the caller reports
- * it <em>exactly once</em> with {@link #onSuccess}, {@link #onFailure} or {@link #release}.
- * Reporting twice, or never, skews the endpoint's in-flight count for as long as the endpoint
- * stays in the group. Reports arriving after the endpoint left the group are accepted and
- * ignored by balancing.
+ * it <em>exactly once</em> with {@link #onSuccess}, {@link #onFailure} or {@link #release}
+ * (in a {@code finally} block, so that an exception cannot skip it). Reports arriving after the
+ * endpoint left the group are accepted and ignored by balancing.
+ *
+ * <p><b>Misuse, and what it costs.</b> Because every pick of an endpoint returns the same
+ * object, a pick cannot tell a second report from another call's first: by default misuse is
+ * silent, and it lasts as long as the endpoint stays in the group.
+ *
+ * <ul>
+ *   <li>A pick <b>never reported</b> counts as in flight for good: least-request and bounded-load
+ *       strategies send that endpoint less traffic; under
+ *       {@link LoadBalancer.Builder#maxRequestsPerEndpoint} each leak takes one slot for good,
+ *       until the endpoint is permanently {@code AT_CAPACITY}; an unreported trial call of a
+ *       half-open circuit keeps the circuit half-open, with its trial slots taken, forever.
+ *   <li>A pick <b>reported twice</b> counts one call too few in flight (the endpoint looks idler
+ *       than it is and its in-flight cap lets one call too many through) and counts an outcome
+ *       twice, which skews outlier detection and the circuit breaker.
+ * </ul>
+ *
+ * <p>To find such bugs, build the balancer with
+ * {@link LoadBalancer.Builder#strictPicks(boolean) strictPicks(true)}: each pick then returns a
+ * handle of its own that throws {@link IllegalStateException} on a second report and, when the
+ * garbage collector finds a handle dropped without a report, frees its slot; both are counted in
+ * {@link EndpointStats#pickMisuses()} and logged.
+ *
+ * <p><b>What a report costs.</b> Usually a few atomic adds. A report that crosses a health
+ * threshold (a failure streak, a half-open trial's outcome) also takes the balancer's lock and
+ * rebuilds its routing table on the reporting thread, which for ring strategies with many
+ * endpoints can take milliseconds; health listeners then run on that thread too.
  */
 public interface Pick {
 

@@ -16,4 +16,10 @@ abstract class Route {
 
     /** As {@link #pick()}, for a call with the given key hash. */
     abstract EndpointState pick(long hash);
+
+    /** As {@link #pick()}, but null instead of the exception: for fallback without a throw. */
+    abstract EndpointState tryPick();
+
+    /** As {@link #pick(long)}, but null instead of the exception. */
+    abstract EndpointState tryPick(long hash);
 }

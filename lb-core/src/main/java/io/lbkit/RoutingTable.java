@@ -17,10 +17,13 @@ final class RoutingTable extends Route implements Candidates {
     /** Per-candidate in-flight caps, or null when no candidate is capped. */
     private final int[] caps;
     private final Ticker ticker;
-    /** Why picks fail when {@link #states} is empty; null otherwise. */
-    private final NoEndpointAvailableException.Reason emptyReason;
-    private final String emptyMessage;
-    private final String capacityMessage;
+    /**
+     * What picks throw when {@link #states} is empty, or when every candidate is at its cap:
+     * made once per table, without a stack trace, so a failed pick costs no more than a
+     * successful one. Null where it cannot happen.
+     */
+    private final NoEndpointAvailableException emptyFailure;
+    private final NoEndpointAvailableException capacityFailure;
 
     private RoutingTable(EndpointState[] states, int[] weights, int[] caps, Strategy strategy,
             Ticker ticker, NoEndpointAvailableException.Reason emptyReason, String message) {
@@ -28,9 +31,12 @@ final class RoutingTable extends Route implements Candidates {
         this.weights = weights;
         this.caps = caps;
         this.ticker = ticker;
-        this.emptyReason = emptyReason;
-        this.emptyMessage = states.length == 0 ? message : null;
-        this.capacityMessage = states.length == 0 ? null : message;
+        this.emptyFailure = states.length == 0
+                ? new NoEndpointAvailableException(emptyReason, message, true) : null;
+        this.capacityFailure = states.length > 0 && caps != null
+                ? new NoEndpointAvailableException(
+                        NoEndpointAvailableException.Reason.AT_CAPACITY, message, true)
+                : null;
         this.picker = states.length == 0 ? () -> -1 : strategy.newPicker(this);
     }
 
@@ -50,33 +56,50 @@ final class RoutingTable extends Route implements Candidates {
 
     @Override
     EndpointState pick() {
-        return acquire(picker.pick());
+        EndpointState s = acquire(picker.pick());
+        return s != null ? s : throwFailure();
     }
 
     @Override
     EndpointState pick(long hash) {
+        EndpointState s = acquire(picker.pick(hash));
+        return s != null ? s : throwFailure();
+    }
+
+    @Override
+    EndpointState tryPick() {
+        return acquire(picker.pick());
+    }
+
+    @Override
+    EndpointState tryPick(long hash) {
         return acquire(picker.pick(hash));
+    }
+
+    private EndpointState throwFailure() {
+        throw states.length == 0 ? emptyFailure : capacityFailure;
     }
 
     /**
      * The state to hand out for the picker's answer {@code i}, with its in-flight count raised;
-     * skips candidates at their cap.
-     *
-     * @throws NoEndpointAvailableException if there is no candidate, or all are at their caps
+     * skips candidates at their cap. Null if there is no candidate, or all are at their caps.
      */
     private EndpointState acquire(int i) {
         if (i < 0) {
-            throw new NoEndpointAvailableException(emptyReason, emptyMessage);
+            return null;
         }
         if (caps != null && states[i].inFlight() >= caps[i]) {
             i = nextUnderCap(i);
+            if (i < 0) {
+                return null;
+            }
         }
         EndpointState s = states[i];
         s.acquire();
         return s;
     }
 
-    /** The next candidate after {@code from}, cyclically, below its cap. */
+    /** The next candidate after {@code from}, cyclically, below its cap; -1 if none. */
     private int nextUnderCap(int from) {
         int n = states.length;
         for (int k = 1; k < n; k++) {
@@ -85,8 +108,7 @@ final class RoutingTable extends Route implements Candidates {
                 return j;
             }
         }
-        throw new NoEndpointAvailableException(NoEndpointAvailableException.Reason.AT_CAPACITY,
-                capacityMessage);
+        return -1;
     }
 
     @Override

@@ -54,4 +54,14 @@ final class TieredRoute extends Route {
         // drawing the tier from them would leave each tier's ring or table partly unused.
         return tier((int) hash >>> 1).pick(hash);
     }
+
+    @Override
+    EndpointState tryPick() {
+        return tier(ThreadLocalRandom.current().nextInt() >>> 1).tryPick();
+    }
+
+    @Override
+    EndpointState tryPick(long hash) {
+        return tier((int) hash >>> 1).tryPick(hash);
+    }
 }

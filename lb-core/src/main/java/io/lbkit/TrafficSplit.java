@@ -35,8 +35,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * down, or all are at their request cap), {@code pick()} and the keyed picks go to the next route
  * in order with a positive weight that has one, so a canary that lost its endpoints does not fail
  * its share of calls; only when no route can take the call do they throw, with the drawn route's
- * {@link NoEndpointAvailableException} (the others' attached as suppressed). A pick from
- * {@link #route(String)} stays on that route.
+ * {@link NoEndpointAvailableException} (each route's reason is in its own exception and stats).
+ * Falling back throws and catches nothing, so a fallback pick costs about what a direct one does.
+ * A pick from {@link #route(String)} stays on that route.
  */
 public final class TrafficSplit implements LoadBalancer {
 
@@ -72,33 +73,6 @@ public final class TrafficSplit implements LoadBalancer {
             return i;
         }
 
-        /**
-         * The pick of the first route after {@code failed} (in route order, wrapping) with a
-         * positive weight that has an eligible endpoint; else rethrows {@code cause}.
-         */
-        Pick fallBack(int failed, NoEndpointAvailableException cause, SidePick how) {
-            if (cause.reason() == NoEndpointAvailableException.Reason.CLOSED) {
-                throw cause;
-            }
-            for (int k = 1; k < routes.length; k++) {
-                int i = (failed + k) % routes.length;
-                if (weights[i] == 0) {
-                    continue;
-                }
-                try {
-                    return how.pick(routes[i]);
-                } catch (NoEndpointAvailableException next) {
-                    cause.addSuppressed(next);
-                }
-            }
-            throw cause;
-        }
-    }
-
-    /** A pick on one side, with or without the caller's key. */
-    @FunctionalInterface
-    private interface SidePick {
-        Pick pick(LoadBalancer side);
     }
 
     /**
@@ -121,22 +95,16 @@ public final class TrafficSplit implements LoadBalancer {
     public Pick pick() {
         Table t = table;
         int i = t.side(ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL);
-        try {
-            return t.routes[i].pick();
-        } catch (NoEndpointAvailableException e) {
-            return t.fallBack(i, e, LoadBalancer::pick);
-        }
+        Pick p = tryRoutes(t, i, NO_KEY, 0, null, null, 0);
+        return p != null ? p : t.routes[i].pick(); // throws the drawn route's exception
     }
 
     @Override
     public Pick pick(long key) {
         Table t = table;
         int i = t.side(XxHash64.hashLong(key, SIDE_SEED) >>> 32);
-        try {
-            return t.routes[i].pick(key);
-        } catch (NoEndpointAvailableException e) {
-            return t.fallBack(i, e, side -> side.pick(key));
-        }
+        Pick p = tryRoutes(t, i, LONG_KEY, key, null, null, XxHash64.hashLong(key, 0));
+        return p != null ? p : t.routes[i].pick(key);
     }
 
     /** As {@link #pick(long)}; the key is hashed twice (once for the side, once by it). */
@@ -144,11 +112,8 @@ public final class TrafficSplit implements LoadBalancer {
     public Pick pick(CharSequence key) {
         Table t = table;
         int i = t.side(XxHash64.hashChars(requireNonNull(key, "key"), SIDE_SEED) >>> 32);
-        try {
-            return t.routes[i].pick(key);
-        } catch (NoEndpointAvailableException e) {
-            return t.fallBack(i, e, side -> side.pick(key));
-        }
+        Pick p = tryRoutes(t, i, TEXT_KEY, 0, key, null, XxHash64.hashChars(key, 0));
+        return p != null ? p : t.routes[i].pick(key);
     }
 
     /** As {@link #pick(long)}; the key is hashed twice (once for the side, once by it). */
@@ -156,10 +121,62 @@ public final class TrafficSplit implements LoadBalancer {
     public Pick pick(byte[] key) {
         Table t = table;
         int i = t.side(XxHash64.hash(requireNonNull(key, "key"), SIDE_SEED) >>> 32);
-        try {
-            return t.routes[i].pick(key);
+        Pick p = tryRoutes(t, i, BYTES_KEY, 0, null, key, XxHash64.hash(key, 0));
+        return p != null ? p : t.routes[i].pick(key);
+    }
+
+    /* The forms of a pick, so one allocation-free path serves all four (no capturing lambda). */
+    private static final int NO_KEY = 0;
+    private static final int LONG_KEY = 1;
+    private static final int TEXT_KEY = 2;
+    private static final int BYTES_KEY = 3;
+
+    /**
+     * The pick of route {@code drawn}, else of the first route after it (in route order,
+     * wrapping) with a positive weight that has an eligible endpoint; null if none has. Throws
+     * nothing for lbkit's own balancers, so falling back costs no exception.
+     *
+     * @param hash0 the key's xxHash64 with seed 0, as a balancer's keyed pick computes it
+     */
+    private static Pick tryRoutes(Table t, int drawn, int form, long longKey, CharSequence text,
+            byte[] bytes, long hash0) {
+        Pick p = tryRoute(t.routes[drawn], form, longKey, text, bytes, hash0);
+        for (int k = 1; p == null && k < t.routes.length; k++) {
+            int i = (drawn + k) % t.routes.length;
+            if (t.weights[i] != 0) {
+                p = tryRoute(t.routes[i], form, longKey, text, bytes, hash0);
+            }
+        }
+        return p;
+    }
+
+    private static Pick tryRoute(LoadBalancer lb, int form, long longKey, CharSequence text,
+            byte[] bytes, long hash0) {
+        if (lb instanceof DefaultLoadBalancer) {
+            DefaultLoadBalancer d = (DefaultLoadBalancer) lb;
+            return form == NO_KEY ? d.tryPick() : d.tryPickHashed(hash0);
+        }
+        if (lb instanceof TrafficSplit) {
+            TrafficSplit split = (TrafficSplit) lb;
+            Table t = split.table;
+            long draw;
+            switch (form) {
+                case NO_KEY -> draw = ThreadLocalRandom.current().nextInt() & 0xFFFF_FFFFL;
+                case LONG_KEY -> draw = XxHash64.hashLong(longKey, SIDE_SEED) >>> 32;
+                case TEXT_KEY -> draw = XxHash64.hashChars(text, SIDE_SEED) >>> 32;
+                default -> draw = XxHash64.hash(bytes, SIDE_SEED) >>> 32;
+            }
+            return tryRoutes(t, t.side(draw), form, longKey, text, bytes, hash0);
+        }
+        try { // another implementation: its exception is the only answer it has
+            return switch (form) {
+                case NO_KEY -> lb.pick();
+                case LONG_KEY -> lb.pick(longKey);
+                case TEXT_KEY -> lb.pick(text);
+                default -> lb.pick(bytes);
+            };
         } catch (NoEndpointAvailableException e) {
-            return t.fallBack(i, e, side -> side.pick(key));
+            return null;
         }
     }
 

@@ -35,6 +35,16 @@ class EndpointGroupTest {
     }
 
     @Test
+    void nullArrays_throwNullPointerExceptionsNamingTheParameter() {
+        assertEquals("endpoints", assertThrows(NullPointerException.class,
+                () -> EndpointGroup.of((Endpoint[]) null)).getMessage());
+        assertEquals("initial", assertThrows(NullPointerException.class,
+                () -> EndpointGroup.dynamic((Endpoint[]) null)).getMessage());
+        assertEquals("endpoints", assertThrows(NullPointerException.class,
+                () -> EndpointGroup.of((List<Endpoint>) null)).getMessage());
+    }
+
+    @Test
     void staticGroup_rejectsNull() {
         assertThrows(NullPointerException.class, () -> EndpointGroup.of(A, null));
         assertThrows(NullPointerException.class, () -> EndpointGroup.of((List<Endpoint>) null));

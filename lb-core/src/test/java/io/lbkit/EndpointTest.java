@@ -33,7 +33,7 @@ class EndpointTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Endpoint.of(host, 80));
         assertEquals("host must be a host name or IP address, without scheme, port, path or "
-                + "spaces; was '" + host + "'", e.getMessage());
+                + "spaces; was " + io.lbkit.internal.Quote.quote(host), e.getMessage());
     }
 
     @ParameterizedTest
@@ -75,7 +75,7 @@ class EndpointTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"my_host.internal", "orders.internal.", "xn--bcher-kva.example", "b\u00fccher.example",
+    @ValueSource(strings = {"my_host.internal", "orders.internal.", "xn--bcher-kva.example",
             "10.0.0.1", "localhost"})
     void validHostNames_areAccepted(String host) {
         assertEquals(host.toLowerCase(java.util.Locale.ROOT), Endpoint.of(host, 80).host());

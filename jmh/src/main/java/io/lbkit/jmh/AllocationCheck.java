@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * Counts the bytes the <em>picking thread</em> allocates per {@code pick()} + {@code onSuccess},
- * for every strategy and endpoint count of {@link LbkitPickBenchmark}. Not thread-safe; run it as
+ * for every strategy and endpoint count of {@link LbkitPickBenchmark}, and per failed pick
+ * (every endpoint at its cap, an empty group) and {@code TrafficSplit} fallback pick. Not thread-safe; run it as
  * a program.
  *
  * <p>JMH's {@code -prof gc} figure ({@code gc.alloc.rate.norm}) divides the allocations of
@@ -139,10 +140,63 @@ public final class AllocationCheck {
                         measuredOps);
             }
         }
+        // Failed picks: shedding at the in-flight cap, an empty group, and a split's fallback.
+        allocates |= failures(mx, self, w);
         if (allocates) {
             System.out.println("FAIL: a pick path allocates");
             System.exit(1);
         }
+    }
+
+    /** Prints the bytes per failed pick and per fallback pick; whether any allocates. */
+    private static boolean failures(com.sun.management.ThreadMXBean mx, long self, Workload w) {
+        List<io.lbkit.Endpoint> eps = w.lbkitEndpoints();
+        boolean allocates = false;
+        try (LoadBalancer full = LoadBalancer.builder(EndpointGroup.of(eps))
+                .maxRequestsPerEndpoint(1).build();
+                LoadBalancer empty = LoadBalancer.of(EndpointGroup.of(List.of()))) {
+            List<Pick> held = new java.util.ArrayList<>();
+            for (int i = 0; i < eps.size(); i++) {
+                held.add(full.pick());
+            }
+            for (LoadBalancer lb : List.of(full, empty)) {
+                sink += failingPicks(lb, WARMUP_OPS);
+                long before = mx.getThreadAllocatedBytes(self);
+                sink += failingPicks(lb, MEASURED_OPS);
+                double perOp = (double) (mx.getThreadAllocatedBytes(self) - before) / MEASURED_OPS;
+                allocates |= perOp >= 0.01;
+                System.out.printf("%-20s %9d %14.4f %10d%n",
+                        lb == full ? "failed(atCapacity)" : "failed(empty)",
+                        lb == full ? eps.size() : 0, perOp, MEASURED_OPS);
+            }
+            held.forEach(Pick::release);
+        }
+        try (io.lbkit.TrafficSplit split = io.lbkit.TrafficSplit.builder()
+                .route("canary", LoadBalancer.of(EndpointGroup.of(List.of())), 1_000_000)
+                .route("stable", LoadBalancer.of(EndpointGroup.of(eps)), 1)
+                .build()) {
+            for (boolean keyed : new boolean[] {false, true}) {
+                double perOp = bytesPerOp(mx, self, split, keyed, w.keys(), w.latencies());
+                allocates |= perOp >= 0.01;
+                System.out.printf("%-20s %9d %14.4f %10d%n",
+                        keyed ? "splitFallback(key)" : "splitFallback", eps.size(), perOp,
+                        measuredOps);
+            }
+        }
+        return allocates;
+    }
+
+    /** {@code ops} picks that fail; the sum of their reasons. */
+    private static long failingPicks(LoadBalancer lb, int ops) {
+        long result = 0;
+        for (int k = 0; k < ops; k++) {
+            try {
+                result += lb.pick().endpoint().port();
+            } catch (io.lbkit.NoEndpointAvailableException e) {
+                result += e.reason().ordinal();
+            }
+        }
+        return result;
     }
 
     /** Warms up, then measures the calling thread's bytes allocated per pick + report. */

@@ -1,6 +1,7 @@
 package io.lbkit.file;
 
 import io.lbkit.Endpoint;
+import io.lbkit.internal.Quote;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -15,6 +16,9 @@ import java.util.Map;
  *   <li>{@code weight}, when present, is an integer 1..65535 (default 1). A second field that is
  *       not all digits is the zone: {@code 10.0.0.1:80 eu-1a} is weight 1 in zone eu-1a.
  *   <li>An address may appear once.
+ *   <li>Lines end with {@code \n}, {@code \r\n} or {@code \r}; a leading UTF-8 byte-order
+ *       mark is ignored. Text quoted in error messages is escaped and truncated
+ *       (see {@code Quote}), so a binary file cannot put control characters into a log.
  * </ul>
  */
 final class EndpointFile {
@@ -46,7 +50,10 @@ final class EndpointFile {
     static List<Endpoint> parse(String content) throws MalformedException {
         List<Endpoint> endpoints = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
-        String[] lines = content.split("\r?\n", -1);
+        if (content.startsWith("\uFEFF")) {
+            content = content.substring(1); // a UTF-8 byte-order mark, as some editors write
+        }
+        String[] lines = content.split("\r\n|\r|\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
             String line = lines[i];
@@ -78,7 +85,7 @@ final class EndpointFile {
         String[] f = line.split("\\s+");
         if (f.length > 3) {
             throw new MalformedException(lineNo, "expected host:port [weight] [zone], found "
-                    + f.length + " fields: " + line);
+                    + f.length + " fields: " + Quote.quote(line));
         }
         String hostPort = f[0];
         String host;
@@ -87,24 +94,26 @@ final class EndpointFile {
             int close = hostPort.indexOf(']');
             if (close < 0 || close + 1 >= hostPort.length() || hostPort.charAt(close + 1) != ':') {
                 throw new MalformedException(lineNo,
-                        "expected [ipv6]:port, found " + hostPort);
+                        "expected [ipv6]:port, found " + Quote.quote(hostPort));
             }
             host = hostPort.substring(1, close);
             portText = hostPort.substring(close + 2);
         } else {
             int colon = hostPort.indexOf(':');
             if (colon < 0) {
-                throw new MalformedException(lineNo, "expected host:port, found " + hostPort);
+                throw new MalformedException(lineNo,
+                        "expected host:port, found " + Quote.quote(hostPort));
             }
             if (hostPort.indexOf(':', colon + 1) >= 0) {
                 throw new MalformedException(lineNo,
-                        "IPv6 literals need brackets, as in [::1]:8080; found " + hostPort);
+                        "IPv6 literals need brackets, as in [::1]:8080; found "
+                                + Quote.quote(hostPort));
             }
             host = hostPort.substring(0, colon);
             portText = hostPort.substring(colon + 1);
         }
         if (host.isEmpty()) {
-            throw new MalformedException(lineNo, "empty host in " + hostPort);
+            throw new MalformedException(lineNo, "empty host in " + Quote.quote(hostPort));
         }
         int port = number(lineNo, "port", portText, 1, 65_535);
         Endpoint.Builder b = Endpoint.builder(host, port);
@@ -115,7 +124,7 @@ final class EndpointFile {
         }
         if (f.length > zoneField + 1) {
             throw new MalformedException(lineNo, "expected host:port [weight] [zone], found "
-                    + line + " (the weight comes before the zone)");
+                    + Quote.quote(line) + " (the weight comes before the zone)");
         }
         if (f.length > zoneField) {
             b.zone(f[zoneField]);
@@ -127,7 +136,7 @@ final class EndpointFile {
             throws MalformedException {
         if (text.isEmpty() || text.length() > 9 || !text.chars().allMatch(c -> c >= '0' && c <= '9')) {
             throw new MalformedException(lineNo, field + " must be an integer in " + min + ".."
-                    + max + ", was \"" + text + "\"");
+                    + max + ", was " + Quote.quote(text));
         }
         int v = Integer.parseInt(text);
         if (v < min || v > max) {

@@ -1,9 +1,12 @@
 package io.lbkit.file;
 
+import static io.lbkit.internal.Preconditions.checkOnce;
+import static io.lbkit.internal.Preconditions.setOnce;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.AbstractEndpointGroup;
 import io.lbkit.Endpoint;
+import io.lbkit.internal.Quote;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
@@ -91,9 +94,17 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
     /**
      * A builder for a group read from {@code path}. The file need not exist yet: the group
      * becomes ready when it first reads a good file.
+     *
+     * @throws IllegalArgumentException if the path is a file system root ({@code /}), which
+     *     cannot be a file nor have its directory watched
      */
     public static Builder builder(Path path) {
-        return new Builder(requireNonNull(path, "path"));
+        requireNonNull(path, "path");
+        if (path.toAbsolutePath().getParent() == null || path.getFileName() == null) {
+            throw new IllegalArgumentException("path must name a file in a directory, was "
+                    + Quote.quote(path.toString()) + " (a file system root)");
+        }
+        return new Builder(path);
     }
 
     /** The file this group reads. */
@@ -110,8 +121,17 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         return p.isEmpty() ? Optional.empty() : Optional.of(p);
     }
 
-    /** Reads the file and publishes it if it changed and is good. */
-    synchronized void reload() {
+    /**
+     * Reads the file and publishes it if it changed and is good; listeners run after the check,
+     * outside this group's lock.
+     */
+    void reload() {
+        check();
+        deliverPublished();
+    }
+
+    /** Reads the file and queues its snapshot if it changed and is good. */
+    private synchronized void check() {
         if (isClosed()) {
             return;
         }
@@ -148,7 +168,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         lastContent = content;
         lastProblem = null;
         problem = "";
-        update(endpoints);
+        publish(endpoints);
     }
 
     /** Guarded by this. */
@@ -254,7 +274,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         /** How often to check the file besides watching it; 10 ms..1 day, default 5 s. */
         public Builder pollInterval(Duration pollInterval) {
             requireNonNull(pollInterval, "pollInterval");
-            once(this.pollInterval, "pollInterval");
+            checkOnce("pollInterval", this.pollInterval);
             if (pollInterval.compareTo(Duration.ofMillis(10)) < 0
                     || pollInterval.compareTo(Duration.ofDays(1)) > 0) {
                 throw new IllegalArgumentException(
@@ -269,7 +289,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
          * Turn it off where watch events are unreliable or costly.
          */
         public Builder watch(boolean watch) {
-            once(this.watch, "watch");
+            checkOnce("watch", this.watch);
             this.watch = watch;
             return this;
         }
@@ -279,7 +299,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
          * file being rewritten in place may be read empty for a moment.
          */
         public Builder allowEmpty(boolean allowEmpty) {
-            once(this.allowEmpty, "allowEmpty");
+            checkOnce("allowEmpty", this.allowEmpty);
             this.allowEmpty = allowEmpty;
             return this;
         }
@@ -289,9 +309,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
          * A given scheduler is not shut down by {@link FileEndpointGroup#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            once(this.scheduler, "scheduler");
-            this.scheduler = scheduler;
+            this.scheduler = setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -300,12 +318,6 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
             return new FileEndpointGroup(path,
                     pollInterval != null ? pollInterval : DEFAULT_POLL_INTERVAL,
                     watch == null || watch, allowEmpty != null && allowEmpty, scheduler);
-        }
-
-        private static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
         }
     }
 }

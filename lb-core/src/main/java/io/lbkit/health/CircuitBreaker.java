@@ -1,8 +1,7 @@
 package io.lbkit.health;
 
+import io.lbkit.internal.Preconditions;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * A per-endpoint circuit breaker: closed, then open after {@link #failureThreshold()} failures in
@@ -58,29 +57,29 @@ public final class CircuitBreaker {
         private int failureThreshold = 5;
         private Duration openDuration = Duration.ofSeconds(10);
         private int trialCalls = 3;
-        private final Set<String> set = new HashSet<>();
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder() {}
 
         /** Failures in a row that open the circuit, 1..10,000; default 5. */
         public Builder failureThreshold(int n) {
-            Checks.once("failureThreshold", !set.add("failureThreshold"), failureThreshold);
-            failureThreshold = Checks.range("failureThreshold", n, 1, 10_000);
+            set.check("failureThreshold", failureThreshold);
+            failureThreshold = Preconditions.checkRange("failureThreshold", n, 1, 10_000);
             return this;
         }
 
         /** How long the circuit stays open before trial calls, 10 ms..1 h; default 10 s. */
         public Builder openDuration(Duration d) {
-            Checks.once("openDuration", !set.add("openDuration"), openDuration);
-            openDuration = Checks.range("openDuration", d, Duration.ofMillis(10),
+            set.check("openDuration", openDuration);
+            openDuration = Preconditions.checkRange("openDuration", d, Duration.ofMillis(10),
                     Duration.ofHours(1));
             return this;
         }
 
         /** Concurrent trial calls when half-open, and successes that close it, 1..1,000; default 3. */
         public Builder trialCalls(int n) {
-            Checks.once("trialCalls", !set.add("trialCalls"), trialCalls);
-            trialCalls = Checks.range("trialCalls", n, 1, 1_000);
+            set.check("trialCalls", trialCalls);
+            trialCalls = Preconditions.checkRange("trialCalls", n, 1, 1_000);
             return this;
         }
 

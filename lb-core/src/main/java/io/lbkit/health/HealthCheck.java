@@ -1,10 +1,9 @@
 package io.lbkit.health;
 
+import io.lbkit.internal.Preconditions;
 import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Active health checking: every {@link #interval()} (± {@link #jitterPercent()} percent), the
@@ -81,7 +80,7 @@ public final class HealthCheck {
         private int rise = 2;
         private int fall = 3;
         private int jitterPercent = 10;
-        private final Set<String> set = new HashSet<>();
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder(HealthProbe probe) {
             this.probe = requireNonNull(probe, "probe");
@@ -89,36 +88,36 @@ public final class HealthCheck {
 
         /** Time between checks of one endpoint, 10 ms..1 h; default 2 s. */
         public Builder interval(Duration d) {
-            Checks.once("interval", !set.add("interval"), interval);
-            interval = Checks.range("interval", d, Duration.ofMillis(10), Duration.ofHours(1));
+            set.check("interval", interval);
+            interval = Preconditions.checkRange("interval", d, Duration.ofMillis(10), Duration.ofHours(1));
             return this;
         }
 
         /** How long one check may take before it counts as failed, 1 ms..1 min; default 1 s. */
         public Builder timeout(Duration d) {
-            Checks.once("timeout", !set.add("timeout"), timeout);
-            timeout = Checks.range("timeout", d, Duration.ofMillis(1), Duration.ofMinutes(1));
+            set.check("timeout", timeout);
+            timeout = Preconditions.checkRange("timeout", d, Duration.ofMillis(1), Duration.ofMinutes(1));
             return this;
         }
 
         /** Passing checks in a row that mark a DOWN endpoint UP, 1..100; default 2. */
         public Builder rise(int n) {
-            Checks.once("rise", !set.add("rise"), rise);
-            rise = Checks.range("rise", n, 1, 100);
+            set.check("rise", rise);
+            rise = Preconditions.checkRange("rise", n, 1, 100);
             return this;
         }
 
         /** Failed checks in a row that mark an UP endpoint DOWN, 1..100; default 3. */
         public Builder fall(int n) {
-            Checks.once("fall", !set.add("fall"), fall);
-            fall = Checks.range("fall", n, 1, 100);
+            set.check("fall", fall);
+            fall = Preconditions.checkRange("fall", n, 1, 100);
             return this;
         }
 
         /** Random spread of the interval, 0..50 percent; default 10, so probes do not align. */
         public Builder jitterPercent(int percent) {
-            Checks.once("jitterPercent", !set.add("jitterPercent"), jitterPercent);
-            jitterPercent = Checks.range("jitterPercent", percent, 0, 50);
+            set.check("jitterPercent", jitterPercent);
+            jitterPercent = Preconditions.checkRange("jitterPercent", percent, 0, 50);
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.lbkit.health;
 
+import io.lbkit.internal.Preconditions;
 import java.time.Duration;
 
 /**
@@ -157,40 +158,36 @@ public final class OutlierDetection {
         private int failurePercentageThreshold; // off
         private int failurePercentageMinimumHosts = 5;
         private int failurePercentageRequestVolume = 50;
-        private final java.util.Set<String> set = new java.util.HashSet<>();
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder() {}
 
-        private void once(String field, Object earlier) {
-            Checks.once(field, !set.add(field), earlier);
-        }
-
         /** Failures in a row that eject, 0 (off)..1,000; default 5. */
         public Builder consecutiveFailures(int n) {
-            once("consecutiveFailures", consecutiveFailures);
-            consecutiveFailures = Checks.range("consecutiveFailures", n, 0, 1_000);
+            set.check("consecutiveFailures", consecutiveFailures);
+            consecutiveFailures = Preconditions.checkRange("consecutiveFailures", n, 0, 1_000);
             return this;
         }
 
         /** How often rate detection runs, 100 ms..1 h; default 10 s. */
         public Builder interval(Duration d) {
-            once("interval", interval);
-            interval = Checks.range("interval", d, Duration.ofMillis(100), Duration.ofHours(1));
+            set.check("interval", interval);
+            interval = Preconditions.checkRange("interval", d, Duration.ofMillis(100), Duration.ofHours(1));
             return this;
         }
 
         /** The first ejection's length, 10 ms..1 h; default 30 s. */
         public Builder baseEjectionTime(Duration d) {
-            once("baseEjectionTime", baseEjectionTime);
-            baseEjectionTime = Checks.range("baseEjectionTime", d, Duration.ofMillis(10),
+            set.check("baseEjectionTime", baseEjectionTime);
+            baseEjectionTime = Preconditions.checkRange("baseEjectionTime", d, Duration.ofMillis(10),
                     Duration.ofHours(1));
             return this;
         }
 
         /** The longest ejection, 10 ms..24 h; default 300 s. Must be at least the base time. */
         public Builder maxEjectionTime(Duration d) {
-            once("maxEjectionTime", maxEjectionTime);
-            maxEjectionTime = Checks.range("maxEjectionTime", d, Duration.ofMillis(10),
+            set.check("maxEjectionTime", maxEjectionTime);
+            maxEjectionTime = Preconditions.checkRange("maxEjectionTime", d, Duration.ofMillis(10),
                     Duration.ofHours(24));
             return this;
         }
@@ -201,8 +198,8 @@ public final class OutlierDetection {
          * are ejected (see the class comment).
          */
         public Builder maxEjectionPercent(int percent) {
-            once("maxEjectionPercent", maxEjectionPercent);
-            maxEjectionPercent = Checks.range("maxEjectionPercent", percent, 0, 100);
+            set.check("maxEjectionPercent", maxEjectionPercent);
+            maxEjectionPercent = Preconditions.checkRange("maxEjectionPercent", percent, 0, 100);
             return this;
         }
 
@@ -211,47 +208,47 @@ public final class OutlierDetection {
          * (1.9 standard deviations, as Envoy's {@code success_rate_stdev_factor}).
          */
         public Builder successRateStdevFactor(int thousandths) {
-            once("successRateStdevFactor", successRateStdevFactor);
-            successRateStdevFactor = Checks.range("successRateStdevFactor", thousandths, 0,
+            set.check("successRateStdevFactor", successRateStdevFactor);
+            successRateStdevFactor = Preconditions.checkRange("successRateStdevFactor", thousandths, 0,
                     10_000);
             return this;
         }
 
         /** Endpoints with enough volume the success-rate detector needs, 1..10,000; default 5. */
         public Builder successRateMinimumHosts(int n) {
-            once("successRateMinimumHosts", successRateMinimumHosts);
-            successRateMinimumHosts = Checks.range("successRateMinimumHosts", n, 1, 10_000);
+            set.check("successRateMinimumHosts", successRateMinimumHosts);
+            successRateMinimumHosts = Preconditions.checkRange("successRateMinimumHosts", n, 1, 10_000);
             return this;
         }
 
         /** Calls per interval an endpoint needs to be judged by success rate, 1..10^9; default 100. */
         public Builder successRateRequestVolume(int n) {
-            once("successRateRequestVolume", successRateRequestVolume);
-            successRateRequestVolume = Checks.range("successRateRequestVolume", n, 1,
+            set.check("successRateRequestVolume", successRateRequestVolume);
+            successRateRequestVolume = Preconditions.checkRange("successRateRequestVolume", n, 1,
                     1_000_000_000);
             return this;
         }
 
         /** Failure percentage that ejects, 0 (off)..100; default 0 (off; Envoy uses 85 when on). */
         public Builder failurePercentageThreshold(int percent) {
-            once("failurePercentageThreshold", failurePercentageThreshold);
-            failurePercentageThreshold = Checks.range("failurePercentageThreshold", percent, 0,
+            set.check("failurePercentageThreshold", failurePercentageThreshold);
+            failurePercentageThreshold = Preconditions.checkRange("failurePercentageThreshold", percent, 0,
                     100);
             return this;
         }
 
         /** Endpoints the failure-percentage detector needs, 1..10,000; default 5. */
         public Builder failurePercentageMinimumHosts(int n) {
-            once("failurePercentageMinimumHosts", failurePercentageMinimumHosts);
-            failurePercentageMinimumHosts = Checks.range("failurePercentageMinimumHosts", n, 1,
+            set.check("failurePercentageMinimumHosts", failurePercentageMinimumHosts);
+            failurePercentageMinimumHosts = Preconditions.checkRange("failurePercentageMinimumHosts", n, 1,
                     10_000);
             return this;
         }
 
         /** Calls per interval an endpoint needs to be judged by failure percentage; default 50. */
         public Builder failurePercentageRequestVolume(int n) {
-            once("failurePercentageRequestVolume", failurePercentageRequestVolume);
-            failurePercentageRequestVolume = Checks.range("failurePercentageRequestVolume", n, 1,
+            set.check("failurePercentageRequestVolume", failurePercentageRequestVolume);
+            failurePercentageRequestVolume = Preconditions.checkRange("failurePercentageRequestVolume", n, 1,
                     1_000_000_000);
             return this;
         }

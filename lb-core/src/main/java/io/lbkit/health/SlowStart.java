@@ -1,8 +1,7 @@
 package io.lbkit.health;
 
+import io.lbkit.internal.Preconditions;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 
 /**
  * Slow start: an endpoint that joins a running balancer, or returns from ejection, DOWN or an open
@@ -70,10 +69,10 @@ public final class SlowStart {
         private final Duration window;
         private int aggression = 100;
         private int minWeightPercent = 10;
-        private final Set<String> set = new HashSet<>();
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder(Duration window) {
-            this.window = Checks.range("window", window, Duration.ofMillis(100),
+            this.window = Preconditions.checkRange("window", window, Duration.ofMillis(100),
                     Duration.ofHours(1));
         }
 
@@ -82,15 +81,15 @@ public final class SlowStart {
          * ramp rises quickly then flattens; below, it starts slowly.
          */
         public Builder aggression(int hundredths) {
-            Checks.once("aggression", !set.add("aggression"), aggression);
-            aggression = Checks.range("aggression", hundredths, 10, 1_000);
+            set.check("aggression", aggression);
+            aggression = Preconditions.checkRange("aggression", hundredths, 10, 1_000);
             return this;
         }
 
         /** The starting share of the weight, 1..100 percent; default 10 (Envoy's). */
         public Builder minWeightPercent(int percent) {
-            Checks.once("minWeightPercent", !set.add("minWeightPercent"), minWeightPercent);
-            minWeightPercent = Checks.range("minWeightPercent", percent, 1, 100);
+            set.check("minWeightPercent", minWeightPercent);
+            minWeightPercent = Preconditions.checkRange("minWeightPercent", percent, 1, 100);
             return this;
         }
 

@@ -3,6 +3,7 @@ package io.lbkit.retry;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.Ticker;
+import io.lbkit.internal.Preconditions;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
@@ -197,12 +198,10 @@ public final class RetryBudget {
      */
     public static final class Builder {
         private double retryRatio = DEFAULT_RETRY_RATIO;
-        private boolean retryRatioSet;
         private int minRetriesPerSecond = DEFAULT_MIN_RETRIES_PER_SECOND;
-        private boolean minSet;
         private Duration window = DEFAULT_WINDOW;
-        private boolean windowSet;
         private Ticker ticker;
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder() {}
 
@@ -213,15 +212,12 @@ public final class RetryBudget {
          * @throws IllegalArgumentException if out of range
          */
         public Builder retryRatio(double retryRatio) {
-            if (retryRatioSet) {
-                throw new IllegalStateException("retryRatio was already set to " + this.retryRatio);
-            }
+            set.check("retryRatio", this.retryRatio);
             if (!(retryRatio >= 0 && retryRatio <= MAX_RETRY_RATIO)) {
                 throw new IllegalArgumentException(
                         "retryRatio must be in 0.." + MAX_RETRY_RATIO + ", was " + retryRatio);
             }
             this.retryRatio = retryRatio;
-            retryRatioSet = true;
             return this;
         }
 
@@ -232,16 +228,9 @@ public final class RetryBudget {
          * @throws IllegalArgumentException if out of range
          */
         public Builder minRetriesPerSecond(int minRetriesPerSecond) {
-            if (minSet) {
-                throw new IllegalStateException(
-                        "minRetriesPerSecond was already set to " + this.minRetriesPerSecond);
-            }
-            if (minRetriesPerSecond < 0 || minRetriesPerSecond > MAX_MIN_RETRIES_PER_SECOND) {
-                throw new IllegalArgumentException("minRetriesPerSecond must be in 0.."
-                        + MAX_MIN_RETRIES_PER_SECOND + ", was " + minRetriesPerSecond);
-            }
-            this.minRetriesPerSecond = minRetriesPerSecond;
-            minSet = true;
+            set.check("minRetriesPerSecond", this.minRetriesPerSecond);
+            this.minRetriesPerSecond = Preconditions.checkRange("minRetriesPerSecond",
+                    minRetriesPerSecond, 0, MAX_MIN_RETRIES_PER_SECOND);
             return this;
         }
 
@@ -253,24 +242,19 @@ public final class RetryBudget {
          */
         public Builder window(Duration window) {
             requireNonNull(window, "window");
-            if (windowSet) {
-                throw new IllegalStateException("window was already set to " + this.window);
-            }
+            set.check("window", this.window);
             if (window.compareTo(Duration.ofSeconds(1)) < 0
                     || window.compareTo(Duration.ofHours(1)) > 0) {
                 throw new IllegalArgumentException("window must be in 1 s..1 h, was " + window);
             }
             this.window = window;
-            windowSet = true;
             return this;
         }
 
         /** The time source; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             requireNonNull(ticker, "ticker");
-            if (this.ticker != null) {
-                throw new IllegalStateException("ticker was already set to " + this.ticker);
-            }
+            Preconditions.checkOnce("ticker", this.ticker);
             this.ticker = ticker;
             return this;
         }

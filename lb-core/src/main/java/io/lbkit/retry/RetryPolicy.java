@@ -2,6 +2,7 @@ package io.lbkit.retry;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.internal.Preconditions;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -115,12 +116,23 @@ public final class RetryPolicy {
         if (!(uniform >= 0 && uniform < 1)) {
             throw new IllegalArgumentException("uniform must be in [0, 1), was " + uniform);
         }
-        long ceiling = baseNanos;
-        for (int i = 1; i < retry && ceiling < maxNanos; i++) {
-            ceiling <<= 1; // cannot overflow: base <= 1 min and the loop stops at max <= 1 min
+        return (long) (uniform * ceilingNanos(retry));
+    }
+
+    /**
+     * min(max, base × 2^(retry-1)) in constant time: a zero base stays zero (however large the
+     * retry number), and a shift that would pass the cap is the cap.
+     */
+    private long ceilingNanos(int retry) {
+        if (baseNanos == 0) {
+            return 0;
         }
-        ceiling = Math.min(ceiling, maxNanos);
-        return (long) (uniform * ceiling);
+        int shift = retry - 1;
+        // base < 2^63 >> shift exactly when shift < numberOfLeadingZeros(base) - 1
+        if (shift >= Long.numberOfLeadingZeros(baseNanos) - 1) {
+            return maxNanos;
+        }
+        return Math.min(baseNanos << shift, maxNanos);
     }
 
     @Override
@@ -135,10 +147,9 @@ public final class RetryPolicy {
      */
     public static final class Builder {
         private int maxAttempts = DEFAULT_MAX_ATTEMPTS;
-        private boolean maxAttemptsSet;
         private Duration baseBackoff = DEFAULT_BASE_BACKOFF;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
-        private boolean backoffSet;
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder() {}
 
@@ -149,15 +160,9 @@ public final class RetryPolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder maxAttempts(int maxAttempts) {
-            if (maxAttemptsSet) {
-                throw new IllegalStateException("maxAttempts was already set to " + this.maxAttempts);
-            }
-            if (maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS) {
-                throw new IllegalArgumentException(
-                        "maxAttempts must be in 1.." + MAX_ATTEMPTS + ", was " + maxAttempts);
-            }
-            this.maxAttempts = maxAttempts;
-            maxAttemptsSet = true;
+            set.check("maxAttempts", this.maxAttempts);
+            this.maxAttempts = Preconditions.checkRange("maxAttempts", maxAttempts, 1,
+                    MAX_ATTEMPTS);
             return this;
         }
 
@@ -172,10 +177,7 @@ public final class RetryPolicy {
         public Builder backoff(Duration base, Duration max) {
             requireNonNull(base, "base");
             requireNonNull(max, "max");
-            if (backoffSet) {
-                throw new IllegalStateException("backoff was already set to " + baseBackoff
-                        + ".." + maxBackoff);
-            }
+            set.check("backoff", baseBackoff + ".." + maxBackoff);
             if (max.isNegative() || max.compareTo(MAX_BACKOFF) > 0) {
                 throw new IllegalArgumentException(
                         "backoff max must be in 0 ms..1 min, was " + max);
@@ -186,7 +188,6 @@ public final class RetryPolicy {
             }
             this.baseBackoff = base;
             this.maxBackoff = max;
-            backoffSet = true;
             return this;
         }
 

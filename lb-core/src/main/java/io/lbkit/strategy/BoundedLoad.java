@@ -87,13 +87,7 @@ final class BoundedLoad implements Strategy {
         long w = totalWeight;
         long pct = percent;
         int size = ring.size();
-        RandomSource r = random;
-        return new Picker() {
-            @Override
-            public int pick() {
-                return pick(r.nextLong());
-            }
-
+        return new HashPicker(random) {
             @Override
             public int pick(long hash) {
                 int slot = ring.slot(hash);

@@ -65,13 +65,7 @@ final class Maglev implements Strategy {
     public Picker newPicker(Candidates candidates) {
         int[] table = table(candidates, tableSize);
         int m = table.length;
-        RandomSource r = random;
-        return new Picker() {
-            @Override
-            public int pick() {
-                return pick(r.nextLong());
-            }
-
+        return new HashPicker(random) {
             @Override
             public int pick(long hash) {
                 return table[RandomSource.index((int) (hash >>> 32), m)];

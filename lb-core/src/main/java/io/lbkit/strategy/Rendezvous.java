@@ -42,14 +42,8 @@ final class Rendezvous implements Strategy {
             weights[i] = c.weight(i);
             equal &= c.weight(i) == c.weight(0);
         }
-        RandomSource r = random;
         if (equal) {
-            return new Picker() {
-                @Override
-                public int pick() {
-                    return pick(r.nextLong());
-                }
-
+            return new HashPicker(random) {
                 @Override
                 public int pick(long hash) {
                     int best = 0;
@@ -65,12 +59,7 @@ final class Rendezvous implements Strategy {
                 }
             };
         }
-        return new Picker() {
-            @Override
-            public int pick() {
-                return pick(r.nextLong());
-            }
-
+        return new HashPicker(random) {
             @Override
             public int pick(long hash) {
                 int best = 0;

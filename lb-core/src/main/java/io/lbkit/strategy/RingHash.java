@@ -40,13 +40,7 @@ final class RingHash implements Strategy {
     @Override
     public Picker newPicker(Candidates candidates) {
         HashRing ring = HashRing.build(candidates, minSize, maxSize);
-        RandomSource r = random;
-        return new Picker() {
-            @Override
-            public int pick() {
-                return pick(r.nextLong());
-            }
-
+        return new HashPicker(random) {
             @Override
             public int pick(long hash) {
                 return ring.owner(ring.slot(hash));

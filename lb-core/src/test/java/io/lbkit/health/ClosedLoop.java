@@ -4,7 +4,7 @@ import io.lbkit.Endpoint;
 import io.lbkit.LoadBalancer;
 import io.lbkit.NoEndpointAvailableException;
 import io.lbkit.Pick;
-import io.lbkit.dns.FakeScheduler;
+import io.lbkit.testing.FakeScheduler;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;

@@ -8,7 +8,7 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
-import io.lbkit.dns.FakeScheduler;
+import io.lbkit.testing.FakeScheduler;
 import io.lbkit.strategy.Strategy;
 import java.util.ArrayList;
 import java.util.List;

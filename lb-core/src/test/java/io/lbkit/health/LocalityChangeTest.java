@@ -50,7 +50,7 @@ class LocalityChangeTest {
         String[][] zones = {{"a", "r1"}, {"b", "r1"}, {"c", "r2"}};
         for (String[] z : zones) {
             for (int i = 0; i < 4; i++) {
-                eps.add(Endpoint.builder("10.7." + z[0].charAt(0) + "." + i, 80).zone(z[0])
+                eps.add(Endpoint.builder("10.7." + (int) z[0].charAt(0) + "." + i, 80).zone(z[0])
                         .region(z[1]).build());
             }
         }
@@ -64,7 +64,7 @@ class LocalityChangeTest {
     private LoadBalancer balancer(List<Endpoint> eps,
             Function<LoadBalancer.Builder, LoadBalancer.Builder> options) {
         LoadBalancer lb = options.apply(LoadBalancer.builder(EndpointGroup.of(eps))
-                .strategy(Strategy.random()).ticker(clock).scheduler(clock)).build();
+                .strategy(Strategy.roundRobin()).ticker(clock).scheduler(clock)).build();
         clock.runDue();
         return lb;
     }
@@ -206,7 +206,7 @@ class LocalityChangeTest {
     @Test
     void locality_beforeTheGroupIsReady_appliesToTheFirstSnapshot() {
         io.lbkit.DynamicEndpointGroup group = EndpointGroup.dynamic();
-        LoadBalancer lb = LoadBalancer.builder(group).strategy(Strategy.random()).ticker(clock)
+        LoadBalancer lb = LoadBalancer.builder(group).strategy(Strategy.roundRobin()).ticker(clock)
                 .scheduler(clock).build();
         lb.locality("c", null);
         group.set(endpoints());

@@ -33,7 +33,7 @@ class TopologyRoutingTest {
             LoadBalancer.Builder> options) {
         HealthProbe probe = e -> CompletableFuture.completedFuture(!down.contains(e));
         LoadBalancer lb = options.apply(LoadBalancer.builder(EndpointGroup.of(eps))
-                .strategy(Strategy.random()).ticker(clock).scheduler(clock)
+                .strategy(Strategy.roundRobin()).ticker(clock).scheduler(clock)
                 .outlierDetection(OutlierDetection.disabled())
                 .healthCheck(HealthCheck.builder(probe).fall(1).rise(1).jitterPercent(0).build()))
                 .build();
@@ -91,7 +91,7 @@ class TopologyRoutingTest {
         String[][] zones = {{"a", "r1"}, {"b", "r1"}, {"c", "r2"}};
         for (String[] z : zones) {
             for (int i = 0; i < 4; i++) {
-                eps.add(Endpoint.builder("10.9." + z[0].charAt(0) + "." + i, 80).zone(z[0])
+                eps.add(Endpoint.builder("10.9." + (int) z[0].charAt(0) + "." + i, 80).zone(z[0])
                         .region(z[1]).build());
             }
         }

@@ -60,4 +60,28 @@ class RetryPolicyTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.maxAttempts(4));
         assertTrue(e.getMessage().contains("2"), e.getMessage());
     }
+
+    @Test
+    void zeroBase_withAHugeRetryNumber_returnsAtOnce_insteadOfSpinning() {
+        RetryPolicy p = RetryPolicy.builder().backoff(Duration.ZERO, Duration.ofSeconds(1)).build();
+        // constant time: the doubling loop this replaces took about a second per call
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(3), () -> {
+            for (int i = 0; i < 10; i++) {
+                assertEquals(0, p.backoffNanos(Integer.MAX_VALUE, 0.5));
+            }
+            assertEquals(Duration.ZERO, p.backoff(Integer.MAX_VALUE));
+        });
+    }
+
+    @Test
+    void hugeRetryNumbers_reachTheCap_forEveryBase() {
+        for (long baseNanos : new long[] {1, 3, 1_000, 25_000_000, 60_000_000_000L}) {
+            RetryPolicy p = RetryPolicy.builder()
+                    .backoff(Duration.ofNanos(baseNanos), Duration.ofMinutes(1)).build();
+            double justBelowOne = Math.nextDown(1.0);
+            assertEquals(6e10, p.backoffNanos(Integer.MAX_VALUE, justBelowOne), 1.0);
+            assertEquals(6e10, p.backoffNanos(64, justBelowOne), 1.0);
+            assertEquals(Math.min(baseNanos * 4, 6e10), p.backoffNanos(3, justBelowOne), 1.0);
+        }
+    }
 }

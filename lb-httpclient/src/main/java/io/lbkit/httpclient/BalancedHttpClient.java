@@ -526,6 +526,12 @@ public final class BalancedHttpClient extends HttpClient {
                 throw new IllegalArgumentException("service name must be a host name of letters, "
                         + "digits, '.', '-' and '_' without port, was '" + name + "'");
             }
+            try {
+                Endpoint.of(key, 1); // lbkit's one host grammar: labels, lengths, IPv4 literals
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("service name must be a host name as written"
+                        + " in request URIs; " + e.getMessage(), e);
+            }
             if (services.containsKey(key)) {
                 throw new IllegalStateException("service " + key + " was already set to "
                         + services.get(key).lb);

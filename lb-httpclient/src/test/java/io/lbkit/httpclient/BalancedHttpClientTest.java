@@ -399,6 +399,13 @@ class BalancedHttpClientTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> builder.service("orders:80", lb));
         assertTrue(e.getMessage().contains("service name"), e.getMessage());
+        for (String bad : new String[] {"a..b", "-orders", "orders-", "999.999.999.999",
+            "x".repeat(64) + ".internal"}) {
+            IllegalArgumentException grammar = assertThrows(IllegalArgumentException.class,
+                    () -> builder.service(bad, lb), bad);
+            assertTrue(grammar.getMessage().startsWith("service name must be a host name"),
+                    grammar.getMessage());
+        }
         builder.service("orders", lb);
         assertThrows(IllegalStateException.class, () -> builder.service("ORDERS", lb));
         builder.retryPolicy(RetryPolicy.none());
