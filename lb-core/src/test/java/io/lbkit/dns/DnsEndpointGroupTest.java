@@ -229,7 +229,9 @@ class DnsEndpointGroupTest {
         assertEquals(List.of(List.of(A), List.of(A, B), List.of(B)), seen,
                 "every refresh ran and was delivered");
         assertEquals(List.of(Duration.ofSeconds(1)), clock.pendingDelays(), "the chain goes on");
-        assertEquals(3, g.listenerErrors(), "each Error logged");
+        // The base class delivers outside its lock and logs each throwing listener (even an
+        // Error) itself, so none reaches the refresh: the group's own last-resort catch is idle.
+        assertEquals(0, g.listenerErrors(), "no listener Error escaped into the refresh");
     }
 
     @Test
