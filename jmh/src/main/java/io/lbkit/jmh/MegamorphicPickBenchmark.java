@@ -29,10 +29,11 @@ import org.openjdk.jmh.annotations.TearDown;
  * the pickers strategies build for a single endpoint) and the picker's own calls into the
  * table's {@code Candidates}. An application with several balancers of different strategies
  * makes those sites megamorphic; the JIT then cannot inline the picker and calls it through the
- * vtable or an interface lookup. In {@code polluted}, setup drives ten balancers through
- * {@link #call} (the method the benchmark calls too): each strategy of {@link #POLLUTERS} at 3
- * and at 1 endpoints, and an empty balancer (its pick throws), 200,000 picks each, long enough
- * for C2 to compile the path with those profiles; then it measures one strategy alone.
+ * vtable or an interface lookup. In {@code polluted}, setup drives seventeen balancers through
+ * {@link #call} (the method the benchmark calls too): each of the eight strategies of
+ * {@link #POLLUTERS} at 3 and at 1 endpoints, 200,000 picks by key and 200,000 without each, and
+ * an empty balancer (its pick throws) 20,000 times, in 20 interleaved rounds: long enough for C2
+ * to compile the path with those profiles. Then it measures one strategy alone.
  *
  * <pre>{@code
  * mvn -B -q -pl jmh -am package -DskipTests
@@ -51,7 +52,10 @@ public class MegamorphicPickBenchmark {
     static final List<String> POLLUTERS = List.of("roundRobin", "weightedRoundRobin", "random",
             "leastRequest", "peakEwma", "ringHash", "maglev", "boundedLoad");
 
-    /** Picks per polluting balancer: enough for the interpreter, C1 and C2 to see every type. */
+    /**
+     * Picks per polluting balancer and entry point: enough for the interpreter, C1 and C2 to see
+     * every type.
+     */
     static final int POLLUTION_PICKS = 200_000;
 
     @Param({"monomorphic", "polluted"})

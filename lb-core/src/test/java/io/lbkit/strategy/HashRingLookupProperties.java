@@ -1,6 +1,7 @@
 package io.lbkit.strategy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lbkit.Endpoint;
 import java.util.ArrayList;
@@ -85,7 +86,7 @@ class HashRingLookupProperties {
         long indexBytes = 4L * ring.bucketIndexLength();
         long ringBytes = 8L * ring.size();
         // 2^bits <= size buckets, plus the end sentinel; a ring of one point still has 2.
-        assertEquals(true, indexBytes <= ringBytes / 2 + 4 || ring.size() < 2,
+        assertTrue(indexBytes <= ringBytes / 2 + 4 || ring.size() < 2,
                 () -> "index " + indexBytes + " B for a ring of " + ringBytes + " B");
     }
 
