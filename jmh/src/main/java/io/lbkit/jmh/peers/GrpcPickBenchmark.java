@@ -45,9 +45,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@link LoadBalancerProvider#parseLoadBalancingPolicyConfig}, a test {@link LoadBalancer.Helper}
  * whose subchannels go CONNECTING then READY as soon as they are asked to connect, and the
  * {@link LoadBalancer.SubchannelPicker} the policy last published. One op is what a channel does
- * per call: read the current picker, pick; for {@code least_request_experimental} also the stream
- * tracer's open and close, which is how that policy counts calls in flight (without them it is
- * plain random).
+ * per call: read the current picker, pick; for {@code least_request_experimental} and outlier
+ * detection also the stream tracer's open and close, which is how those policies count calls in
+ * flight and outcomes (without them the first is plain random and the second counts nothing).
  *
  * <ul>
  *   <li>{@code weighted_round_robin} weighs endpoints by ORCA load reports from the servers. There
@@ -60,6 +60,13 @@ import org.openjdk.jmh.annotations.TearDown;
  *       property): the picker hashes that header's value with XXH64. Keys are pre-generated
  *       header sets. The ring is sized to hold every endpoint (ring size cap raised through the
  *       public {@code RingHashOptions.setRingSizeCap}), and all children are connected in setup.
+ *   <li>{@code outlier_detection_round_robin} is {@code outlier_detection_experimental} (gRFC A50)
+ *       wrapping {@code round_robin}, with failure-percentage ejection on at gRPC's defaults and a
+ *       10 s interval: the peer of lbkit's pick + report with outlier detection on
+ *       ({@code LbkitHealthBenchmark}, {@code setup=defaults}). Each op closes its stream with
+ *       {@code OK}, which the policy's result-counting tracer adds to the endpoint's call
+ *       counters; the detection timer runs on the helper's scheduler thread as it would in a
+ *       channel.
  * </ul>
  *
  * <pre>{@code
@@ -74,11 +81,14 @@ public class GrpcPickBenchmark {
 
     static final String RING_HASH = "ring_hash_experimental";
     static final String LEAST_REQUEST = "least_request_experimental";
+    /** Not a registry name: outlier_detection_experimental with a round_robin child. */
+    static final String OUTLIER_DETECTION_RR = "outlier_detection_round_robin";
+    static final String OUTLIER_DETECTION = "outlier_detection_experimental";
     static final Metadata.Key<String> HASH_HEADER =
             Metadata.Key.of("x-lb-key", Metadata.ASCII_STRING_MARSHALLER);
 
     @Param({"round_robin", "least_request_experimental", "weighted_round_robin",
-            "ring_hash_experimental"})
+            "ring_hash_experimental", "outlier_detection_round_robin"})
     public String policy;
 
     @Param({"3", "100", "10000"})
@@ -87,14 +97,16 @@ public class GrpcPickBenchmark {
     private BenchHelper helper;
     private LoadBalancer lb;
     private Args[] args;
-    private boolean leastRequest;
+    /** Whether each op drives the pick's stream tracer: the policy counts through it. */
+    private boolean traced;
     private ClientStreamTracer.StreamInfo streamInfo;
 
     @Setup
     public void setUp() throws Exception {
         Workload w = new Workload(endpoints);
+        String registered = policy.equals(OUTLIER_DETECTION_RR) ? OUTLIER_DETECTION : policy;
         LoadBalancerProvider provider =
-                LoadBalancerRegistry.getDefaultRegistry().getProvider(policy);
+                LoadBalancerRegistry.getDefaultRegistry().getProvider(registered);
         if (provider == null) {
             throw new IllegalStateException("no grpc policy " + policy);
         }
@@ -107,6 +119,10 @@ public class GrpcPickBenchmark {
                     "requestHashHeader", HASH_HEADER.name());
         } else if (policy.equals(LEAST_REQUEST)) {
             rawConfig = Map.of("choiceCount", 2.0);
+        } else if (policy.equals(OUTLIER_DETECTION_RR)) {
+            rawConfig = Map.of("interval", "10s",
+                    "failurePercentageEjection", Map.of(),
+                    "childPolicy", List.of(Map.of("round_robin", Map.of())));
         }
         NameResolver.ConfigOrError parsed = provider.parseLoadBalancingPolicyConfig(rawConfig);
         if (parsed.getError() != null) {
@@ -137,7 +153,7 @@ public class GrpcPickBenchmark {
             headers.put(HASH_HEADER, Long.toHexString(keys[i]));
             args[i] = new Args(method, headers);
         }
-        leastRequest = policy.equals(LEAST_REQUEST);
+        traced = policy.equals(LEAST_REQUEST) || policy.equals(OUTLIER_DETECTION_RR);
         streamInfo = ClientStreamTracer.StreamInfo.newBuilder()
                 .setCallOptions(CallOptions.DEFAULT).build();
         if (policy.equals(RING_HASH)) {
@@ -185,7 +201,7 @@ public class GrpcPickBenchmark {
 
     private LoadBalancer.Subchannel pick(Args a) {
         LoadBalancer.PickResult result = helper.picker.pickSubchannel(a);
-        if (leastRequest) {
+        if (traced) {
             ClientStreamTracer tracer =
                     result.getStreamTracerFactory().newClientStreamTracer(streamInfo, a.headers);
             tracer.streamCreated(Attributes.EMPTY, a.headers);

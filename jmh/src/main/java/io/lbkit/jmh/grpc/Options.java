@@ -1,0 +1,200 @@
+package io.lbkit.jmh.grpc;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link GrpcEndToEnd}'s command-line options, validated when parsed: a value out of range fails
+ * naming the option and its range. Immutable; thread-safe.
+ */
+final class Options {
+
+    static final String HELP = String.join("\n",
+            "usage: java -cp jmh/target/benchmarks.jar io.lbkit.jmh.grpc.GrpcEndToEnd [options]",
+            "",
+            "Starts grpc-java Netty servers on 127.0.0.1 and keeps --in-flight unary calls",
+            "outstanding on one channel per policy, the policies taking turns (A, B, C, ... then",
+            "again, the first of each round rotating) so that all share the machine's drift:",
+            "  grpc-rr       grpc's round_robin",
+            "  grpc-pf       grpc's pick_first (every call to the first server)",
+            "  lbkit-rr      the lbkit policy, strategy round_robin",
+            "  lbkit-lr      the lbkit policy, strategy least_request",
+            "  lbkit-ewma    the lbkit policy, strategy peak_ewma",
+            "Prints calls/s (all rounds, and the slowest and fastest round) and p50/p99 latency.",
+            "",
+            "options:",
+            "  --rounds N       measured rounds, 1-20 (default 4)",
+            "  --seconds S      measured seconds per policy per round, 1-20 (default 3)",
+            "  --warmup S       seconds per policy of a first, discarded round, 0-20 (default 2)",
+            "  --in-flight N    calls outstanding per channel, 1-1024 (default 64)",
+            "  --servers N      servers, 1-8 (default 3)",
+            "  --policies LIST  comma-separated, from grpc-rr,grpc-pf,lbkit-rr,lbkit-lr,",
+            "                   lbkit-ewma (default all, in that order)",
+            "  --quick          a smoke run: 1 round of 1 s, 1 s warm-up (options after it win)",
+            "  --help           this text",
+            "",
+            "The run takes about policies x (warmup + rounds x seconds) seconds: 70 s by default.",
+            "");
+
+    /** The policies, in their default order. */
+    enum Policy {
+        GRPC_RR("grpc-rr", "round_robin", null),
+        GRPC_PF("grpc-pf", "pick_first", null),
+        LBKIT_RR("lbkit-rr", "lbkit", "round_robin"),
+        LBKIT_LR("lbkit-lr", "lbkit", "least_request"),
+        LBKIT_EWMA("lbkit-ewma", "lbkit", "peak_ewma");
+
+        final String id;
+        /** The grpc load-balancing policy name. */
+        final String grpcPolicy;
+        /** The lbkit policy's {@code strategy} field, or null for a grpc policy. */
+        final String lbkitStrategy;
+
+        Policy(String id, String grpcPolicy, String lbkitStrategy) {
+            this.id = id;
+            this.grpcPolicy = grpcPolicy;
+            this.lbkitStrategy = lbkitStrategy;
+        }
+
+        static Policy of(String id) {
+            for (Policy p : values()) {
+                if (p.id.equals(id)) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("--policies: unknown policy '" + quote(id)
+                    + "'; allowed: grpc-rr, grpc-pf, lbkit-rr, lbkit-lr, lbkit-ewma");
+        }
+    }
+
+    final boolean help;
+    final int rounds;
+    final Duration phase;
+    final Duration warmup;
+    final int inFlight;
+    final int servers;
+    final List<Policy> policies;
+
+    private Options(boolean help, int rounds, Duration phase, Duration warmup, int inFlight,
+            int servers, List<Policy> policies) {
+        this.help = help;
+        this.rounds = rounds;
+        this.phase = phase;
+        this.warmup = warmup;
+        this.inFlight = inFlight;
+        this.servers = servers;
+        this.policies = List.copyOf(policies);
+    }
+
+    /**
+     * Parses {@code args}.
+     *
+     * @throws IllegalArgumentException naming the option and its allowed range
+     */
+    static Options parse(String... args) {
+        boolean help = false;
+        int rounds = 4; // 4 turns each: drift shows as the spread between a policy's rounds
+        int seconds = 3; // s: tens of thousands of calls per phase, enough for a p99
+        int warmup = 2; // s per policy: C2 compiles the channel's call path
+        int inFlight = 64;
+        int servers = 3;
+        List<Policy> policies = List.of(Policy.values());
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help":
+                case "-h":
+                    help = true;
+                    break;
+                case "--quick":
+                    rounds = 1;
+                    seconds = 1;
+                    warmup = 1;
+                    break;
+                case "--rounds":
+                    rounds = intValue(a, value(args, ++i, a), 1, 20);
+                    break;
+                case "--seconds":
+                    seconds = intValue(a, value(args, ++i, a), 1, 20);
+                    break;
+                case "--warmup":
+                    warmup = intValue(a, value(args, ++i, a), 0, 20);
+                    break;
+                case "--in-flight":
+                    inFlight = intValue(a, value(args, ++i, a), 1, 1024);
+                    break;
+                case "--servers":
+                    servers = intValue(a, value(args, ++i, a), 1, 8);
+                    break;
+                case "--policies":
+                    policies = policies(value(args, ++i, a));
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option '" + quote(a)
+                            + "'; --help lists them");
+            }
+        }
+        return new Options(help, rounds, Duration.ofSeconds(seconds), Duration.ofSeconds(warmup),
+                inFlight, servers, policies);
+    }
+
+    /** The order policies run in during {@code round} (0-based): rotated by one per round. */
+    List<Policy> order(int round) {
+        int n = policies.size();
+        List<Policy> out = new ArrayList<>(n);
+        for (int k = 0; k < n; k++) {
+            out.add(policies.get((round + k) % n));
+        }
+        return out;
+    }
+
+    private static List<Policy> policies(String list) {
+        List<Policy> parsed = new ArrayList<>();
+        for (String id : list.split(",", -1)) {
+            Policy p = Policy.of(id.trim());
+            if (parsed.contains(p)) {
+                throw new IllegalArgumentException("--policies: '" + p.id + "' given twice");
+            }
+            parsed.add(p);
+        }
+        return parsed;
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int intValue(String option, String value, int min, int max) {
+        int v;
+        try {
+            v = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " must be an integer in " + min + ".."
+                    + max + ", was '" + quote(value) + "'", e);
+        }
+        if (v < min || v > max) {
+            throw new IllegalArgumentException(option + " must be in " + min + ".." + max
+                    + ", was " + v);
+        }
+        return v;
+    }
+
+    /** The input escaped for a message and cut to 40 characters. */
+    static String quote(String s) {
+        StringBuilder sb = new StringBuilder();
+        int i = 0;
+        for (; i < s.length() && sb.length() < 40; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c > 0x7e || c == '\'' || c == '\\') {
+                sb.append(String.format("\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return i < s.length() ? sb + "..." : sb.toString();
+    }
+}
