@@ -28,14 +28,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * if (hedging.tryHedge()) send(lb.pick(...another endpoint...));
  * // each attempt that completes:
  * policy.recordLatency(attemptNanos);              // the attempt's own latency
- * if (success) { hedging.finish(); cancel the others (report them released, not failed); }
+ * if (success) { hedging.finish(); cancel the others (report them released, not failed,
+ *                and record each one's time so far with recordLatency); }
  * else if (!retryable) { hedging.stop(); }          // a final answer: no more hedges
  * }</pre>
  *
  * <p>Record the latency of <em>attempts</em> (each from its own start), not of hedged calls:
  * hedging shortens the calls' tail, and a delay learnt from the shortened tail would hedge ever
- * more often. Attempts cancelled as losers are not recorded; that censors the slowest samples a
- * little, so the learnt percentile errs low by at most the share of hedged calls.
+ * more often. For the same reason, when a loser is cancelled record its time so far: it is a
+ * lower bound on its latency and already above the delay, which is all the percentile needs to
+ * know (leaving the losers out censors the slowest attempts, the learnt percentile falls and
+ * more calls are hedged: 6.3% instead of 5% at p95 in the simulator).
  */
 public final class HedgePolicy {
 
