@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.lbkit.Ticker;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -149,9 +150,9 @@ public final class HedgePolicy {
     }
 
     /** The fixed delay, or empty for a percentile policy. */
-    public java.util.Optional<Duration> fixedDelay() {
-        return fixedNanos < 0 ? java.util.Optional.empty()
-                : java.util.Optional.of(Duration.ofNanos(fixedNanos));
+    public Optional<Duration> fixedDelay() {
+        return fixedNanos < 0 ? Optional.empty()
+                : Optional.of(Duration.ofNanos(fixedNanos));
     }
 
     /** The percentile of the recent latency after which to hedge; NaN for a fixed delay. */
