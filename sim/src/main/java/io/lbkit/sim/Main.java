@@ -36,6 +36,10 @@ public final class Main {
      * @throws Exception if a run fails
      */
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("--tail")) {
+            TailMain.main(java.util.Arrays.copyOfRange(args, 1, args.length)); // see TailMain
+            return;
+        }
         if (args.length > 0 && args[0].equals("--subsetting")) {
             SubsettingMain.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
