@@ -137,8 +137,9 @@ public interface Strategy {
      * Ring hash (Karger et al.'s consistent hashing, as Envoy's {@code RING_HASH}): each endpoint
      * owns {@code weight × r} points on a 64-bit ring and a key goes to the first point at or
      * after its hash; lookup reads a bucket index over the hash space, then 1 to 2 points on
-     * average (O(1) expected). The points per unit of weight {@code r} is the smallest power of two that gives the ring at least 131,072 points, within at most 8,388,608
-     * points (Envoy's maximum; 8 bytes each). Envoy's minimum is 1,024; lbkit's is larger because
+     * average (O(1) expected). The points per unit of weight {@code r} is the smallest power of
+     * two that gives the ring at least 131,072 points, within at most 8,388,608 points (Envoy's
+     * maximum; 8 bytes each). Envoy's minimum is 1,024; lbkit's is larger because
      * at 1,024 the busiest of 100 equal endpoints gets 1.6 to 1.9 times the mean load.
      *
      * <p>Removing an endpoint moves exactly its own keys, and adding one moves only the keys it
