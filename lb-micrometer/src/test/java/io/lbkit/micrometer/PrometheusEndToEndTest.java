@@ -111,7 +111,9 @@ class PrometheusEndToEndTest {
                 assertEquals(200, r.statusCode());
             }
         }
-        assertTrue(lb.inPanic(), "both 503 backends ejected: panic");
+        // Two of three ejected is below the 50 % panic threshold, but panic never adds back
+        // endpoints known to be failing while a healthy one remains (docs/failure-model.md).
+        assertFalse(lb.inPanic(), "both 503 backends ejected, the healthy one serves: no panic");
 
         URI base = URI.create("http://127.0.0.1:" + scrapeServer.getAddress().getPort());
         Scrape s = scrape(base.resolve("/metrics"));
@@ -135,17 +137,19 @@ class PrometheusEndToEndTest {
         // retries: every attempt after a call's first is a granted retry; every 503 the caller
         // saw is a retry the budget denied
         assertEquals(CALLS, s.value("lbkit_retry_budget_requests_total", "serviceId", orders));
-        assertEquals(GRANTED, attempts - CALLS, "attempts beyond the first per call");
-        assertEquals(GRANTED, s.value("lbkit_retries_total", "serviceId", orders,
+        // Retries skip endpoints known to be failing, so they may stop before the budget of
+        // GRANTED runs dry; whatever was granted and denied must be counted exactly.
+        int granted = attempts - CALLS;
+        assertTrue(granted > 0 && granted <= GRANTED, "attempts beyond the first per call: " + granted);
+        assertEquals(granted, s.value("lbkit_retries_total", "serviceId", orders,
                 "result", "granted"));
-        assertTrue(unavailable > 0, "the budget ran dry");
         assertEquals(unavailable, s.value("lbkit_retries_total", "serviceId", orders,
                 "result", "denied"));
 
-        // health: two ejections, panic entered, endpoints by state
+        // health: two ejections, no panic (a healthy endpoint remains), endpoints by state
         assertEquals(2, s.value("lbkit_health_transitions_total", "serviceId", orders,
                 "type", "ejected"));
-        assertEquals(1, s.value("lbkit_health_transitions_total", "serviceId", orders,
+        assertEquals(0, s.value("lbkit_health_transitions_total", "serviceId", orders,
                 "type", "panic_entered"));
         for (String type : List.of("restored", "up", "down", "circuit_opened",
                 "circuit_half_open", "circuit_closed", "panic_left")) {
@@ -156,7 +160,7 @@ class PrometheusEndToEndTest {
         assertEquals(2, s.value("lbkit_endpoints", "serviceId", orders, "state", "ejected"));
         assertEquals(0, s.value("lbkit_endpoints", "serviceId", orders, "state", "down"));
         assertEquals(0, s.value("lbkit_endpoints", "serviceId", orders, "state", "circuit_open"));
-        assertEquals(1, s.value("lbkit_panic", "serviceId", orders));
+        assertEquals(0, s.value("lbkit_panic", "serviceId", orders));
 
         // discovery
         assertEquals(1, s.value("lbkit_discovery_updates_total", "serviceId", orders));

@@ -1,6 +1,7 @@
 package io.lbkit.opentelemetry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lbkit.DynamicEndpointGroup;
@@ -125,7 +126,9 @@ class InMemoryReaderEndToEndTest {
                 assertEquals(200, r.statusCode());
             }
         }
-        assertTrue(lb.inPanic(), "both 503 backends ejected: panic");
+        // Two of three ejected is below the 50 % panic threshold, but panic never adds back
+        // endpoints known to be failing while a healthy one remains (docs/failure-model.md).
+        assertFalse(lb.inPanic(), "both 503 backends ejected, the healthy one serves: no panic");
 
         Metrics m = new Metrics(reader.collectAllMetrics());
         int attempts = good.served() + bad1.served() + bad2.served();
@@ -151,18 +154,20 @@ class InMemoryReaderEndToEndTest {
         // retries: every attempt after a call's first is a granted retry; every 503 the caller
         // saw is a retry the budget denied
         assertEquals(CALLS, m.longValue("lbkit.retry.budget.requests", orders()));
-        assertEquals(GRANTED, attempts - CALLS, "attempts beyond the first per call");
-        assertEquals(GRANTED, m.longValue("lbkit.retries",
+        // Retries skip endpoints known to be failing, so they may stop before the budget of
+        // GRANTED runs dry; whatever was granted and denied must be counted exactly.
+        int granted = attempts - CALLS;
+        assertTrue(granted > 0 && granted <= GRANTED, "attempts beyond the first per call: " + granted);
+        assertEquals(granted, m.longValue("lbkit.retries",
                 orders("lbkit.retry.result", "granted")));
-        assertTrue(unavailable > 0, "the budget ran dry");
         assertEquals(unavailable, m.longValue("lbkit.retries",
                 orders("lbkit.retry.result", "denied")));
         assertTrue(m.metric("lbkit.retries").getLongSumData().isMonotonic());
 
-        // health: two ejections, panic entered, endpoints by state
+        // health: two ejections, no panic (a healthy endpoint remains), endpoints by state
         assertEquals(2, m.longValue("lbkit.health.transitions",
                 orders("lbkit.health.transition", "ejected")));
-        assertEquals(1, m.longValue("lbkit.health.transitions",
+        assertEquals(0, m.longValue("lbkit.health.transitions",
                 orders("lbkit.health.transition", "panic_entered")));
         for (String type : List.of("restored", "up", "down", "circuit_opened",
                 "circuit_half_open", "circuit_closed", "panic_left")) {
@@ -177,7 +182,7 @@ class InMemoryReaderEndToEndTest {
             assertEquals(0, m.longValue("lbkit.endpoint.count",
                     orders("lbkit.endpoint.state", state)), state);
         }
-        assertEquals(1, m.longValue("lbkit.panic", orders()));
+        assertEquals(0, m.longValue("lbkit.panic", orders()));
 
         // discovery
         assertEquals(1, m.longValue("lbkit.discovery.updates", orders()));
