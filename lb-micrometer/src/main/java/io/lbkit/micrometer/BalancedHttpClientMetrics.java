@@ -112,14 +112,7 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
             if (this.tags != null) {
                 throw new IllegalStateException("tags was already set to " + this.tags);
             }
-            Tags t = Tags.of(tags);
-            for (Tag tag : t) {
-                if (Names.RESERVED.contains(tag.getKey())) {
-                    throw new IllegalArgumentException("tags must not use the key '"
-                            + tag.getKey() + "', which lbkit sets; reserved: " + Names.RESERVED);
-                }
-            }
-            this.tags = t;
+            this.tags = Names.userTags(tags);
             return this;
         }
 

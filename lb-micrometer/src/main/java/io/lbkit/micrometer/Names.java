@@ -1,11 +1,31 @@
 package io.lbkit.micrometer;
 
+import static java.util.Objects.requireNonNull;
+
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
 import java.util.Set;
 
-/** The tag keys lbkit's meters set themselves. */
+/** The tag keys lbkit's meters set themselves, and the check of a user's extra tags. */
 final class Names {
     static final Set<String> RESERVED =
             Set.of("serviceId", "outcome", "reason", "type", "state", "endpoint", "result");
 
     private Names() {}
+
+    /**
+     * The user's extra tags, checked: none may use a key lbkit sets.
+     *
+     * @throws IllegalArgumentException naming the first reserved key used
+     */
+    static Tags userTags(Iterable<Tag> tags) {
+        Tags t = Tags.of(requireNonNull(tags, "tags"));
+        for (Tag tag : t) {
+            if (RESERVED.contains(tag.getKey())) {
+                throw new IllegalArgumentException("tags must not use the key '"
+                        + tag.getKey() + "', which lbkit sets; reserved: " + RESERVED);
+            }
+        }
+        return t;
+    }
 }
