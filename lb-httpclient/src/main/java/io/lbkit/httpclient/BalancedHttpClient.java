@@ -124,6 +124,12 @@ import javax.net.ssl.SSLParameters;
  * the winner) and {@link #sendAsync}. Attempt latencies, the cancelled ones' time so far included,
  * teach a percentile policy the service's latency.
  *
+ * <p>Each attempt that receives response headers applies the call's body handler, so racing
+ * attempts may run it at once: a handler whose effects reach beyond its own attempt (such as
+ * {@code BodyHandlers.ofFile} writing one path) must not be used for hedged calls. The JDK's
+ * in-memory and streaming handlers ({@code ofString}, {@code ofByteArray},
+ * {@code ofInputStream}, ...) are safe: a loser's body is dropped, and a streaming one closed.
+ *
  * <h2>No endpoint</h2>
  * When the balancer has no eligible endpoint, {@link #send} throws, and {@link #sendAsync}
  * completes exceptionally with, {@link NoEndpointAvailableException} at once; nothing waits.
