@@ -475,6 +475,11 @@ final class BalancedCall<T> {
             }
         }
 
+        /** Whether the response headers have arrived. */
+        boolean headersReceived() {
+            return headersNanos != 0;
+        }
+
         long latency() {
             long end = headersNanos;
             if (end == 0) {

@@ -115,8 +115,9 @@ import javax.net.ssl.SSLParameters;
  * <li>counts in flight on its endpoint like any call, for least-request strategies and caps.</li>
  * </ul>
  * The first attempt to answer with a status that is not retryable (whatever it is: a 404 is an
- * answer) wins; the others are cancelled (the JDK aborts their exchanges) and their picks
- * {@linkplain Pick#release() released}, not reported as failures. An attempt that fails while
+ * answer) wins; the others' picks are {@linkplain Pick#release() released}, not reported as
+ * failures, and their exchanges aborted if they are still waiting for response headers (one
+ * already receiving its body is left to finish, its body dropped). An attempt that fails while
  * another runs starts nothing; when the last running attempt fails, the retry rules apply, with
  * every attempt started (hedges included) counted against {@link RetryPolicy#maxAttempts()}: a
  * call makes at most {@code maxAttempts + maxHedges} attempts, each after the first granted by the

@@ -362,7 +362,13 @@ final class HedgingCall<T> {
 
     /**
      * Cancels attempts that lost: their time so far counts as a latency (a lower bound, above the
-     * delay), their picks are released, then their exchanges aborted.
+     * delay), their picks are released, then their futures cancelled. A loser still waiting for
+     * its response headers is aborted ({@code cancel(true)}: the JDK closes its HTTP/1.1
+     * connection or resets its HTTP/2 stream). One whose headers have arrived is left to finish
+     * ({@code cancel(false)}; its body is dropped, a streaming one closed when it completes):
+     * aborting an exchange whose body has just completed can close the connection the JDK has
+     * already returned to its pool and handed to another request (seen on JDK 17, where that
+     * request is sent twice to its endpoint).
      */
     private void cancel(List<Running> losers) {
         for (Running l : losers) {
@@ -373,7 +379,7 @@ final class HedgingCall<T> {
                 f = l.future;
             }
             if (f != null) {
-                f.cancel(true); // the JDK aborts the exchange (closing an HTTP/1.1 connection)
+                f.cancel(!l.attempt.headersReceived());
             }
         }
     }

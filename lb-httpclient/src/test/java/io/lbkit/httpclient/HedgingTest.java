@@ -42,7 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
-import java.util.function.IntFunction;
+import java.util.function.BiFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -93,17 +93,17 @@ class HedgingTest {
     /** A backend's answer to an attempt, by the attempt's arrival number for its call (1, 2...). */
     private enum Answer { FAST_200, FAST_503, SLOW_200, SLOW_503 }
 
-    private static IntFunction<Answer> slowFirst() {
-        return arrival -> arrival == 1 ? Answer.SLOW_200 : Answer.FAST_200;
+    private static BiFunction<String, Integer, Answer> slowFirst() {
+        return (id, arrival) -> arrival == 1 ? Answer.SLOW_200 : Answer.FAST_200;
     }
 
     private final class Server {
         final String name;
         final HttpServer server;
-        final IntFunction<Answer> answers;
+        final BiFunction<String, Integer, Answer> answers;
         final Map<String, String> bodies = new ConcurrentHashMap<>();
 
-        Server(String name, IntFunction<Answer> answers) throws IOException {
+        Server(String name, BiFunction<String, Integer, Answer> answers) throws IOException {
             this.name = name;
             this.answers = answers;
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
@@ -141,7 +141,7 @@ class HedgingTest {
             if (arrival > 1) {
                 inFlightAtHedge.put(id, totalInFlight());
             }
-            Answer answer = answers.apply(arrival);
+            Answer answer = answers.apply(id, arrival);
             byte[] body = name.getBytes(StandardCharsets.UTF_8);
             switch (answer) {
                 case FAST_200:
@@ -168,19 +168,19 @@ class HedgingTest {
         }
 
         /**
-         * A slow answer that notices an abort: the headers, then a byte every 10 ms for
-         * {@link #slow}, then the name. A client that cancels closes the connection, and the next
-         * writes fail.
+         * A slow answer that notices an abort: nothing for {@link #slow} (a slow server thinks
+         * before it answers), then the headers and a byte every 10 ms five times, then the name.
+         * A client that cancelled has closed the connection, and those writes fail.
          */
         private void trickle(HttpExchange exchange, String id, byte[] body) {
             CountDownLatch abort = aborted.computeIfAbsent(id, k -> new CountDownLatch(1));
-            long end = System.nanoTime() + slow.toNanos();
+            awaitQuietly(slow.toNanos());
             try (OutputStream out = exchange.getResponseBody()) {
                 exchange.sendResponseHeaders(200, 0); // chunked
-                long tick = TimeUnit.MILLISECONDS.toNanos(10);
-                while (System.nanoTime() < end && !awaitQuietly(tick)) {
+                for (int i = 0; i < 5; i++) {
                     out.write(' ');
                     out.flush();
+                    awaitQuietly(TimeUnit.MILLISECONDS.toNanos(10));
                 }
                 out.write(body);
             } catch (IOException e) {
@@ -207,7 +207,7 @@ class HedgingTest {
         return n;
     }
 
-    private void startServers(int count, IntFunction<Answer> answers) throws IOException {
+    private void startServers(int count, BiFunction<String, Integer, Answer> answers) throws IOException {
         for (int i = 0; i < count; i++) {
             servers.add(new Server("b" + i, answers));
         }
@@ -296,7 +296,7 @@ class HedgingTest {
 
     @Test
     void sendAsync_waitsForTheDelayOnATimer_notOnAThread() throws Exception {
-        slow = Duration.ofSeconds(5);
+        slow = Duration.ofMillis(2500);
         startServers(3, slowFirst());
         // The wrapped client's executor runs the hedges too: one thread for all calls.
         ExecutorService one = Executors.newSingleThreadExecutor();
@@ -405,7 +405,7 @@ class HedgingTest {
 
     @Test
     void failingHedge_startsNoRetry_theSlowAttemptAnswers() throws Exception {
-        startServers(3, arrival -> arrival == 1 ? Answer.SLOW_200 : Answer.FAST_503);
+        startServers(3, (id, arrival) -> arrival == 1 ? Answer.SLOW_200 : Answer.FAST_503);
         RetryBudget budget = RetryBudget.of();
         BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
                 .service("orders", lb)
@@ -423,7 +423,7 @@ class HedgingTest {
 
     @Test
     void everyAttemptFailing_isBoundedByMaxAttempts_hedgesIncluded() throws Exception {
-        startServers(3, arrival -> arrival == 1 ? Answer.SLOW_503 : Answer.FAST_503);
+        startServers(3, (id, arrival) -> arrival == 1 ? Answer.SLOW_503 : Answer.FAST_503);
         RetryBudget budget = RetryBudget.of();
         BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
                 .service("orders", lb)
@@ -446,7 +446,7 @@ class HedgingTest {
 
     @Test
     void cancellingTheCall_cancelsEveryAttempt() throws Exception {
-        startServers(3, arrival -> Answer.SLOW_200);
+        startServers(3, (id, arrival) -> Answer.SLOW_200);
         BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
                 .service("orders", lb)
                 .hedgePolicy("orders", HedgePolicy.builder().delay(Duration.ofMillis(20))
@@ -461,6 +461,51 @@ class HedgingTest {
         assertTrue(await(aborted.get("x")));
         awaitTrue(() -> totalInFlight() == 0);
         assertEquals(0, totalInFlight(), "all three picks released");
+    }
+
+    @Test
+    void concurrentCalls_racingHedges_endWithNothingInFlight() throws Exception {
+        slow = Duration.ofMillis(100);
+        // A third of the calls meet a slow first attempt; the rest answer at once, some racing
+        // their own hedge timer (5 ms) on a loaded machine.
+        startServers(3, (id, arrival) -> arrival == 1 && !id.startsWith("fast-")
+                ? Answer.SLOW_200 : Answer.FAST_200);
+        RetryBudget budget = RetryBudget.of();
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
+                .service("orders", lb)
+                .retryBudget(budget)
+                .hedgePolicy("orders", HedgePolicy.ofDelay(Duration.ofMillis(5)))
+                .build();
+        int calls = 240;
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> results = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                String id = "z" + i;
+                boolean slowFirst = i % 3 == 0;
+                HttpRequest request = slowFirst ? get(id)
+                        : HttpRequest.newBuilder(URI.create("http://orders/items/7"))
+                                .header("x-id", "fast-" + id).build();
+                results.add(pool.submit(() -> http.send(request, BodyHandlers.ofString())));
+            }
+            for (var f : results) {
+                assertEquals(200, f.get(30, TimeUnit.SECONDS).statusCode());
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(0, totalInFlight(), "every loser released");
+        long successes = lb.stats().stream().mapToLong(EndpointStats::successes).sum();
+        assertEquals(calls, successes, "one outcome per call: the winner's");
+        int extra = 0;
+        for (Map.Entry<String, List<String>> e : seen.entrySet()) {
+            List<String> reached = e.getValue();
+            extra += reached.size() - 1;
+            assertEquals(reached.size(), Set.copyOf(reached).size(),
+                    e.getKey() + ": one attempt per endpoint, was " + reached);
+        }
+        assertTrue(extra <= budget.retriesGranted(), extra + " > " + budget.retriesGranted());
+        assertEquals(calls, budget.requests());
     }
 
     @Test
