@@ -365,10 +365,11 @@ final class HedgingCall<T> {
      * delay), their picks are released, then their futures cancelled. A loser still waiting for
      * its response headers is aborted ({@code cancel(true)}: the JDK closes its HTTP/1.1
      * connection or resets its HTTP/2 stream). One whose headers have arrived is left to finish
-     * ({@code cancel(false)}; its body is dropped, a streaming one closed when it completes):
-     * aborting an exchange whose body has just completed can close the connection the JDK has
-     * already returned to its pool and handed to another request (seen on JDK 17, where that
-     * request is sent twice to its endpoint).
+     * ({@code cancel(false)}; its body is dropped, a streaming one closed when it completes).
+     * Aborting those too made, on JDK 17 under concurrent hedging, another call's request arrive
+     * twice at its endpoint: by all appearances the abort of an exchange whose body had just
+     * completed closed the connection the JDK had returned to its pool and handed on, and the
+     * JDK re-sent the request that was on it.
      */
     private void cancel(List<Running> losers) {
         for (Running l : losers) {
