@@ -46,7 +46,7 @@ final class BalancedCall<T> {
     private final BodyHandler<T> handler;
     private final PushPromiseHandler<T> pushHandler; // null when none
     private final boolean retryableRequest;
-    private final ReplayableBody body; // null: no body to replay (none, or retries off)
+    private final ReplayableBody body; // null: no body to replay (none; retries off, not hedged)
     // endpoint addresses tried; when hedged, guarded by HedgingCall's lock
     final List<String> tried = new ArrayList<>(4);
     private LoadBalancer lb; // the service's balancer or its selected route; set by the first choose
@@ -434,6 +434,7 @@ final class BalancedCall<T> {
         final int number;
         final long startNanos;
         private volatile long headersNanos;
+        private volatile boolean headersReceived;
         private final AtomicBoolean reported = new AtomicBoolean();
         volatile boolean retrying;
         private volatile boolean reportOnReturn;
@@ -447,6 +448,7 @@ final class BalancedCall<T> {
 
         BodySubscriber<T> onHeaders(ResponseInfo info) {
             headersNanos = client.ticker.read();
+            headersReceived = true;
             int status = info.statusCode();
             boolean failed = client.failureStatus.test(status);
             if (client.retryableStatus.test(status) && retryableRequest
@@ -477,7 +479,7 @@ final class BalancedCall<T> {
 
         /** Whether the response headers have arrived. */
         boolean headersReceived() {
-            return headersNanos != 0;
+            return headersReceived;
         }
 
         long latency() {
