@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientInterceptor;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolverProvider;
 import io.lbkit.Endpoint;
@@ -88,6 +89,31 @@ public final class LbkitGrpc {
             CallOptions.Key.create("io.lbkit.hashKey");
 
     private LbkitGrpc() {}
+
+    /**
+     * An interceptor that lets the {@value #POLICY_NAME} policy send each retried or hedged
+     * attempt of a call to an endpoint that no earlier attempt of the call used (when another is
+     * eligible, and preferring one not known to be failing). Install it on the channel, next to
+     * grpc's own {@code retryPolicy} or {@code hedgingPolicy} in the service config:
+     *
+     * <pre>{@code
+     * ManagedChannel channel = Grpc.newChannelBuilder(target, credentials)
+     *         .defaultServiceConfig(config)                  // lbkit policy + retry/hedging policy
+     *         .intercept(LbkitGrpc.avoidPreviousEndpoints())
+     *         .build();
+     * }</pre>
+     *
+     * <p>grpc-java sends every attempt through the picker again, with the attempt count in the
+     * {@code grpc-previous-rpc-attempts} header but not where the earlier attempts went; this
+     * interceptor gives each call a small record of that (one allocation per call), shared by the
+     * call's attempts through its {@link CallOptions}. Without it, a later attempt is an ordinary
+     * pick, which may land on the endpoint that just failed or is still slow. Later attempts do not
+     * follow the call's hash key: the key's endpoint is the one the first attempt used. Calls on
+     * channels without the {@value #POLICY_NAME} policy are unaffected.
+     */
+    public static ClientInterceptor avoidPreviousEndpoints() {
+        return PreviousAttempts.Interceptor.INSTANCE;
+    }
 
     /** The provider of the {@value #POLICY_NAME} load-balancing policy (also found by ServiceLoader). */
     public static LoadBalancerProvider loadBalancerProvider() {

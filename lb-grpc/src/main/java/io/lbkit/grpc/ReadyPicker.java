@@ -32,6 +32,12 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * publication and the pick - nothing is reported; that subchannel is leaving READY, which
  * removes its address from the balancer, and its state (the stray in-flight count with it)
  * goes with it.
+ *
+ * A call made through LbkitGrpc.avoidPreviousEndpoints() carries a PreviousAttempts in its call
+ * options: each pick records its endpoint there (a lock-free array write), and a pick made while
+ * the record is not empty (grpc's retried and hedged attempts, which carry the
+ * grpc-previous-rpc-attempts header, and re-picks) avoids the recorded endpoints. A call without
+ * it costs one scan of its call options' custom options.
  */
 final class ReadyPicker extends SubchannelPicker {
 
@@ -61,8 +67,11 @@ final class ReadyPicker extends SubchannelPicker {
     static PickResult pickWith(io.lbkit.LoadBalancer balancer, PickSubchannelArgs args,
             Map<String, Subchannel> subchannels, PolicyConfig config, Ticker ticker) {
         Pick pick;
+        PreviousAttempts previous = args.getCallOptions().getOption(PreviousAttempts.KEY);
         try {
-            pick = pick(balancer, args, config);
+            pick = previous != null && !previous.isEmpty()
+                    ? previous.pickAvoiding(balancer) // a retried or hedged attempt, or a re-pick
+                    : pick(balancer, args, config);
         } catch (NoEndpointAvailableException e) {
             if (e.reason() == NoEndpointAvailableException.Reason.EMPTY
                     || e.reason() == NoEndpointAvailableException.Reason.CLOSED) {
@@ -83,6 +92,9 @@ final class ReadyPicker extends SubchannelPicker {
         if (sc == null) {
             pick.release(); // drawn from a newer table than this picker's: wait for the newer picker
             return PickResult.withNoResult();
+        }
+        if (previous != null) {
+            previous.record(pick.endpoint().address());
         }
         return PickResult.withSubchannel(sc, new Outcome(pick, config, ticker, ticker.read()));
     }

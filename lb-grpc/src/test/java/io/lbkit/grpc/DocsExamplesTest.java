@@ -36,7 +36,7 @@ class DocsExamplesTest {
             Files.writeString(source, m.group(1));
             sources.add(source.toFile());
         }
-        assertEquals(3, sources.size(), "the examples of " + doc);
+        assertEquals(4, sources.size(), "the examples of " + doc);
         Matcher first = JAVA_BLOCK.matcher(text);
         assertTrue(first.find());
         String readme = Files.readString(
@@ -71,6 +71,10 @@ class DocsExamplesTest {
                     .loadClass("CanaryChannel").getMethod("create").invoke(null);
             assertEquals(io.grpc.ConnectivityState.IDLE, canary.getState(false), "CanaryChannel");
             canary.shutdownNow();
+            io.grpc.ManagedChannel hedged = (io.grpc.ManagedChannel) loader
+                    .loadClass("HedgedChannel").getMethod("create").invoke(null);
+            assertEquals(io.grpc.ConnectivityState.IDLE, hedged.getState(false), "HedgedChannel");
+            hedged.shutdownNow();
             io.grpc.NameResolverRegistry registry = io.grpc.NameResolverRegistry.getDefaultRegistry();
             registry.deregister(registry.getProviderForScheme("orders"));
         } catch (ReflectiveOperationException e) {

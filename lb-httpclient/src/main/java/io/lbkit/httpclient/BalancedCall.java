@@ -33,6 +33,10 @@ import javax.net.ssl.SSLHandshakeException;
  * One balanced call: its attempts, one at a time, each on its own pick. Thread-safe in the way
  * it is used: attempts run strictly one after another (the next starts from the completion of
  * the previous), and each completion happens-before the next attempt's start.
+ *
+ * <p>A hedged call is driven by {@link HedgingCall} instead, whose attempts overlap: it uses this
+ * class's {@link #choose}, {@link #rewrite} and {@link Attempt}s, and calls {@code choose} (which
+ * reads and the caller then extends {@link #tried}) only under its own lock.
  */
 final class BalancedCall<T> {
 
@@ -42,22 +46,32 @@ final class BalancedCall<T> {
     private final BodyHandler<T> handler;
     private final PushPromiseHandler<T> pushHandler; // null when none
     private final boolean retryableRequest;
-    private final ReplayableBody body; // null: no body to replay (none, or retries off)
-    private final List<String> tried = new ArrayList<>(4);
+    private final ReplayableBody body; // null: no body to replay (none; retries off, not hedged)
+    // endpoint addresses tried; when hedged, guarded by HedgingCall's lock
+    final List<String> tried = new ArrayList<>(4);
     private LoadBalancer lb; // the service's balancer or its selected route; set by the first choose
     private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
     private volatile CompletableFuture<?> current;
     private final List<Throwable> failures = new ArrayList<>(2); // earlier attempts' exceptions
+    private final HedgingCall<T> hedging; // null: attempts one at a time, by this class
 
     BalancedCall(BalancedHttpClient client, BalancedHttpClient.Service service,
             HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushHandler) {
+        this(client, service, request, handler, pushHandler, null);
+    }
+
+    /** A call whose attempts {@code hedging} drives; null for one driven by this class. */
+    BalancedCall(BalancedHttpClient client, BalancedHttpClient.Service service,
+            HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushHandler,
+            HedgingCall<T> hedging) {
         this.client = client;
         this.service = service;
         this.request = request;
         this.handler = handler;
         this.pushHandler = pushHandler;
+        this.hedging = hedging;
         this.retryableRequest = client.retryableRequest.test(request);
-        this.body = client.retryPolicy.maxAttempts() > 1
+        this.body = client.retryPolicy.maxAttempts() > 1 || hedging != null
                 ? ReplayableBody.of(request.bodyPublisher(), client.replayBufferLimit)
                 : null;
     }
@@ -108,11 +122,7 @@ final class BalancedCall<T> {
             return;
         }
         try {
-            boolean https = "https".equalsIgnoreCase(request.uri().getScheme());
-            var c = client.clientFor(service, endpoint, https);
-            cf = pushHandler == null
-                    ? c.sendAsync(rewritten, a::onHeaders)
-                    : c.sendAsync(rewritten, a::onHeaders, pushHandler);
+            cf = sendAsync(a, rewritten);
         } catch (RuntimeException e) {
             a.release();
             fail(e);
@@ -123,6 +133,23 @@ final class BalancedCall<T> {
             cf.cancel(true);
         }
         cf.whenComplete((response, error) -> onAttemptDone(a, response, error));
+    }
+
+    /** Sends attempt {@code a} (its request rewritten for its endpoint) with the wrapped client. */
+    CompletableFuture<HttpResponse<T>> sendAsync(Attempt a, HttpRequest rewritten) {
+        boolean https = "https".equalsIgnoreCase(request.uri().getScheme());
+        var c = client.clientFor(service, a.pick.endpoint(), https);
+        return pushHandler == null
+                ? c.sendAsync(rewritten, a::onHeaders)
+                : c.sendAsync(rewritten, a::onHeaders, pushHandler);
+    }
+
+    /**
+     * Whether the request's body can be sent by a further attempt while the others run: none, an
+     * empty one, or one captured whole while an earlier attempt sent it.
+     */
+    boolean bodyCopied() {
+        return body == null || body.copied();
     }
 
     /**
@@ -210,7 +237,7 @@ final class BalancedCall<T> {
      * {@link BalancedHttpClient#MAX_RESELECTIONS} picks; if none qualifies, the first untried
      * one seen, else the last.
      */
-    private Pick choose(int n) {
+    Pick choose(int n) {
         if (n == 1) {
             lb = service.balancerFor(request);
             if (service.stickyKey != null) {
@@ -257,7 +284,7 @@ final class BalancedCall<T> {
         return p;
     }
 
-    private HttpRequest rewrite(Endpoint endpoint) throws UnusableAddressException {
+    HttpRequest rewrite(Endpoint endpoint) throws UnusableAddressException {
         URI u = request.uri();
         String host = endpoint.host();
         StringBuilder sb = new StringBuilder(64).append(u.getScheme()).append("://");
@@ -323,7 +350,7 @@ final class BalancedCall<T> {
     }
 
     /** Whether attempt {@code n} may be followed by another; takes a retry from the budget. */
-    private boolean mayRetry(int n, boolean neverSent) {
+    boolean mayRetry(int n, boolean neverSent) {
         if (n >= client.retryPolicy.maxAttempts()) {
             return false;
         }
@@ -407,6 +434,7 @@ final class BalancedCall<T> {
         final int number;
         final long startNanos;
         private volatile long headersNanos;
+        private volatile boolean headersReceived;
         private final AtomicBoolean reported = new AtomicBoolean();
         volatile boolean retrying;
         private volatile boolean reportOnReturn;
@@ -420,10 +448,12 @@ final class BalancedCall<T> {
 
         BodySubscriber<T> onHeaders(ResponseInfo info) {
             headersNanos = client.ticker.read();
+            headersReceived = true;
             int status = info.statusCode();
             boolean failed = client.failureStatus.test(status);
             if (client.retryableStatus.test(status) && retryableRequest
-                    && mayRetry(number, false)) {
+                    && (hedging != null ? hedging.discardRetryable(this)
+                            : mayRetry(number, false))) {
                 retrying = true;
                 outcome(failed);
                 return BodySubscribers.replacing(null);
@@ -447,7 +477,12 @@ final class BalancedCall<T> {
             }
         }
 
-        private long latency() {
+        /** Whether the response headers have arrived. */
+        boolean headersReceived() {
+            return headersReceived;
+        }
+
+        long latency() {
             long end = headersNanos;
             if (end == 0) {
                 end = client.ticker.read();

@@ -8,6 +8,7 @@ import io.lbkit.NoEndpointAvailableException;
 import io.lbkit.Pick;
 import io.lbkit.Ticker;
 import io.lbkit.TrafficSplit;
+import io.lbkit.retry.HedgePolicy;
 import io.lbkit.retry.RetryBudget;
 import io.lbkit.retry.RetryPolicy;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.PushPromiseHandler;
 import java.net.http.WebSocket;
 import java.time.Duration;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -98,6 +100,37 @@ import javax.net.ssl.SSLParameters;
  * 250 ms by default) without blocking a thread. When the retries run out, the call fails with the
  * last attempt's exception, the earlier ones attached as suppressed, or with the last response.
  *
+ * <h2>Hedging</h2>
+ * A service with a {@linkplain Builder#hedgePolicy(String, HedgePolicy) hedge policy} races its
+ * slow calls: when a call has no answer after the policy's delay (by default the service's recent
+ * 95th percentile), the same request goes to another endpoint, and the first answer wins. Only
+ * requests that are {@linkplain Builder#retryableRequest(Predicate) retryable} are hedged (by
+ * default idempotent methods and requests with an {@code Idempotency-Key} header: never a plain
+ * POST), and only when their body, if any, was captured whole for replay (see above). Each hedge
+ * <ul>
+ * <li>goes to an endpoint the call has not tried and that is not known to be failing (the
+ *     retries' choice); when there is none, no hedge is sent;</li>
+ * <li>is paid from the service's {@link RetryBudget}, like a retry: when the budget refuses, no
+ *     hedge is sent, so hedges cannot multiply the load on an overloaded service;</li>
+ * <li>counts in flight on its endpoint like any call, for least-request strategies and caps.</li>
+ * </ul>
+ * The first attempt to answer with a status that is not retryable (whatever it is: a 404 is an
+ * answer) wins; the others' picks are {@linkplain Pick#release() released}, not reported as
+ * failures, and their exchanges aborted if they are still waiting for response headers (one
+ * already receiving its body is left to finish, its body dropped). An attempt that fails while
+ * another runs starts nothing; when the last running attempt fails, the retry rules apply, with
+ * every attempt started (hedges included) counted against {@link RetryPolicy#maxAttempts()}: a
+ * call makes at most {@code maxAttempts + maxHedges} attempts, each after the first granted by the
+ * budget. The hedge delay is a timer, not a blocked thread, on both {@link #send} (which waits for
+ * the winner) and {@link #sendAsync}. Attempt latencies, the cancelled ones' time so far included,
+ * teach a percentile policy the service's latency.
+ *
+ * <p>Each attempt that receives response headers applies the call's body handler, so racing
+ * attempts may run it at once: a handler whose effects reach beyond its own attempt (such as
+ * {@code BodyHandlers.ofFile} writing one path) must not be used for hedged calls. The JDK's
+ * in-memory and streaming handlers ({@code ofString}, {@code ofByteArray},
+ * {@code ofInputStream}, ...) are safe: a loser's body is dropped, and a streaming one closed.
+ *
  * <h2>No endpoint</h2>
  * When the balancer has no eligible endpoint, {@link #send} throws, and {@link #sendAsync}
  * completes exceptionally with, {@link NoEndpointAvailableException} at once; nothing waits.
@@ -158,7 +191,7 @@ public final class BalancedHttpClient extends HttpClient {
             ServiceSpec spec = e.getValue();
             RetryBudget budget = b.retryBudget != null ? b.retryBudget : RetryBudget.of();
             m.put(e.getKey(), new Service(e.getKey(), spec.lb, budget, spec.stickyKey,
-                    spec.routeSelector));
+                    spec.routeSelector, b.hedgePolicies.get(e.getKey())));
         }
         this.services = Map.copyOf(m);
     }
@@ -211,6 +244,18 @@ public final class BalancedHttpClient extends HttpClient {
         return s == null ? Optional.empty() : Optional.of(s.budget);
     }
 
+    /** The hedge policy of a service, if this client routes it and hedges its calls. */
+    public Optional<HedgePolicy> hedgePolicy(String service) {
+        requireNonNull(service, "service");
+        Service s = services.get(service.toLowerCase(Locale.ROOT));
+        return s == null ? Optional.empty() : Optional.ofNullable(s.hedgePolicy);
+    }
+
+    /** Whether a call of {@code request} to {@code service} is hedged. */
+    private boolean hedged(Service service, HttpRequest request) {
+        return service.hedgePolicy != null && retryableRequest.test(request);
+    }
+
     Service route(HttpRequest request) {
         String host = request.uri().getHost();
         return host == null ? null : services.get(host.toLowerCase(Locale.ROOT));
@@ -224,6 +269,9 @@ public final class BalancedHttpClient extends HttpClient {
         Service service = route(request);
         if (service == null) {
             return delegate.send(request, responseBodyHandler);
+        }
+        if (hedged(service, request)) {
+            return new HedgingCall<>(this, service, request, responseBodyHandler, null).await();
         }
         return new BalancedCall<>(this, service, request, responseBodyHandler, null).runBlocking();
     }
@@ -250,6 +298,10 @@ public final class BalancedHttpClient extends HttpClient {
             return pushPromiseHandler == null
                     ? delegate.sendAsync(request, responseBodyHandler)
                     : delegate.sendAsync(request, responseBodyHandler, pushPromiseHandler);
+        }
+        if (hedged(service, request)) {
+            return new HedgingCall<>(this, service, request, responseBodyHandler,
+                    pushPromiseHandler).start();
         }
         return new BalancedCall<>(this, service, request, responseBodyHandler, pushPromiseHandler)
                 .start();
@@ -364,15 +416,17 @@ public final class BalancedHttpClient extends HttpClient {
         final RetryBudget budget;
         final StickyKey stickyKey; // null: not sticky
         final RouteSelector routeSelector; // null: no attribute routing; else lb is a TrafficSplit
+        final HedgePolicy hedgePolicy; // null: not hedged
         private volatile HttpClient tlsClient;
 
         Service(String name, LoadBalancer lb, RetryBudget budget, StickyKey stickyKey,
-                RouteSelector routeSelector) {
+                RouteSelector routeSelector, HedgePolicy hedgePolicy) {
             this.name = name;
             this.lb = lb;
             this.budget = budget;
             this.stickyKey = stickyKey;
             this.routeSelector = routeSelector;
+            this.hedgePolicy = hedgePolicy;
         }
 
         /**
@@ -435,6 +489,7 @@ public final class BalancedHttpClient extends HttpClient {
         private final Map<String, ServiceSpec> services = new LinkedHashMap<>();
         private RetryPolicy retryPolicy;
         private RetryBudget retryBudget;
+        private final Map<String, HedgePolicy> hedgePolicies = new LinkedHashMap<>();
         private Predicate<HttpRequest> retryableRequest;
         private IntPredicate failureStatus;
         private IntPredicate retryableStatus;
@@ -561,8 +616,55 @@ public final class BalancedHttpClient extends HttpClient {
         }
 
         /**
+         * Hedges the calls to one service (see "Hedging" in the class documentation). Default: no
+         * hedging. Give each service its own policy when the delay is a percentile
+         * ({@link HedgePolicy#of()}): the policy learns the latency of the calls it hedges.
+         *
+         * <pre>{@code
+         * BalancedHttpClient.newBuilder(HttpClient.newHttpClient())
+         *         .service("orders", orders)
+         *         .hedgePolicy("orders", HedgePolicy.of())  // one hedge after the recent p95
+         *         .build();
+         * }</pre>
+         *
+         * @param service a service configured before with {@code service} or
+         *     {@code routedService}, case-insensitive
+         * @throws IllegalArgumentException if the service is not configured (yet), or a
+         *     percentile policy is given to a second service
+         * @throws IllegalStateException if the service's policy was already set
+         */
+        public Builder hedgePolicy(String service, HedgePolicy hedgePolicy) {
+            requireNonNull(service, "service");
+            requireNonNull(hedgePolicy, "hedgePolicy");
+            String key = service.strip().toLowerCase(Locale.ROOT);
+            if (!services.containsKey(key)) {
+                throw new IllegalArgumentException("hedgePolicy names service '"
+                        + truncate(service) + "', which is not configured; configure it with "
+                        + "service(...) first; services: " + services.keySet());
+            }
+            once("hedgePolicy of " + key, hedgePolicies.get(key));
+            if (hedgePolicy.fixedDelay().isEmpty()) {
+                Map<HedgePolicy, String> owners = new IdentityHashMap<>();
+                hedgePolicies.forEach((name, p) -> owners.put(p, name));
+                String owner = owners.get(hedgePolicy);
+                if (owner != null) {
+                    throw new IllegalArgumentException("hedgePolicy " + hedgePolicy + " is "
+                            + "already service " + owner + "'s; a percentile policy learns one "
+                            + "service's latency: give " + key + " a policy of its own");
+                }
+            }
+            hedgePolicies.put(key, hedgePolicy);
+            return this;
+        }
+
+        private static String truncate(String s) {
+            return s.length() <= 64 ? s : s.substring(0, 64) + "...";
+        }
+
+        /**
          * Which requests may be retried after they may have reached a server (requests that never
-         * reached one are always retryable); default {@link BalancedHttpClient#isIdempotent}.
+         * reached one are always retryable), and hedged; default
+         * {@link BalancedHttpClient#isIdempotent}.
          */
         public Builder retryableRequest(Predicate<HttpRequest> retryableRequest) {
             requireNonNull(retryableRequest, "retryableRequest");

@@ -44,6 +44,14 @@ final class ReplayableBody {
         return !subscribed || captured != null || original.contentLength() == 0;
     }
 
+    /**
+     * Whether {@link #next()} gives a copy, not the original: the body was captured whole, or is
+     * empty. A hedge, which runs beside the attempt that reads the original, needs a copy.
+     */
+    boolean copied() {
+        return captured != null || original.contentLength() == 0;
+    }
+
     /** The publisher for the next attempt; call only when {@link #replayable()}. */
     BodyPublisher next() {
         byte[] bytes = captured;
