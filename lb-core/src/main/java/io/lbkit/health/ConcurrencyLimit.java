@@ -101,7 +101,8 @@ public interface ConcurrencyLimit {
      * limit by 0.9 instead (AIMD's backoff). The no-load estimate is the lowest window mean seen,
      * and every 200 windows it is measured afresh, as
      * Envoy's filter does: for two windows the limit drops to
-     * 3 calls (Envoy's {@code min_concurrency}: no queueing at the endpoint), the second window's
+     * 3 calls (Envoy's {@code min_concurrency}: no queueing at the endpoint; a lower limit stays
+     * as it is), the second window's
      * mean becomes the estimate, and the previous limit returns. Without that re-measurement a
      * sustained overload would raise the estimate with the queue and the limit would creep up
      * (Gradient2's long-window drift).
