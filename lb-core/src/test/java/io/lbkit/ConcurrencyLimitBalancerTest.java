@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lbkit.health.CircuitBreaker;
 import io.lbkit.health.ConcurrencyLimit;
+import io.lbkit.health.HealthCheck;
+import io.lbkit.health.HealthProbe;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.strategy.Strategy;
 import io.lbkit.testing.FakeScheduler;
@@ -212,6 +214,23 @@ class ConcurrencyLimitBalancerTest {
         lb.pick().onFailure(1 * MS);
         clock.advance(Duration.ofSeconds(2));
         assertEquals(5, fill(lb).size(), "half-open: 5 trial calls, under the limit of 8");
+    }
+
+    @Test
+    void panic_widensTheSetButKeepsTheLimits() {
+        List<Endpoint> eps = endpoints(3);
+        LoadBalancer lb = builder(EndpointGroup.of(eps))
+                .healthCheck(HealthCheck.builder(HealthProbe.constant(false))
+                        .interval(Duration.ofSeconds(2)).jitterPercent(0).build())
+                .concurrencyLimit(ConcurrencyLimit.gradientBuilder().initialLimit(2).build())
+                .build();
+        clock.runDue();
+        clock.advance(Duration.ofSeconds(10)); // every endpoint DOWN on its checks alone
+        assertTrue(lb.inPanic());
+        List<Pick> held = fill(lb);
+        Map<Endpoint, Integer> perEndpoint = new HashMap<>();
+        held.forEach(p -> perEndpoint.merge(p.endpoint(), 1, Integer::sum));
+        assertEquals(Map.of(eps.get(0), 2, eps.get(1), 2, eps.get(2), 2), perEndpoint);
     }
 
     @Test

@@ -60,7 +60,8 @@ class ConcurrencyLimitPickProperties {
                     try {
                         p = op <= 3 ? lb.pick() : lb.pick(step);
                     } catch (NoEndpointAvailableException e) {
-                        if (!allFull || e.reason() != NoEndpointAvailableException.Reason.AT_CAPACITY) {
+                        if (!allFull
+                                || e.reason() != NoEndpointAvailableException.Reason.AT_CAPACITY) {
                             throw new AssertionError("refused (" + e.reason() + ") with room: "
                                     + describe(before));
                         }
