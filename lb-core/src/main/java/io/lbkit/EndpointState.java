@@ -100,7 +100,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final HealthController health;
     /** The balancer's observers, told of every report. */
     private final Observers observers;
-    /** The adaptive concurrency limit's state for this endpoint; null when the balancer has none. */
+    /** This endpoint's adaptive concurrency limit; null when the balancer has none. */
     final ConcurrencyLimit.Limiter limiter;
 
     // Health state, guarded by the balancer's lock (see HealthController).

@@ -11,8 +11,9 @@ package io.lbkit.health;
  * shrink in proportion as queueing makes the recent latency rise. See {@link GradientBuilder}
  * for the parameters and their defaults.
  *
- * <p><b>In a balancer.</b> {@code LoadBalancer.builder(group).concurrencyLimit(ConcurrencyLimit.gradient())}
- * gives each endpoint a {@link Limiter}, kept in the endpoint's state (so it survives table
+ * <p><b>In a balancer.</b>
+ * {@code LoadBalancer.builder(group).concurrencyLimit(ConcurrencyLimit.gradient())} gives each
+ * endpoint a {@link Limiter}, kept in the endpoint's state (so it survives table
  * rebuilds, like the in-flight count and the latency EWMA) and fed by every report on its picks:
  * {@code onSuccess} → {@link Limiter#onSample}, {@code onFailure} → {@link Limiter#onFailure}
  * ({@code release} tells it nothing). A pick skips an endpoint whose calls in flight have reached
