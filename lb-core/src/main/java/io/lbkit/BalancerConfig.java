@@ -1,6 +1,7 @@
 package io.lbkit;
 
 import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.ConcurrencyLimit;
 import io.lbkit.health.HealthCheck;
 import io.lbkit.health.HealthListener;
 import io.lbkit.health.OutlierDetection;
@@ -20,16 +21,19 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param topology as built; the balancer keeps the current one, whose local zone and region
  *     may change at run time
  * @param strictPicks whether picks return per-call handles that detect misuse
+ * @param concurrencyLimit the adaptive per-endpoint limit, null when none (then
+ *     {@code maxRequestsPerEndpoint} applies; the builder lets only one of the two be set)
  */
 record BalancerConfig(Strategy strategy, Ticker ticker, ScheduledExecutorService scheduler,
         OutlierDetection outlierDetection, CircuitBreaker circuitBreaker, HealthCheck healthCheck,
         SlowStart slowStart, int panicPercent, int maxRequestsPerEndpoint,
-        HealthListener listener, Topology topology, boolean strictPicks) {
+        HealthListener listener, Topology topology, boolean strictPicks,
+        ConcurrencyLimit concurrencyLimit) {
 
     /** This config with another health listener. */
     BalancerConfig withListener(HealthListener l) {
         return new BalancerConfig(strategy, ticker, scheduler, outlierDetection, circuitBreaker,
                 healthCheck, slowStart, panicPercent, maxRequestsPerEndpoint, l, topology,
-                strictPicks);
+                strictPicks, concurrencyLimit);
     }
 }

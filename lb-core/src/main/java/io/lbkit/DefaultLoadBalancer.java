@@ -23,8 +23,9 @@ import java.util.concurrent.CompletableFuture;
  * Readers never wait; writers copy. pick() does one volatile read of `table`, asks the table's
  * picker for an index (lock-free by the Picker contract), bumps that endpoint's in-flight
  * adder and returns the endpoint's state as the Pick: no lock, no allocation. Only when the
- * table has in-flight caps (overload guard, half-open circuits) does it read the chosen
- * endpoint's in-flight sum and, at its cap, move on to the next candidate.
+ * table has in-flight caps (overload guard, half-open circuits) or concurrency limits does it
+ * read the chosen endpoint's in-flight sum (and its limiter's limit) and, at its cap, move on to
+ * the next candidate.
  *
  * Writers (group snapshots, health changes, slow-start ticks, close) are serialised by `lock`.
  * They reuse the state of every address that stays, build a new RoutingTable with the eligible
@@ -109,7 +110,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 EndpointState s = states.get(e.address());
                 if (s == null) {
                     s = new EndpointState(e, config.ticker(), decayNanos,
-                            health.passive() ? health : null, observers);
+                            health.passive() ? health : null, observers,
+                            config.concurrencyLimit() == null ? null
+                                    : config.concurrencyLimit().newLimiter());
                     added.add(s);
                 } else {
                     s.endpoint(e);
@@ -319,7 +322,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
             }
         }
         return RoutingTable.of(picked, weights, caps, config.strategy(), config.ticker(),
-                "all " + n + " eligible endpoints of " + group + " are at their in-flight caps");
+                "all " + n + " eligible endpoints of " + group + " are at their "
+                        + (config.concurrencyLimit() != null ? "concurrency limits"
+                                : "in-flight caps"));
     }
 
     private void setPanic(boolean nowPanic, int healthy, int total) {

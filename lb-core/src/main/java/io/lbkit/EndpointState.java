@@ -1,10 +1,12 @@
 package io.lbkit;
 
+import io.lbkit.health.ConcurrencyLimit;
 import io.lbkit.health.HealthStatus;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -45,6 +47,10 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * Observers: every report then passes the endpoint, outcome and latency to the balancer's
  * Observers (an immutable array read with one volatile read; empty unless metrics are bound).
+ *
+ * Concurrency limit: with one configured, `limiter` (its own lock-free object, final, so it
+ * lives and survives rebuilds with this state) gets every success and failure with the calls
+ * in flight (one more adder sum); the routing table reads its limit() on the pick path.
  */
 final class EndpointState extends EndpointStateFields implements Pick {
 
@@ -94,6 +100,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final HealthController health;
     /** The balancer's observers, told of every report. */
     private final Observers observers;
+    /** This endpoint's adaptive concurrency limit; null when the balancer has none. */
+    final ConcurrencyLimit.Limiter limiter;
 
     // Health state, guarded by the balancer's lock (see HealthController).
     boolean removed;
@@ -116,12 +124,13 @@ final class EndpointState extends EndpointStateFields implements Pick {
     enum CircuitState { CLOSED, OPEN, HALF_OPEN }
 
     EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos, HealthController health,
-            Observers observers) {
+            Observers observers, ConcurrencyLimit.Limiter limiter) {
         this.endpoint = endpoint;
         this.ticker = ticker;
         this.decayNanos = decayNanos;
         this.health = health;
         this.observers = observers;
+        this.limiter = limiter;
     }
 
     @Override
@@ -140,6 +149,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
     @Override
     public void onSuccess(long latencyNanos) {
         calls.add(COMPLETED);
+        if (limiter != null) {
+            limiter.onSample(Math.max(0, latencyNanos), inFlight() + 1);
+        }
         if (decayNanos != 0) {
             long now = ticker.read();
             observe(Math.max(0, latencyNanos), now);
@@ -162,6 +174,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
     public void onFailure(long latencyNanos) {
         calls.add(COMPLETED);
         failures.increment();
+        if (limiter != null) {
+            limiter.onFailure(Math.max(0, latencyNanos), inFlight() + 1);
+        }
         long now = ticker.read();
         if (decayNanos != 0) {
             // A failure must never make an endpoint look fast (a server failing in 1 ms would
@@ -260,6 +275,15 @@ final class EndpointState extends EndpointStateFields implements Pick {
     }
 
     /**
+     * Whether the endpoint's calls in flight have reached {@code cap} or its concurrency limit:
+     * the pick path's check, lock-free (an adder sum and, with a limit, one volatile read).
+     */
+    boolean atCapacity(int cap) {
+        int limit = limiter == null ? cap : Math.min(cap, limiter.limit());
+        return inFlight() >= limit;
+    }
+
+    /**
      * The peak-EWMA latency estimate decayed to {@code now}, 0 when no call has completed or none
      * has for {@link #LATENCY_EXPIRY_NANOS}. An endpoint that stops receiving calls sees its
      * estimate fade (by 1/e per decay time) and then expire, so a once-slow endpoint is tried
@@ -302,8 +326,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (nanos != 0) {
             latency = Optional.of(Duration.ofNanos((long) nanos));
         }
+        OptionalInt limit = limiter == null ? OptionalInt.empty() : OptionalInt.of(limiter.limit());
         return new EndpointStats(endpoint, status, weightPercent, inFlight(), successes(),
-                failures.sum(), latency, ejections, misuses.get());
+                failures.sum(), latency, ejections, misuses.get(), limit);
     }
 
     /** The status shown in stats; called under the balancer's lock. */

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.lbkit.health.HealthStatus;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * A point-in-time view of one endpoint's state in a {@link LoadBalancer}. Immutable.
@@ -22,10 +23,21 @@ import java.util.Optional;
  * @param pickMisuses picks of this endpoint reported twice, or dropped without a report, since
  *     it joined: counted only when the balancer was built with
  *     {@link LoadBalancer.Builder#strictPicks(boolean)}, 0 otherwise
+ * @param concurrencyLimit the endpoint's current adaptive concurrency limit (the calls in flight
+ *     it may take now), when the balancer has one ({@link LoadBalancer.Builder#concurrencyLimit});
+ *     empty otherwise
  */
 public record EndpointStats(Endpoint endpoint, HealthStatus health, int weightPercent,
         int inFlight, long successes, long failures, Optional<Duration> latency,
-        long ejections, long pickMisuses) {
+        long ejections, long pickMisuses, OptionalInt concurrencyLimit) {
+
+    /** Stats without a concurrency limit. */
+    public EndpointStats(Endpoint endpoint, HealthStatus health, int weightPercent, int inFlight,
+            long successes, long failures, Optional<Duration> latency, long ejections,
+            long pickMisuses) {
+        this(endpoint, health, weightPercent, inFlight, successes, failures, latency, ejections,
+                pickMisuses, OptionalInt.empty());
+    }
 
     /** Stats without a misuse count (0). */
     public EndpointStats(Endpoint endpoint, HealthStatus health, int weightPercent, int inFlight,
@@ -39,5 +51,6 @@ public record EndpointStats(Endpoint endpoint, HealthStatus health, int weightPe
         requireNonNull(endpoint, "endpoint");
         requireNonNull(health, "health");
         requireNonNull(latency, "latency");
+        requireNonNull(concurrencyLimit, "concurrencyLimit");
     }
 }

@@ -5,6 +5,7 @@ import static io.lbkit.internal.Preconditions.setOnce;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.ConcurrencyLimit;
 import io.lbkit.health.HealthCheck;
 import io.lbkit.health.HealthListener;
 import io.lbkit.health.OutlierDetection;
@@ -192,6 +193,7 @@ public interface LoadBalancer extends AutoCloseable {
         private Integer overprovisioningFactor;
         private Integer zoneMinClusterSize;
         private Boolean strictPicks;
+        private ConcurrencyLimit concurrencyLimit;
 
         private Builder(EndpointGroup group) {
             this.group = requireNonNull(group, "group");
@@ -275,16 +277,61 @@ public interface LoadBalancer extends AutoCloseable {
          * is skipped; when every eligible endpoint is at its cap, picks fail with
          * {@link NoEndpointAvailableException.Reason#AT_CAPACITY}. The check precedes the
          * increment without a lock, so racing picks may overshoot the cap by the number of
-         * threads racing.
+         * threads racing. Excludes {@link #concurrencyLimit}, which learns the cap instead.
+         *
+         * @throws IllegalStateException if set before, or if {@link #concurrencyLimit} was set
          */
         public Builder maxRequestsPerEndpoint(int max) {
             checkOnce("maxRequestsPerEndpoint", this.maxRequestsPerEndpoint);
+            if (concurrencyLimit != null) {
+                throw exclusive("maxRequestsPerEndpoint", "concurrencyLimit", concurrencyLimit);
+            }
             if (max < 1 || max > 1_000_000) {
                 throw new IllegalArgumentException(
                         "maxRequestsPerEndpoint must be in 1..1000000, was " + max);
             }
             this.maxRequestsPerEndpoint = max;
             return this;
+        }
+
+        /**
+         * An adaptive concurrency limit per endpoint, learnt from the latencies reported on its
+         * picks, instead of the fixed {@link #maxRequestsPerEndpoint} cap; default none. Each
+         * endpoint gets its own {@link ConcurrencyLimit.Limiter}, kept across routing-table
+         * rebuilds with the endpoint's other state; {@link Pick#onSuccess} feeds it a latency
+         * sample and {@link Pick#onFailure} a failure (counted as a drop when slow, see
+         * {@link ConcurrencyLimit.Limiter#onFailure}). An endpoint whose calls in flight have
+         * reached its current limit is skipped, by every strategy, as one at a fixed cap is; when
+         * every eligible endpoint is at its limit, picks fail at once with
+         * {@link NoEndpointAvailableException.Reason#AT_CAPACITY}. The check precedes the
+         * increment without a lock, so racing picks may overshoot a limit by the number of
+         * threads racing. The current limits are in {@link EndpointStats#concurrencyLimit()}.
+         * See docs/limits.md for the parameters and how the limit works with outlier
+         * detection, circuits and panic.
+         *
+         * @param limit e.g. {@link ConcurrencyLimit#gradient()}
+         * @throws IllegalStateException if set before, or if {@link #maxRequestsPerEndpoint} was
+         *     set: the limit replaces the fixed cap (bound it with
+         *     {@link ConcurrencyLimit.GradientBuilder#limitBounds} instead)
+         */
+        public Builder concurrencyLimit(ConcurrencyLimit limit) {
+            requireNonNull(limit, "concurrencyLimit");
+            checkOnce("concurrencyLimit", this.concurrencyLimit);
+            if (maxRequestsPerEndpoint != null) {
+                throw exclusive("concurrencyLimit", "maxRequestsPerEndpoint",
+                        maxRequestsPerEndpoint);
+            }
+            this.concurrencyLimit = limit;
+            return this;
+        }
+
+        /** The two ways of capping an endpoint's calls in flight exclude each other. */
+        private static IllegalStateException exclusive(String option, String other,
+                Object earlier) {
+            return new IllegalStateException(option + " excludes " + other
+                    + ", which was set to " + earlier + ": the adaptive limit replaces the fixed"
+                    + " cap; bound the limit with ConcurrencyLimit.gradientBuilder()"
+                    + ".limitBounds(min, max) instead");
         }
 
         /** Receives health events (ejections, circuit changes, UP/DOWN, panic); default none. */
@@ -382,7 +429,7 @@ public interface LoadBalancer extends AutoCloseable {
                                     : Topology.DEFAULT_OVERPROVISIONING_PERCENT,
                             zoneMinClusterSize != null ? zoneMinClusterSize
                                     : Topology.DEFAULT_ZONE_MIN_CLUSTER_SIZE),
-                    strictPicks != null && strictPicks));
+                    strictPicks != null && strictPicks, concurrencyLimit));
         }
     }
 }

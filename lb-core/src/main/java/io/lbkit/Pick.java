@@ -17,7 +17,8 @@ package io.lbkit;
  * <ul>
  *   <li>A pick <b>never reported</b> counts as in flight for good: least-request and bounded-load
  *       strategies send that endpoint less traffic; under
- *       {@link LoadBalancer.Builder#maxRequestsPerEndpoint} each leak takes one slot for good,
+ *       {@link LoadBalancer.Builder#maxRequestsPerEndpoint} (or a
+ *       {@link LoadBalancer.Builder#concurrencyLimit}) each leak takes one slot for good,
  *       until the endpoint is permanently {@code AT_CAPACITY}; an unreported trial call of a
  *       half-open circuit keeps the circuit half-open, with its trial slots taken, forever.
  *   <li>A pick <b>reported twice</b> counts one call too few in flight (the endpoint looks idler

@@ -16,6 +16,8 @@ final class RoutingTable extends Route implements Candidates {
     private final int[] weights;
     /** Per-candidate in-flight caps, or null when no candidate is capped. */
     private final int[] caps;
+    /** Whether the candidates have adaptive concurrency limits (all or none do). */
+    private final boolean limited;
     private final Ticker ticker;
     /**
      * What picks throw when {@link #states} is empty, or when every candidate is at its cap:
@@ -30,10 +32,11 @@ final class RoutingTable extends Route implements Candidates {
         this.states = states;
         this.weights = weights;
         this.caps = caps;
+        this.limited = states.length > 0 && states[0].limiter != null;
         this.ticker = ticker;
         this.emptyFailure = states.length == 0
                 ? new NoEndpointAvailableException(emptyReason, message, true) : null;
-        this.capacityFailure = states.length > 0 && caps != null
+        this.capacityFailure = states.length > 0 && (caps != null || limited)
                 ? new NoEndpointAvailableException(
                         NoEndpointAvailableException.Reason.AT_CAPACITY, message, true)
                 : null;
@@ -82,13 +85,14 @@ final class RoutingTable extends Route implements Candidates {
 
     /**
      * The state to hand out for the picker's answer {@code i}, with its in-flight count raised;
-     * skips candidates at their cap. Null if there is no candidate, or all are at their caps.
+     * skips candidates at their cap or concurrency limit. Null if there is no candidate, or all
+     * are at their caps.
      */
     private EndpointState acquire(int i) {
         if (i < 0) {
             return null;
         }
-        if (caps != null && states[i].inFlight() >= caps[i]) {
+        if ((caps != null || limited) && full(i)) {
             i = nextUnderCap(i);
             if (i < 0) {
                 return null;
@@ -104,11 +108,16 @@ final class RoutingTable extends Route implements Candidates {
         int n = states.length;
         for (int k = 1; k < n; k++) {
             int j = (from + k) % n;
-            if (states[j].inFlight() < caps[j]) {
+            if (!full(j)) {
                 return j;
             }
         }
         return -1;
+    }
+
+    /** Whether candidate {@code i} is at its cap or concurrency limit. */
+    private boolean full(int i) {
+        return states[i].atCapacity(caps == null ? Integer.MAX_VALUE : caps[i]);
     }
 
     @Override

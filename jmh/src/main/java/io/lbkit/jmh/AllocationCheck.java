@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * Counts the bytes the <em>picking thread</em> allocates per {@code pick()} + {@code onSuccess},
- * for every strategy and endpoint count of {@link LbkitPickBenchmark}, and per failed pick
- * (every endpoint at its cap, an empty group) and {@code TrafficSplit} fallback pick. Not thread-safe; run it as
+ * for every strategy and endpoint count of {@link LbkitPickBenchmark}, with an adaptive
+ * concurrency limit set, and per failed pick (every endpoint at its cap or concurrency limit, an
+ * empty group) and {@code TrafficSplit} fallback pick. Not thread-safe; run it as
  * a program.
  *
  * <p>JMH's {@code -prof gc} figure ({@code gc.alloc.rate.norm}) divides the allocations of
@@ -43,6 +44,9 @@ public final class AllocationCheck {
 
     /** Whether {@link #run} reports calls to about 3 in 5 endpoints (by host hash) as failed. */
     private static boolean failing;
+
+    /** When positive, {@link #run} also reports every this-many-th call as failed. */
+    private static int failEvery;
 
     private AllocationCheck() {}
 
@@ -140,6 +144,22 @@ public final class AllocationCheck {
                         measuredOps);
             }
         }
+        // An adaptive concurrency limit: every report feeds the endpoint's limiter (windows
+        // close, the limit moves) and every pick reads the chosen endpoint's limit.
+        for (String name : new String[] {"roundRobin", "leastRequest", "peakEwma", "maglev"}) {
+            try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(all))
+                    .strategy(LbkitPickBenchmark.strategy(name))
+                    .outlierDetection(io.lbkit.health.OutlierDetection.disabled())
+                    .concurrencyLimit(io.lbkit.health.ConcurrencyLimit.gradient()).build()) {
+                failEvery = 7; // failures too: the limiter's drop rule
+                double perOp = bytesPerOp(mx, self, lb, LbkitPickBenchmark.HASHING.contains(name),
+                        keys, latencies);
+                failEvery = 0;
+                allocates |= perOp >= 0.01;
+                System.out.printf("%-20s %9d %14.4f %10d%n", name + "+limit", 100, perOp,
+                        measuredOps);
+            }
+        }
         // Failed picks: shedding at the in-flight cap, an empty group, and a split's fallback.
         allocates |= failures(mx, self, w);
         if (allocates) {
@@ -169,6 +189,23 @@ public final class AllocationCheck {
                         lb == full ? "failed(atCapacity)" : "failed(empty)",
                         lb == full ? eps.size() : 0, perOp, MEASURED_OPS);
             }
+            held.forEach(Pick::release);
+        }
+        // Every endpoint at its concurrency limit (a limit of 1, each holding one call).
+        try (LoadBalancer limited = LoadBalancer.builder(EndpointGroup.of(eps))
+                .concurrencyLimit(io.lbkit.health.ConcurrencyLimit.gradientBuilder()
+                        .initialLimit(1).limitBounds(1, 1).build()).build()) {
+            List<Pick> held = new java.util.ArrayList<>();
+            for (int i = 0; i < eps.size(); i++) {
+                held.add(limited.pick());
+            }
+            sink += failingPicks(limited, WARMUP_OPS);
+            long before = mx.getThreadAllocatedBytes(self);
+            sink += failingPicks(limited, MEASURED_OPS);
+            double perOp = (double) (mx.getThreadAllocatedBytes(self) - before) / MEASURED_OPS;
+            allocates |= perOp >= 0.01;
+            System.out.printf("%-20s %9d %14.4f %10d%n", "failed(atLimit)", eps.size(), perOp,
+                    MEASURED_OPS);
             held.forEach(Pick::release);
         }
         try (io.lbkit.TrafficSplit split = io.lbkit.TrafficSplit.builder()
@@ -219,7 +256,8 @@ public final class AllocationCheck {
         while (k < ops) {
             int i = k & Workload.MASK;
             Pick p = keyed ? lb.pick(keys[i]) : lb.pick();
-            if (failing && Math.floorMod(p.endpoint().host().hashCode(), 5) < 3) {
+            if ((failing && Math.floorMod(p.endpoint().host().hashCode(), 5) < 3)
+                    || (failEvery > 0 && k % failEvery == 0)) {
                 p.onFailure(latencies[i]);
             } else {
                 p.onSuccess(latencies[i]);

@@ -11,19 +11,25 @@ package io.lbkit.health;
  * shrink in proportion as queueing makes the recent latency rise. See {@link GradientBuilder}
  * for the parameters and their defaults.
  *
- * <p><b>Plugging in (not wired yet).</b> The balancer will keep one {@link Limiter} in each
- * endpoint's state (so it survives table rebuilds, like the in-flight count and EWMA), feed it
- * every reported outcome ({@code onSuccess} → {@link Limiter#onSample}, a timeout or overload
- * answer → {@link Limiter#onDrop}), and on the pick path skip an endpoint whose in-flight count
- * has reached {@link Limiter#limit()} (one volatile read, no allocation); when every eligible
- * endpoint is at its limit, {@code pick} fails fast with
- * {@code NoEndpointAvailableException} ({@code AT_CAPACITY}). Until then a client may apply a
- * limiter itself, as the simulator's overload scenario does.
+ * <p><b>In a balancer.</b>
+ * {@code LoadBalancer.builder(group).concurrencyLimit(ConcurrencyLimit.gradient())} gives each
+ * endpoint a {@link Limiter}, kept in the endpoint's state (so it survives table
+ * rebuilds, like the in-flight count and the latency EWMA) and fed by every report on its picks:
+ * {@code onSuccess} → {@link Limiter#onSample}, {@code onFailure} → {@link Limiter#onFailure}
+ * ({@code release} tells it nothing). A pick skips an endpoint whose calls in flight have reached
+ * {@link Limiter#limit()} (one volatile read, no allocation) the way it skips one at its fixed
+ * {@code maxRequestsPerEndpoint} cap, which the limit replaces; when every eligible endpoint is at
+ * its limit, {@code pick} fails at once with {@code NoEndpointAvailableException}
+ * ({@code AT_CAPACITY}). Without a balancer, a client applies a limiter itself:
  *
  * <pre>{@code
  * ConcurrencyLimit.Limiter limiter = ConcurrencyLimit.gradient().newLimiter();
  * if (inFlight < limiter.limit()) { send; then limiter.onSample(latencyNanos, inFlight); }
  * }</pre>
+ *
+ * <p>A balancer calls {@link #newLimiter()} under its lock when an endpoint joins: it must be
+ * quick and must not call back into the balancer. {@link Limiter#limit()} is called on the pick
+ * path and the other methods on the reporting threads: they must not block, throw or allocate.
  */
 public interface ConcurrencyLimit {
 
@@ -66,6 +72,20 @@ public interface ConcurrencyLimit {
          * @param inFlight calls in flight on the endpoint, itself included
          */
         void onDrop(int inFlight);
+
+        /**
+         * One call failed, and the caller cannot tell whether from overload: what a balancer
+         * reports for {@link io.lbkit.Pick#onFailure}. The limiter decides from the latency
+         * whether it was a drop; the gradient limiter counts it as one (see {@link #onDrop}) when
+         * it took longer than {@code tolerance ×} the no-load latency (a timeout, or an answer
+         * that waited in a queue) and ignores it otherwise: a refused connection or a quick
+         * error says nothing about the endpoint's capacity, and counting those would hold an
+         * endpoint with a steady 5 % of errors at its floor.
+         *
+         * @param latencyNanos how long the call took until it failed, in nanoseconds
+         * @param inFlight calls in flight on the endpoint, itself included
+         */
+        void onFailure(long latencyNanos, int inFlight);
     }
 
     /**
@@ -82,7 +102,8 @@ public interface ConcurrencyLimit {
      * limit by 0.9 instead (AIMD's backoff). The no-load estimate is the lowest window mean seen,
      * and every 200 windows it is measured afresh, as
      * Envoy's filter does: for two windows the limit drops to
-     * 3 calls (Envoy's {@code min_concurrency}: no queueing at the endpoint), the second window's
+     * 3 calls (Envoy's {@code min_concurrency}: no queueing at the endpoint; a lower limit stays
+     * as it is), the second window's
      * mean becomes the estimate, and the previous limit returns. Without that re-measurement a
      * sustained overload would raise the estimate with the queue and the limit would creep up
      * (Gradient2's long-window drift).

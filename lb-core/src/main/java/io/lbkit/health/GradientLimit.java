@@ -11,7 +11,10 @@ record GradientLimit(int initialLimit, int minLimit, int maxLimit, double tolera
     /** Windows between two no-load measurements: 200 (5,000 samples at the default window). */
     static final int PROBE_INTERVAL_WINDOWS = 200;
 
-    /** The limit while the no-load latency is measured: 3 calls, Envoy's min_concurrency. */
+    /**
+     * The limit while the no-load latency is measured: 3 calls, Envoy's min_concurrency (or the
+     * current limit, when that is lower).
+     */
     static final int PROBE_LIMIT = 3;
 
     /** Multiplier of the limit after a window with a dropped call: 0.9, as Netflix's AIMD. */
@@ -47,7 +50,9 @@ record GradientLimit(int initialLimit, int minLimit, int maxLimit, double tolera
  * Races: a sample landing while the window is taken may put its latency in one window and its
  * count in the next, or its in-flight figure in either; each window's mean is off by at most a
  * few samples, which the smoothing absorbs. Readers of limit() see the previous or the new
- * limit. Nothing is allocated after construction.
+ * limit. noLoad is volatile because onFailure reads it on any reporting thread to tell a drop
+ * from an ignorable failure; a read racing a close sees the old or the new estimate, both
+ * sound. Nothing is allocated after construction.
  */
 final class GradientLimiter implements ConcurrencyLimit.Limiter {
 
@@ -61,7 +66,8 @@ final class GradientLimiter implements ConcurrencyLimit.Limiter {
 
     // Written only by the closer (see the notes).
     private double estimate;
-    private double noLoad = Double.NaN;
+    /** Volatile: also read by onFailure on the reporting threads. */
+    private volatile double noLoad = Double.NaN;
     private int windowsToProbe;
     /** 0 when not probing; 2 in the first (draining) probe window, 1 in the measuring one. */
     private int probeWindowsLeft;
@@ -93,6 +99,15 @@ final class GradientLimiter implements ConcurrencyLimit.Limiter {
         noteInFlight(inFlight);
         if (count.incrementAndGet() >= config.windowSamples()) {
             tryClose();
+        }
+    }
+
+    @Override
+    public void onFailure(long latencyNanos, int inFlight) {
+        // A failure slower than the tolerated latency is a drop (a timeout, a queued answer);
+        // a quicker one, or any before the first window, says nothing about capacity.
+        if (latencyNanos > config.tolerance() * noLoad) { // false while noLoad is NaN
+            onDrop(inFlight);
         }
     }
 
@@ -156,8 +171,9 @@ final class GradientLimiter implements ConcurrencyLimit.Limiter {
         if (--windowsToProbe <= 0) {
             windowsToProbe = GradientLimit.PROBE_INTERVAL_WINDOWS;
             probeWindowsLeft = 2;
-            limit = Math.max(config.minLimit(), Math.min(config.maxLimit(),
-                    GradientLimit.PROBE_LIMIT));
+            // Down to the probe limit, never up: a limit already below it queues nothing.
+            limit = Math.max(config.minLimit(), Math.min(Math.max(1, (int) estimate),
+                    Math.min(config.maxLimit(), GradientLimit.PROBE_LIMIT)));
             return;
         }
         publish(estimate);
@@ -165,6 +181,11 @@ final class GradientLimiter implements ConcurrencyLimit.Limiter {
 
     private void publish(double value) {
         limit = Math.max(1, (int) value);
+    }
+
+    /** Whether the no-load latency is being measured (the limit held low); for tests. */
+    boolean probing() {
+        return probeWindowsLeft > 0;
     }
 
     /** The no-load latency estimate in nanoseconds, NaN before the first window; for tests. */

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * multiply the load on an overloaded service: when latency rises everywhere the budget runs dry
  * and hedging stops.
  *
- * <p>An adapter uses a policy like this (lb-httpclient will; any other client can):
+ * <p>An adapter uses a policy like this (lb-httpclient's {@code hedgePolicy} does; any other client can):
  * <pre>{@code
  * budget.onRequest();                              // once per call, as for retries
  * HedgePolicy.HedgedCall hedging = policy.start(budget);

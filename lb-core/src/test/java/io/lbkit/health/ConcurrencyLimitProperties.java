@@ -82,4 +82,60 @@ class ConcurrencyLimitProperties {
             previous = now;
         }
     }
+
+    /**
+     * A failure no slower than every latency sampled so far (so within the tolerance of the
+     * no-load estimate) changes nothing: the limit follows exactly the path it follows without
+     * it. Each step: a sample of that many tenths of a millisecond, or (from 1,000) a quick
+     * failure.
+     */
+    @Property(tries = 200)
+    void quickFailures_leaveTheLimitsPathUnchanged(
+            @ForAll @IntRange(min = 1, max = 30) int window,
+            @ForAll @Size(max = 2_000) List<@IntRange(min = 1, max = 1_300) Integer> steps) {
+        ConcurrencyLimit limit = ConcurrencyLimit.gradientBuilder().windowSamples(window).build();
+        ConcurrencyLimit.Limiter with = limit.newLimiter();
+        ConcurrencyLimit.Limiter without = limit.newLimiter();
+        long fastest = Long.MAX_VALUE;
+        for (int step : steps) {
+            if (step >= 1_000) {
+                long quick = fastest == Long.MAX_VALUE ? 0 : (step - 1_000) * fastest / 300;
+                with.onFailure(quick, with.limit());
+            } else {
+                long latency = step * MS / 10;
+                fastest = Math.min(fastest, latency);
+                int inFlight = Math.max(1, without.limit() * (step % 10 + 1) / 10);
+                with.onSample(latency, inFlight);
+                without.onSample(latency, inFlight);
+            }
+            if (with.limit() != without.limit()) {
+                throw new AssertionError("limit " + with.limit() + " with quick failures, "
+                        + without.limit() + " without");
+            }
+        }
+    }
+
+    /** Failures, slow or quick, never raise the limit. */
+    @Property(tries = 200)
+    void failures_neverRaiseTheLimit(
+            @ForAll @IntRange(min = 1, max = 30) int window,
+            @ForAll @IntRange(min = 1, max = 100) int noLoadMs,
+            @ForAll @Size(max = 2_000) List<@IntRange(min = 0, max = 10_000) Integer> failures) {
+        GradientLimiter l = (GradientLimiter) ConcurrencyLimit.gradientBuilder()
+                .windowSamples(window).build().newLimiter();
+        for (int i = 0; i < window; i++) {
+            l.onSample(noLoadMs * MS, l.limit());
+        }
+        int highest = l.limit(); // outside the no-load probes, which lower it for two windows
+        for (int f : failures) {
+            l.onFailure(f * MS / 10, l.limit());
+            int now = l.limit();
+            if (now > highest) {
+                throw new AssertionError("a failure raised the limit " + highest + " -> " + now);
+            }
+            if (!l.probing()) {
+                highest = now;
+            }
+        }
+    }
 }

@@ -91,6 +91,30 @@ class ConcurrencyLimitTest {
     }
 
     @Test
+    void failures_slowerThanTheToleranceAreDrops_quickerOnesAreIgnored() {
+        ConcurrencyLimit.Limiter l = ConcurrencyLimit.gradient().newLimiter();
+        for (int i = 0; i < 25 * 10; i++) {
+            l.onFailure(1_000 * MS, 20); // before any window: nothing to compare with
+        }
+        assertEquals(20, l.limit(), "ignored while the no-load latency is unknown");
+        for (int i = 0; i < 25; i++) {
+            l.onSample(10 * MS, 20);
+        }
+        int learnt = l.limit();
+        for (int i = 0; i < 25 * 10; i++) {
+            l.onFailure(15 * MS, 20); // within tolerance (1.5 × 10 ms): a quick error
+        }
+        assertEquals(learnt, l.limit(), "quick failures are ignored");
+        for (int i = 0; i < 25 * 10; i++) {
+            l.onFailure(16 * MS, 20); // slower than 1.5 × no-load: a timeout or a queued answer
+        }
+        // Ten windows with drops at 0.9 each, from the estimate the first window left:
+        // 20 + 0.2 × √20 = 20.9 (published as 20); 20.9 × 0.9^10 = 7.3.
+        assertEquals(20, learnt);
+        assertEquals(7, l.limit());
+    }
+
+    @Test
     void noLoadEstimate_isMeasuredAfreshByAProbe() {
         GradientLimiter l = (GradientLimiter) ConcurrencyLimit.gradient().newLimiter();
         for (int i = 0; i < 25; i++) {

@@ -127,9 +127,9 @@ final class TailMain {
         System.out.printf(Locale.ROOT, "10 servers of 4 workers, Exp(10 ms) work: capacity %.0f"
                 + " calls/s. Offered load rises linearly from 0.5x to 2x capacity over %d s;"
                 + " measured while above capacity (the last %d s), %d seeds. Client timeout 1 s;"
-                + " servers skip queued calls whose caller gave up. Limited:"
-                + " ConcurrencyLimit.gradient() per endpoint, an endpoint at its limit skipped,"
-                + " all at their limits -> the call fails at once.%n%n",
+                + " servers skip queued calls whose caller gave up. Limited: the balancer's"
+                + " concurrencyLimit(ConcurrencyLimit.gradient()), an endpoint at its limit"
+                + " skipped, all at their limits -> the pick fails at once (AT_CAPACITY).%n%n",
                 capacity, duration / 1_000_000_000, (duration - warmup) / 1_000_000_000, seeds);
         System.out.println("| strategy | limit | goodput % of capacity | p50 ms (answered) |"
                 + " p99 ms (answered) | rejected at once % | timed out % |");
@@ -139,8 +139,8 @@ final class TailMain {
             for (int v = 0; v < 2; v++) {
                 TailSim.Run[] runs = new TailSim.Run[seeds];
                 for (int s = 0; s < seeds; s++) {
-                    runs[s] = new TailSim(STRATEGIES.get(k).get(), seed + s, warmup, duration)
-                            .overloadRamp(0.5, 2.0, v == 0 ? null : ConcurrencyLimit.gradient());
+                    runs[s] = new TailSim(STRATEGIES.get(k).get(), seed + s, warmup, duration,
+                            v == 0 ? null : ConcurrencyLimit.gradient()).overloadRamp(0.5, 2.0);
                 }
                 Pooled r = pool(runs);
                 byVariant[v] = r;

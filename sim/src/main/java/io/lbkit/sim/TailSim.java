@@ -31,10 +31,11 @@ import java.util.SplittableRandom;
  *
  * <p><b>Overload ramp.</b> The same servers without the slow attempts (10 ms mean, exponential);
  * offered load rises linearly from 50% to 200% of capacity over the run. Client timeout 1 s; a
- * server skips queued calls whose caller gave up. Limited: each endpoint has a
- * {@link ConcurrencyLimit#gradient()} limiter; a pick whose endpoint is at its limit moves on to
- * the next endpoint in turn, and when all are at their limits the call fails at once (what the
- * balancer's {@code AT_CAPACITY} will do). Timeouts count as drops.
+ * server skips queued calls whose caller gave up. Limited: the balancer is built with
+ * {@link LoadBalancer.Builder#concurrencyLimit} ({@link ConcurrencyLimit#gradient()}): it learns
+ * each endpoint's limit from the reports, skips an endpoint at its limit, and when all are at
+ * their limits the pick fails at once ({@code AT_CAPACITY}). A timeout is reported as a failure
+ * with its latency (1 s), which the limiter counts as a drop.
  */
 final class TailSim {
 
@@ -65,6 +66,12 @@ final class TailSim {
     private double busyNanos;
 
     TailSim(Strategy strategy, long seed, long warmupNanos, long durationNanos) {
+        this(strategy, seed, warmupNanos, durationNanos, null);
+    }
+
+    /** A run whose balancer has the given concurrency limit (null: none). */
+    TailSim(Strategy strategy, long seed, long warmupNanos, long durationNanos,
+            ConcurrencyLimit limit) {
         this.random = new SplittableRandom(seed);
         this.warmup = warmupNanos;
         this.duration = durationNanos;
@@ -73,9 +80,12 @@ final class TailSim {
             eps[i] = Endpoint.of("10.0.0." + (i + 1), Simulation.BASE_PORT + i);
             servers[i] = new Srv(i);
         }
-        this.lb = LoadBalancer.builder(EndpointGroup.of(eps)).strategy(strategy)
-                .ticker(clock).scheduler(clock).outlierDetection(OutlierDetection.disabled())
-                .build();
+        LoadBalancer.Builder b = LoadBalancer.builder(EndpointGroup.of(eps)).strategy(strategy)
+                .ticker(clock).scheduler(clock).outlierDetection(OutlierDetection.disabled());
+        if (limit != null) {
+            b.concurrencyLimit(limit);
+        }
+        this.lb = b.build();
     }
 
     // ---- the heavy-tail scenario --------------------------------------------------------------
@@ -187,31 +197,25 @@ final class TailSim {
 
     // ---- the overload ramp ----------------------------------------------------------------------
 
-    /** Runs the overload ramp from {@code from} to {@code to} times capacity; limited or not. */
-    Run overloadRamp(double from, double to, ConcurrencyLimit limit) {
+    /**
+     * Runs the overload ramp from {@code from} to {@code to} times capacity, with the balancer's
+     * concurrency limit if it was built with one.
+     */
+    Run overloadRamp(double from, double to) {
         double rate0 = from * SERVERS * WORKERS / (10.0 * MS);
         double rate1 = to * SERVERS * WORKERS / (10.0 * MS);
-        ConcurrencyLimit.Limiter[] limiters = new ConcurrencyLimit.Limiter[SERVERS];
-        if (limit != null) {
-            for (int i = 0; i < SERVERS; i++) {
-                limiters[i] = limit.newLimiter();
-            }
-        }
-        arrivals(rate0, rate1, () -> rampCall(limit == null ? null : limiters));
+        arrivals(rate0, rate1, this::rampCall);
         return finish();
     }
 
-    private void rampCall(ConcurrencyLimit.Limiter[] limiters) {
+    private void rampCall() {
         Call c = new Call(clock.read());
         long work = Math.round(exp() * 10 * MS);
         if (c.arrival >= warmup) {
             calls++;
         }
-        Pick pick = pickOrNull();
-        if (pick != null && limiters != null) {
-            pick = admit(pick, limiters);
-        }
-        if (pick == null) {
+        Pick p = pickOrNull();
+        if (p == null) {
             c.done = true;
             if (c.arrival >= warmup) {
                 rejected++;
@@ -219,24 +223,15 @@ final class TailSim {
             record(c, false);
             return;
         }
-        Pick p = pick;
         Srv s = servers[port(p)];
         Attempt a = new Attempt(c, p, s, clock.read(), work);
-        int inFlightAtSend = ++s.inFlight;
         attempts++;
         a.onDone = ok -> {
-            s.inFlight--;
             long latency = clock.read() - a.start;
             if (ok) {
                 p.onSuccess(latency);
-                if (limiters != null) {
-                    limiters[s.id].onSample(latency, inFlightAtSend);
-                }
             } else {
                 p.onFailure(latency);
-                if (limiters != null) {
-                    limiters[s.id].onDrop(inFlightAtSend);
-                }
             }
             c.done = true;
             record(c, ok);
@@ -248,28 +243,6 @@ final class TailSim {
             }
         });
         s.submit(a);
-    }
-
-    /**
-     * The pick when its endpoint is under its limit; else further picks (each refused one
-     * released) until one is, up to twice the endpoints; null when none is: every endpoint at its
-     * limit, as the balancer's {@code AT_CAPACITY} will be.
-     */
-    private Pick admit(Pick pick, ConcurrencyLimit.Limiter[] limiters) {
-        Pick p = pick;
-        for (int tries = 0; tries < 2 * SERVERS; tries++) {
-            int i = port(p);
-            if (servers[i].inFlight < limiters[i].limit()) {
-                return p;
-            }
-            p.release();
-            p = pickOrNull();
-            if (p == null) {
-                return null;
-            }
-        }
-        p.release();
-        return null;
     }
 
     // ---- shared machinery -----------------------------------------------------------------------
@@ -390,7 +363,6 @@ final class TailSim {
         final int id;
         final ArrayDeque<Attempt> queue = new ArrayDeque<>();
         int busy;
-        int inFlight;
 
         Srv(int id) {
             this.id = id;

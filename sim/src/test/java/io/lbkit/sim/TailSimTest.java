@@ -47,9 +47,9 @@ class TailSimTest {
     void overloadRamp_theLimitKeepsGoodputWhereUnlimitedCollapses() {
         double capacity = TailSim.SERVERS * TailSim.WORKERS / (10.0 * TailSim.MS) * 1e9;
         TailSim.Run none = new TailSim(Strategy.roundRobin(), 5, 10 * S, 30 * S)
-                .overloadRamp(0.5, 2.0, null);
-        TailSim.Run limited = new TailSim(Strategy.roundRobin(), 5, 10 * S, 30 * S)
-                .overloadRamp(0.5, 2.0, ConcurrencyLimit.gradient());
+                .overloadRamp(0.5, 2.0);
+        TailSim.Run limited = new TailSim(Strategy.roundRobin(), 5, 10 * S, 30 * S,
+                ConcurrencyLimit.gradient()).overloadRamp(0.5, 2.0);
         double g0 = none.goodCalls() / (none.durationNanos() / 1e9) / capacity;
         double g1 = limited.goodCalls() / (limited.durationNanos() / 1e9) / capacity;
         assertTrue(g1 >= 0.9, "goodput with the limit " + g1);
