@@ -46,12 +46,15 @@ public interface Strategy {
     /**
      * Each endpoint in turn. Weights are ignored. Threads are spread over a few counters by
      * thread id, each walking the endpoints from its own starting point (much as each Envoy
-     * worker does), so threads rarely contend on one counter. Picks from a single thread cycle
+     * worker does), so threads rarely contend on one counter. The starting points are spread from
+     * a random offset drawn for each routing table, so that clients sharing a list (or one client
+     * after a membership change) do not all begin at its first endpoint and walk it in lockstep.
+     * Picks from a single thread cycle
      * exactly; threads whose ids share a counter interleave on that counter's cycle, so over
      * many picks every endpoint still gets an equal share.
      */
     static Strategy roundRobin() {
-        return RoundRobin.INSTANCE;
+        return RoundRobin.DEFAULT;
     }
 
     /**
@@ -61,12 +64,13 @@ public interface Strategy {
      * than two turns in a row; one with w of the cycle's T turns (weights divided by their
      * greatest common divisor), w &gt; T/2, gets at most ⌈w / (T − w)⌉ in a row, the fewest
      * possible (weights 100, 1, 1, 1: runs of 33 or 34). The schedule is deterministic: the same
-     * weights in the same order give the same cycle. O(1) per pick from a precomputed schedule of
+     * weights in the same order give the same cycle; each routing table starts walking it at a
+     * random point, as {@link #roundRobin()} does. O(1) per pick from a precomputed schedule of
      * up to 262,144 entries; larger total weights are scaled down proportionally (at least one
      * turn per endpoint), and the run bounds then hold for the scaled weights.
      */
     static Strategy weightedRoundRobin() {
-        return WeightedRoundRobin.INSTANCE;
+        return WeightedRoundRobin.DEFAULT;
     }
 
     /** A uniformly random endpoint per call. Weights are ignored. */
