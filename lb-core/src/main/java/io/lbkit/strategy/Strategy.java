@@ -58,6 +58,17 @@ public interface Strategy {
     }
 
     /**
+     * {@link #roundRobin()} whose starting offsets come from a generator seeded with
+     * {@code seed} instead of {@link java.util.concurrent.ThreadLocalRandom}: the same sequence of
+     * routing tables then starts at the same offsets, for simulations and tests that must repeat
+     * exactly. Every picker built by the returned strategy, in any balancer, takes the next value
+     * of that one generator, so pickers still start at different offsets from each other.
+     */
+    static Strategy roundRobin(long seed) {
+        return new RoundRobin(RandomSource.seededThreadSafe(seed));
+    }
+
+    /**
      * Smooth weighted round robin: each endpoint gets exactly its weight's share of every cycle,
      * and its turns are spread through the cycle (weights 5, 1, 1 give {@code a b a a a c a}, not
      * five {@code a} in a row). An endpoint with at most half the total weight never gets more

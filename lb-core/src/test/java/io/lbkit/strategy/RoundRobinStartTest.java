@@ -48,6 +48,17 @@ class RoundRobinStartTest {
     }
 
     @Test
+    void roundRobinWithASeed_repeatsItsStartsExactly_andStillSpreadsThem() {
+        Candidates c = ScriptedCandidates.uniform(10);
+        long[] firsts = firstPicks(Strategy.roundRobin(5), c);
+        assertArrayEquals(firsts, firstPicks(Strategy.roundRobin(5), c));
+        for (int i = 0; i < 10; i++) {
+            assertTrue(firsts[i] >= 140, "pickers starting at endpoint " + i + ": "
+                    + Arrays.toString(firsts));
+        }
+    }
+
+    @Test
     void roundRobin_stillCyclesExactlyFromItsRandomStart() {
         Strategy rr = new RoundRobin(RandomSource.seeded(3));
         for (int p = 0; p < 50; p++) {
