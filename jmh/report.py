@@ -122,7 +122,8 @@ def floor_table(res1, res2):
     print("\n### Floors\n")
     print("| floor | endpoints | 1 thread ns/op | 2 threads ns/op | B/op |")
     print("|---|---:|---:|---:|---:|")
-    for f in ["roundRobin", "twoRandomChoices", "twoRandomChoicesCounted"]:
+    for f in ["roundRobin", "twoRandomChoices", "twoRandomChoicesCounted",
+              "twoRandomChoicesAdders", "clockRead"]:
         for n in SIZES:
             a = res1.get(("FloorBenchmark", f, None, n))
             b = res2.get(("FloorBenchmark", f, None, n)) if res2 else None

@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.LongAdder;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -37,10 +38,17 @@ public class FloorBenchmark {
     /** One unpadded in-flight counter per endpoint, as a naive P2C balancer keeps them. */
     private AtomicIntegerArray inFlight;
 
+    /** One self-striping in-flight adder per endpoint, as lbkit's EndpointState keeps them. */
+    private LongAdder[] adders;
+
     @Setup
     public void setUp() {
         array = new Workload(endpoints).lbkitEndpoints().toArray(new Endpoint[0]);
         inFlight = new AtomicIntegerArray(endpoints);
+        adders = new LongAdder[endpoints];
+        for (int i = 0; i < endpoints; i++) {
+            adders[i] = new LongAdder();
+        }
     }
 
     /** Round-robin floor: one shared {@code getAndIncrement} and one array read. */
@@ -73,5 +81,32 @@ public class FloorBenchmark {
         Endpoint e = array[chosen];
         inFlight.getAndDecrement(chosen);
         return e;
+    }
+
+    /**
+     * P2C floor with lbkit's counters: as {@link #twoRandomChoicesCounted}, on one
+     * {@link LongAdder} per endpoint (the in-flight sums compared, the chosen adder incremented
+     * and decremented). At 2 threads this is the cost of reading counters that the other core
+     * keeps writing, which no load-aware strategy over live counts avoids.
+     */
+    @Benchmark
+    public Endpoint twoRandomChoicesAdders() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        int a = r.nextInt(array.length);
+        int b = r.nextInt(array.length);
+        int chosen = adders[a].sum() <= adders[b].sum() ? a : b;
+        adders[chosen].increment();
+        Endpoint e = array[chosen];
+        adders[chosen].decrement();
+        return e;
+    }
+
+    /**
+     * One {@link System#nanoTime()}: peak EWMA reads the clock twice per call (the pick, to decay
+     * the candidates' estimates; the report, to stamp the sample). Same for every endpoint count.
+     */
+    @Benchmark
+    public long clockRead() {
+        return System.nanoTime();
     }
 }

@@ -1,8 +1,19 @@
 package io.lbkit.strategy;
 
-/** {@link Strategy#roundRobin()}. */
-enum RoundRobin implements Strategy {
-    INSTANCE;
+/**
+ * {@link Strategy#roundRobin()}. Each picker starts its cycle at a random offset, so that many
+ * clients (or one client after a rebuild) do not walk the same list in lockstep.
+ */
+final class RoundRobin implements Strategy {
+
+    static final RoundRobin DEFAULT = new RoundRobin(RandomSource.threadLocal());
+
+    /** Draws each picker's starting offset; seeded in tests. */
+    private final RandomSource random;
+
+    RoundRobin(RandomSource random) {
+        this.random = random;
+    }
 
     @Override
     public Picker newPicker(Candidates candidates) {
@@ -10,7 +21,7 @@ enum RoundRobin implements Strategy {
         if (n == 1) {
             return () -> 0;
         }
-        StripedCounter counter = new StripedCounter(n);
+        StripedCounter counter = new StripedCounter(n, random.nextLong());
         return () -> counter.next() % n;
     }
 

@@ -46,12 +46,26 @@ public interface Strategy {
     /**
      * Each endpoint in turn. Weights are ignored. Threads are spread over a few counters by
      * thread id, each walking the endpoints from its own starting point (much as each Envoy
-     * worker does), so threads rarely contend on one counter. Picks from a single thread cycle
+     * worker does), so threads rarely contend on one counter. The starting points are spread from
+     * a random offset drawn for each routing table, so that clients sharing a list (or one client
+     * after a membership change) do not all begin at its first endpoint and walk it in lockstep.
+     * Picks from a single thread cycle
      * exactly; threads whose ids share a counter interleave on that counter's cycle, so over
      * many picks every endpoint still gets an equal share.
      */
     static Strategy roundRobin() {
-        return RoundRobin.INSTANCE;
+        return RoundRobin.DEFAULT;
+    }
+
+    /**
+     * {@link #roundRobin()} whose starting offsets come from a generator seeded with
+     * {@code seed} instead of {@link java.util.concurrent.ThreadLocalRandom}: the same sequence of
+     * routing tables then starts at the same offsets, for simulations and tests that must repeat
+     * exactly. Every picker built by the returned strategy, in any balancer, takes the next value
+     * of that one generator, so pickers still start at different offsets from each other.
+     */
+    static Strategy roundRobin(long seed) {
+        return new RoundRobin(RandomSource.seededThreadSafe(seed));
     }
 
     /**
@@ -61,12 +75,13 @@ public interface Strategy {
      * than two turns in a row; one with w of the cycle's T turns (weights divided by their
      * greatest common divisor), w &gt; T/2, gets at most ⌈w / (T − w)⌉ in a row, the fewest
      * possible (weights 100, 1, 1, 1: runs of 33 or 34). The schedule is deterministic: the same
-     * weights in the same order give the same cycle. O(1) per pick from a precomputed schedule of
+     * weights in the same order give the same cycle; each routing table starts walking it at a
+     * random point, as {@link #roundRobin()} does. O(1) per pick from a precomputed schedule of
      * up to 262,144 entries; larger total weights are scaled down proportionally (at least one
      * turn per endpoint), and the run bounds then hold for the scaled weights.
      */
     static Strategy weightedRoundRobin() {
-        return WeightedRoundRobin.INSTANCE;
+        return WeightedRoundRobin.DEFAULT;
     }
 
     /** A uniformly random endpoint per call. Weights are ignored. */
@@ -115,7 +130,10 @@ public interface Strategy {
      * fast-failing endpoint never looks fast; as with {@link #leastRequest()}, a known-failing
      * winner triggers up to 8 more draws. An estimate with no new sample for 5 s expires, so an
      * endpoint avoided for its latency or failures gets one real call every 5 s and a recovered
-     * one is back within seconds (docs/failure-model.md).
+     * one is back within seconds (docs/failure-model.md). A sample faster than the estimate that
+     * arrives within decay/1024 (at most 1 ms) of the estimate's last update is skipped, since it
+     * would move the estimate by less than 1/1024 of its value: a busy endpoint's estimate is
+     * then rewritten about once per that interval rather than on every call.
      */
     static Strategy peakEwma() {
         return PeakEwma.DEFAULT;

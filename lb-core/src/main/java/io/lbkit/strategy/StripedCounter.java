@@ -12,7 +12,11 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
  * machine a shared getAndIncrement costs about 3x an unshared one). Instead each thread
  * increments the cell chosen by its thread id; cells sit 128 bytes apart so they never share a
  * line. Threads whose ids collide share a cell: still correct (getAndIncrement), merely slower.
- * Each cell starts at a different offset, so threads do not walk the endpoints in lockstep.
+ * Each cell starts at a different offset, so threads do not walk the endpoints in lockstep; the
+ * offsets are spread evenly over the period from a random start drawn per counter, so that the
+ * pickers of many clients over the same list, or of one client before and after a rebuild, do
+ * not start at the same endpoint either (they would otherwise all begin at index 0 and, sharing
+ * a pace, load the same endpoints at the same time).
  *
  * Values wrap from Integer.MAX_VALUE to negative; callers mask with Integer.MAX_VALUE, so a
  * cell's sequence restarts at 0 once every 2^31 picks (one out-of-turn pick).
@@ -23,10 +27,14 @@ final class StripedCounter {
     private static final int SPACING = 32; // ints: 128 bytes
     private final AtomicIntegerArray cells = new AtomicIntegerArray((STRIPES + 1) * SPACING);
 
-    /** @param period the length of the cycle the callers walk; cells start spread over it */
-    StripedCounter(int period) {
+    /**
+     * @param period the length of the cycle the callers walk; cells start spread over it
+     * @param randomBits random bits that choose where in the cycle the first cell starts
+     */
+    StripedCounter(int period, long randomBits) {
+        int start = RandomSource.index((int) (randomBits >>> 32), period);
         for (int s = 0; s < STRIPES; s++) {
-            cells.set((s + 1) * SPACING, (int) ((long) s * period / STRIPES));
+            cells.set((s + 1) * SPACING, (int) ((start + (long) s * period / STRIPES) % period));
         }
     }
 

@@ -47,14 +47,22 @@ import java.util.Arrays;
  * Totals above MAX_SCHEDULE are first scaled to floor(w_i * MAX_SCHEDULE / total), at least 1
  * each; the construction then runs on the scaled weights, and the run bound holds for them.
  */
-enum WeightedRoundRobin implements Strategy {
-    INSTANCE;
+final class WeightedRoundRobin implements Strategy {
+
+    static final WeightedRoundRobin DEFAULT = new WeightedRoundRobin(RandomSource.threadLocal());
 
     /** The largest schedule built: 262,144 entries (1 MiB); larger total weights are scaled. */
     static final int MAX_SCHEDULE = 1 << 18;
 
     private static final double GOLDEN = 0.6180339887498949;
     private static final int INDEX_BITS = 24;
+
+    /** Draws each picker's starting point in the schedule; seeded in tests. */
+    private final RandomSource random;
+
+    WeightedRoundRobin(RandomSource random) {
+        this.random = random;
+    }
 
     @Override
     public Picker newPicker(Candidates candidates) {
@@ -68,7 +76,7 @@ enum WeightedRoundRobin implements Strategy {
         if (len == 1) {
             return () -> schedule[0];
         }
-        StripedCounter counter = new StripedCounter(len);
+        StripedCounter counter = new StripedCounter(len, random.nextLong());
         return () -> schedule[counter.next() % len];
     }
 

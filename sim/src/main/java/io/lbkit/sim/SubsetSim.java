@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * Not thread-safe; a run is confined to one thread.
  *
  * <p>Arrivals, the calling client and each call's work come from one stream seeded by the
- * seed, so every mode sees the same calls. Round robin's picks are then deterministic too;
+ * seed, so every mode sees the same calls. Round robin's picks are then deterministic too
+ * when its start offsets are seeded ({@code Strategy.roundRobin(seed)}, as SubsettingMain does);
  * least-request's two choices come from {@code ThreadLocalRandom} (see {@link Simulation}).
  */
 final class SubsetSim {

@@ -107,7 +107,7 @@ final class SubsettingMain {
                     double slow = kind >= 2 ? 0.01 : 0;
                     SubsetSim.Config c = new SubsetSim.Config(mode, size, o.clients, o.servers,
                             slow, rr ? "roundRobin" : "leastRequest",
-                            rr ? Strategy.roundRobin() : Strategy.leastRequest(), 0.7, duration,
+                            rr ? Strategy.roundRobin(o.seed) : Strategy.leastRequest(), 0.7, duration,
                             warmup, o.seed);
                     runs.add(pool.submit(() -> new SubsetSim(c).run()));
                 }
