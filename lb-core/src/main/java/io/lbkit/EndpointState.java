@@ -64,7 +64,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
     }
 
     /** What a success adds to {@link #calls}: one more success, one fewer in flight. */
-    private static final long COMPLETED = (1L << 32) - 1;
+    private static final long SUCCEEDED = (1L << 32) - 1;
 
     /** The floor of the idle-decay check: estimates younger than decay/64 are used as they are. */
     private static final int FRESH_SHIFT = 6;
@@ -146,7 +146,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
     @Override
     public void onSuccess(long latencyNanos) {
         counters.onSuccess(latencyNanos); // before the call leaves flight; see BalancerCounters
-        calls.add(COMPLETED);
+        calls.add(SUCCEEDED);
         if (decayNanos != 0) {
             long now = ticker.read();
             observe(Math.max(0, latencyNanos), now);

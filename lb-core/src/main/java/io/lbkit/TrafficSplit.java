@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -271,12 +272,22 @@ public final class TrafficSplit implements LoadBalancer {
                 : Optional.of(new SummedCounters(found.toArray(new CallCounters[0])));
     }
 
-    /** Counters that add up others'. */
+    /** Counters that add up others'; equal when they add up the same views. */
     private static final class SummedCounters implements CallCounters {
         private final CallCounters[] parts;
 
         SummedCounters(CallCounters[] parts) {
             this.parts = parts;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SummedCounters && Arrays.equals(parts, ((SummedCounters) o).parts);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(parts);
         }
 
         @Override

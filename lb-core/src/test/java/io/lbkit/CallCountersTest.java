@@ -119,6 +119,8 @@ class CallCountersTest {
             assertCounts(split.counters(A).orElseThrow(), 1, 1, 0, 5, 6);
             assertCounts(split.counters(B).orElseThrow(), 1, 0, 0, 7, 0);
             assertTrue(split.counters(Endpoint.of("10.9.9.9", 80)).isEmpty());
+            assertEquals(split.counters(A), split.counters(A), "same routes: equal views");
+            assertFalse(split.counters(A).equals(split.counters(B)));
         }
     }
 

@@ -339,7 +339,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             }
             byEndpoint.entrySet().removeIf(en -> {
                 Endpoint e = present.get(en.getKey());
-                if (e != null && lb.counters(e).orElse(null) == en.getValue().counters) {
+                if (e != null && en.getValue().counters.equals(lb.counters(e).orElse(null))) {
                     return false;
                 }
                 en.getValue().removeFrom(registry);
