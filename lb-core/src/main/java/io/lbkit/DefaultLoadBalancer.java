@@ -44,6 +44,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private final Object lock = new Object();
     private final HealthController health;
     private final Observers observers;
+    /** The cumulative call counts of every endpoint, present and past. */
+    private final BalancerCounters counters;
     /** Per-address state of the current snapshot, in the group's order. Guarded by lock. */
     private Map<String, EndpointState> states = Map.of();
     /** Guarded by lock. */
@@ -62,6 +64,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
     DefaultLoadBalancer(EndpointGroup group, BalancerConfig config) {
         this.group = group;
         this.observers = new Observers(config.listener());
+        this.counters = new BalancerCounters(config.ticker());
         this.config = config.withListener(observers);
         this.decayNanos = config.strategy().latencyDecay().toNanos();
         this.health = new HealthController(this, lock, this.config);
@@ -126,6 +129,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 }
             }
             states = next;
+            counters.membership(next.values(), removed);
             health.left(removed);
             health.joined(added, !seenSnapshot);
             seenSnapshot = true;
@@ -410,6 +414,20 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 out.add(s.stats(s.status(), health.weightPercent(s, now)));
             }
             return List.copyOf(out);
+        }
+    }
+
+    @Override
+    public CallCounters counters() {
+        return counters;
+    }
+
+    @Override
+    public Optional<CallCounters> counters(Endpoint endpoint) {
+        requireNonNull(endpoint, "endpoint");
+        synchronized (lock) {
+            EndpointState s = states.get(endpoint.address());
+            return s == null ? Optional.empty() : Optional.of(s.counters);
         }
     }
 

@@ -23,11 +23,15 @@ import java.util.concurrent.atomic.LongAdder;
  * in-flight sum a load-aware strategy reads is therefore not an atomic snapshot: a concurrent
  * pick and report can make it momentarily one off (even -1), which only nudges one comparison.
  *
- * One call costs two adder updates: a pick adds 1 to `calls`, a report adds 2^32 - 1 (one
- * completed, one fewer in flight). The low 32 bits of the sum are the calls in flight as a
- * signed int, the high 32 the completed calls modulo 2^32; the arithmetic is exact modulo 2^64,
- * so a transient -1 in flight borrows from the completions and gives it back. Failures and
- * releases, the rare outcomes, have adders of their own; successes are completions minus both.
+ * One call costs two adder updates: a pick adds 1 to `calls`, a success adds 2^32 - 1 (one
+ * more success, one fewer in flight), a failure or release subtracts 1. The low 32 bits of the
+ * sum are the calls in flight as a signed int, the high 32 the successes modulo 2^32; the
+ * arithmetic is exact modulo 2^64, so a transient -1 in flight borrows from the successes and
+ * gives it back. Failures and releases, the rare outcomes, have adders of their own. Each count
+ * is thus one adder's sum, which only grows between reads (see EndpointCounters, which widens the
+ * successes to 64 bits for metrics). A success also adds its latency to one more adder there.
+ * Every report updates its counts before it takes the call out of flight, so an endpoint with
+ * nothing in flight has every reported call counted.
  *
  * The peak-EWMA latency is two volatile fields (value, time of last update) written by
  * reporters without a lock. Two reports racing can lose one sample or pair one value with the
@@ -70,8 +74,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
         }
     }
 
-    /** What a report adds to {@link #calls}: one more completed call, one fewer in flight. */
-    private static final long COMPLETED = (1L << 32) - 1;
+    /** What a success adds to {@link #calls}: one more success, one fewer in flight. */
+    private static final long SUCCEEDED = (1L << 32) - 1;
 
     /** The floor of the idle-decay check: estimates younger than decay/64 are used as they are. */
     private static final int FRESH_SHIFT = 6;
@@ -104,7 +108,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
      */
     private static final double MAX_LATENCY_NANOS = 3_600e9;
 
-    /** Calls in flight in the low 32 bits (signed), completed calls (mod 2^32) above. */
+    /** Calls in flight in the low 32 bits (signed), successes (mod 2^32) above. */
     private final LongAdder calls = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder releases = new LongAdder();
@@ -121,6 +125,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final Observers observers;
     /** This endpoint's adaptive concurrency limit; null when the balancer has none. */
     final ConcurrencyLimit.Limiter limiter;
+    /** Outcome counts and latency totals for metrics ({@link LoadBalancer#counters}). */
+    final EndpointCounters counters = new EndpointCounters(this);
 
     // Health state, guarded by the balancer's lock (see HealthController).
     boolean removed;
@@ -168,7 +174,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     @Override
     public void onSuccess(long latencyNanos) {
-        calls.add(COMPLETED);
+        counters.onSuccess(latencyNanos); // before the call leaves flight; see BalancerCounters
+        calls.add(SUCCEEDED);
         if (limiter != null) {
             limiter.onSample(Math.max(0, latencyNanos), inFlight() + 1);
         }
@@ -192,8 +199,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     @Override
     public void onFailure(long latencyNanos) {
-        calls.add(COMPLETED);
         failures.increment();
+        counters.onFailure(latencyNanos);
+        calls.decrement();
         if (limiter != null) {
             limiter.onFailure(Math.max(0, latencyNanos), inFlight() + 1);
         }
@@ -261,18 +269,21 @@ final class EndpointState extends EndpointStateFields implements Pick {
     /** Calls reported successful since the endpoint joined, modulo 2^32. */
     long successes() {
         long v = calls.sum();
-        long completed = (v - (int) v) >>> 32;
-        return (completed - failures.sum() - releases.sum()) & 0xFFFF_FFFFL;
+        return (v - (int) v) >>> 32;
     }
 
     long failures() {
         return failures.sum();
     }
 
+    long releases() {
+        return releases.sum();
+    }
+
     @Override
     public void release() {
-        calls.add(COMPLETED);
         releases.increment();
+        calls.decrement();
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.RELEASED, 0);
     }
 

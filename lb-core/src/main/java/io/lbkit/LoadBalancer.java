@@ -99,6 +99,26 @@ public interface LoadBalancer extends AutoCloseable {
     List<EndpointStats> stats();
 
     /**
+     * The cumulative counts of every call reported through this balancer's picks since it was
+     * built, by outcome, with their total latency: a live view, including calls to endpoints
+     * that have since left the group (see {@link CallCounters} for how that is exact). Kept
+     * whether read or not, at no cost to a pick; what metrics binders read at collection time.
+     * A {@link TrafficSplit} sums its routes'.
+     */
+    CallCounters counters();
+
+    /**
+     * The cumulative call counts of the endpoint with this {@linkplain Endpoint#address()
+     * address} in the current snapshot, since it joined: a live view, empty when the snapshot
+     * has no such endpoint. An endpoint that leaves and joins again starts from 0 with a new
+     * view. A {@link TrafficSplit} sums the routes that have the endpoint now (a new view per
+     * call, equal to the last one while the same routes have the endpoint).
+     *
+     * @param endpoint not null; only its address is compared
+     */
+    Optional<CallCounters> counters(Endpoint endpoint);
+
+    /**
      * Whether the balancer is in panic: fewer endpoints are healthy than the panic threshold, so
      * calls also go to endpoints that are out only on their active checks' word (see
      * {@link Builder#panicThreshold}). Not in panic when every endpoint left out is known to be
@@ -111,8 +131,9 @@ public interface LoadBalancer extends AutoCloseable {
      * snapshots, for metrics (lb-micrometer and lb-opentelemetry bind through this). Safe to call
      * from any thread, at any time; the observer sees what happens after this returns, nothing
      * from before. Observers are told of reports, never of successful picks: with none
-     * registered a report costs one volatile read more, and an observer that allocates nothing
-     * keeps the call path allocation-free. A {@link TrafficSplit} registers the observer with
+     * registered, or none whose class overrides {@link LoadBalancerObserver#onCall}, a report
+     * costs one volatile read more, and an observer that allocates nothing keeps the call path
+     * allocation-free. Metrics that need no per-call work read {@link #counters()} instead. A {@link TrafficSplit} registers the observer with
      * each of its routes.
      *
      * @param observer not null; see {@link LoadBalancerObserver} for its threading contract

@@ -13,7 +13,9 @@ import java.util.List;
  * balancer's configuration: {@link #onCall} runs on the thread that reports the call, inside
  * {@link Pick#onSuccess}, {@link Pick#onFailure} or {@link Pick#release}, once per call. Nothing
  * is called on a successful pick. An observer that throws is logged and skipped; the report, the
- * balancer and the other observers carry on.
+ * balancer and the other observers carry on. An observer whose class does not override
+ * {@link #onCall} costs a report nothing (metrics that need no per-call work read
+ * {@link LoadBalancer#counters()} at collection time instead).
  */
 public interface LoadBalancerObserver {
 

@@ -16,8 +16,10 @@ import java.util.List;
  * Implementation notes.
  *
  * Copy on write: `observers` is an immutable array replaced under `this` by add and remove, and
- * read once per callback with one volatile read. With no observer the report path pays that read
- * and a length check. Callbacks never run under `this`: add and remove only swap the array. An
+ * read once per callback with one volatile read. `callObservers` is the same for the observers
+ * whose class overrides onCall, the only callback on the report path: with none (no observer,
+ * or metrics binders that read LoadBalancer.counters() instead) a report pays that read and a
+ * length check. Callbacks never run under `this`: add and remove only swap the array. An
  * observer removed while a callback is under way may still receive that one callback.
  */
 final class Observers implements HealthListener {
@@ -28,6 +30,8 @@ final class Observers implements HealthListener {
     /** The builder's listener; null when none. */
     private final HealthListener listener;
     private volatile LoadBalancerObserver[] observers = NONE;
+    /** The observers that override {@link LoadBalancerObserver#onCall}, in the same order. */
+    private volatile LoadBalancerObserver[] callObservers = NONE;
 
     Observers(HealthListener listener) {
         this.listener = listener;
@@ -41,8 +45,25 @@ final class Observers implements HealthListener {
             LoadBalancerObserver[] b = Arrays.copyOf(a, a.length + 1);
             b[a.length] = observer;
             observers = b;
+            callObservers = withCalls(b);
         }
         return () -> remove(observer);
+    }
+
+    private static LoadBalancerObserver[] withCalls(LoadBalancerObserver[] all) {
+        return Arrays.stream(all).filter(Observers::observesCalls)
+                .toArray(LoadBalancerObserver[]::new);
+    }
+
+    /** Whether the observer's class overrides onCall (else the empty default would be called). */
+    private static boolean observesCalls(LoadBalancerObserver o) {
+        try {
+            return o.getClass().getMethod("onCall", Endpoint.class,
+                    LoadBalancerObserver.Outcome.class, long.class).getDeclaringClass()
+                    != LoadBalancerObserver.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e); // every observer has the interface's public method
+        }
     }
 
     private synchronized void remove(LoadBalancerObserver observer) {
@@ -53,13 +74,14 @@ final class Observers implements HealthListener {
                 System.arraycopy(a, 0, b, 0, i);
                 System.arraycopy(a, i + 1, b, i, a.length - i - 1);
                 observers = b;
+                callObservers = withCalls(b);
                 return;
             }
         }
     }
 
     void onCall(Endpoint endpoint, LoadBalancerObserver.Outcome outcome, long latencyNanos) {
-        LoadBalancerObserver[] a = observers;
+        LoadBalancerObserver[] a = callObservers;
         for (int i = 0; i < a.length; i++) {
             try {
                 a[i].onCall(endpoint, outcome, latencyNanos);

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -246,6 +247,93 @@ public final class TrafficSplit implements LoadBalancer {
             subs.add(lb.observe(observer));
         }
         return () -> subs.forEach(EndpointGroup.Subscription::close);
+    }
+
+    /** The sum of the routes' counters. */
+    @Override
+    public CallCounters counters() {
+        Table t = table;
+        CallCounters[] all = new CallCounters[t.routes.length];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = t.routes[i].counters();
+        }
+        return new SummedCounters(all);
+    }
+
+    /** The sum of the counters of the routes that have the endpoint now. */
+    @Override
+    public Optional<CallCounters> counters(Endpoint endpoint) {
+        requireNonNull(endpoint, "endpoint");
+        List<CallCounters> found = new ArrayList<>();
+        for (LoadBalancer lb : table.routes) {
+            lb.counters(endpoint).ifPresent(found::add);
+        }
+        return found.isEmpty() ? Optional.empty()
+                : Optional.of(new SummedCounters(found.toArray(new CallCounters[0])));
+    }
+
+    /** Counters that add up others'; equal when they add up the same views. */
+    private static final class SummedCounters implements CallCounters {
+        private final CallCounters[] parts;
+
+        SummedCounters(CallCounters[] parts) {
+            this.parts = parts;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SummedCounters && Arrays.equals(parts, ((SummedCounters) o).parts);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(parts);
+        }
+
+        @Override
+        public long successes() {
+            long n = 0;
+            for (CallCounters c : parts) {
+                n += c.successes();
+            }
+            return n;
+        }
+
+        @Override
+        public long failures() {
+            long n = 0;
+            for (CallCounters c : parts) {
+                n += c.failures();
+            }
+            return n;
+        }
+
+        @Override
+        public long releases() {
+            long n = 0;
+            for (CallCounters c : parts) {
+                n += c.releases();
+            }
+            return n;
+        }
+
+        @Override
+        public long successNanos() {
+            long n = 0;
+            for (CallCounters c : parts) {
+                n += c.successNanos();
+            }
+            return n;
+        }
+
+        @Override
+        public long failureNanos() {
+            long n = 0;
+            for (CallCounters c : parts) {
+                n += c.failureNanos();
+            }
+            return n;
+        }
     }
 
     /** Whether any route is in panic. */

@@ -97,38 +97,49 @@ public final class AllocationCheck {
                         keyed ? "trafficSplit(key)" : "trafficSplit", 100, perOp, measuredOps);
             }
         }
-        // lb-micrometer's binder on a Prometheus registry: its observer records every report.
-        io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
-                new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
-                        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(all))
-                .strategy(LbkitPickBenchmark.strategy("leastRequest")).build();
-                io.lbkit.micrometer.LoadBalancerMetrics metrics =
-                        io.lbkit.micrometer.LoadBalancerMetrics.of(lb, "check")) {
-            metrics.bindTo(registry);
-            double perOp = bytesPerOp(mx, self, lb, false, keys, latencies);
-            allocates |= perOp >= 0.01;
-            System.out.printf("%-20s %9d %14.4f %10d%n", "leastRequest+micrometer", 100, perOp,
-                    measuredOps);
-        } finally {
-            registry.close();
+        // lb-micrometer's binder on a Prometheus registry: by default it reads the balancer's
+        // counters at scrape time; with latencyHistogram(true) its observer records every report.
+        for (boolean histogram : new boolean[] {false, true}) {
+            io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+                    new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+                            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+            try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(all))
+                    .strategy(LbkitPickBenchmark.strategy("leastRequest")).build();
+                    io.lbkit.micrometer.LoadBalancerMetrics metrics =
+                            io.lbkit.micrometer.LoadBalancerMetrics.builder(lb, "check")
+                                    .latencyHistogram(histogram).build()) {
+                metrics.bindTo(registry);
+                double perOp = bytesPerOp(mx, self, lb, false, keys, latencies);
+                allocates |= perOp >= 0.01;
+                System.out.printf("%-20s %9d %14.4f %10d%n",
+                        histogram ? "leastRequest+mmHisto" : "leastRequest+micrometer", 100, perOp,
+                        measuredOps);
+            } finally {
+                registry.close();
+            }
         }
-        // lb-opentelemetry on the OpenTelemetry SDK: a histogram recorded on every report.
-        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(all))
-                .strategy(LbkitPickBenchmark.strategy("leastRequest")).build();
-                io.opentelemetry.sdk.OpenTelemetrySdk sdk = io.opentelemetry.sdk.OpenTelemetrySdk
-                        .builder().setMeterProvider(io.opentelemetry.sdk.metrics.SdkMeterProvider
-                                .builder().registerMetricReader(io.opentelemetry.sdk.testing
-                                        .exporter.InMemoryMetricReader.create()).build())
-                        .build()) {
-            AutoCloseable h = io.lbkit.opentelemetry.LbkitTelemetry.create(sdk).bind(lb, "check");
-            double perOp = bytesPerOp(mx, self, lb, false, keys, latencies);
-            allocates |= perOp >= 0.01;
-            System.out.printf("%-20s %9d %14.4f %10d%n", "leastRequest+otel", 100, perOp,
-                    measuredOps);
-            h.close();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
+        // lb-opentelemetry on the OpenTelemetry SDK: asynchronous counters by default; with
+        // durationHistogram(true) a histogram recorded on every report.
+        for (boolean histogram : new boolean[] {false, true}) {
+            try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(all))
+                    .strategy(LbkitPickBenchmark.strategy("leastRequest")).build();
+                    io.opentelemetry.sdk.OpenTelemetrySdk sdk = io.opentelemetry.sdk
+                            .OpenTelemetrySdk.builder().setMeterProvider(io.opentelemetry.sdk
+                                    .metrics.SdkMeterProvider.builder().registerMetricReader(
+                                            io.opentelemetry.sdk.testing.exporter
+                                                    .InMemoryMetricReader.create()).build())
+                            .build()) {
+                AutoCloseable h = io.lbkit.opentelemetry.LbkitTelemetry.builder(sdk)
+                        .durationHistogram(histogram).build().bind(lb, "check");
+                double perOp = bytesPerOp(mx, self, lb, false, keys, latencies);
+                allocates |= perOp >= 0.01;
+                System.out.printf("%-20s %9d %14.4f %10d%n",
+                        histogram ? "leastRequest+otelHisto" : "leastRequest+otel", 100, perOp,
+                        measuredOps);
+                h.close();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
         }
         // Failing endpoints (3 in 5, outlier detection off so they stay): the failure score's
         // updates, the penalty and the extra draws of the load-aware strategies.

@@ -25,11 +25,14 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What metrics cost on the call path: {@code pick()} + {@code onSuccess} on a balancer with no
  * binder ({@code none}); with lb-micrometer's {@link LoadBalancerMetrics} bound to a Prometheus
- * registry, by default ({@code micrometer}: a function timer over two adders) and with
- * {@code latencyHistogram(true)} ({@code micrometerHistogram}: a Micrometer timer with percentile
- * histogram and max); and with lb-opentelemetry's {@link LbkitTelemetry} on the OpenTelemetry
- * SDK ({@code opentelemetry}: an explicit-bucket histogram, read by an in-memory reader that is
- * never collected here). The binders see reports only, never picks.
+ * registry, by default ({@code micrometer}: function meters over the balancer's own counters,
+ * read at scrape time, nothing per call) and with {@code latencyHistogram(true)}
+ * ({@code micrometerHistogram}: a Micrometer timer with percentile histogram and max, recorded
+ * per call); and with lb-opentelemetry's {@link LbkitTelemetry} on the OpenTelemetry SDK, by
+ * default ({@code opentelemetry}: asynchronous counters read at collection) and with
+ * {@code durationHistogram(true)} ({@code opentelemetryHistogram}: an explicit-bucket histogram
+ * recorded per call). The in-memory reader and the registry are never collected or scraped
+ * during the run. All binders run in one JMH run, so the ratios to {@code none} are read from it.
  *
  * <pre>{@code
  * mvn -B -q -pl jmh -am package -DskipTests
@@ -47,7 +50,8 @@ public class MetricsBenchmark {
     @Param({"100"})
     public int endpoints;
 
-    @Param({"none", "micrometer", "micrometerHistogram", "opentelemetry"})
+    @Param({"none", "micrometer", "micrometerHistogram", "opentelemetry",
+            "opentelemetryHistogram"})
     public String binder;
 
     private LoadBalancer lb;
@@ -77,11 +81,14 @@ public class MetricsBenchmark {
                 };
                 break;
             case "opentelemetry":
+            case "opentelemetryHistogram":
                 OpenTelemetrySdk sdk = OpenTelemetrySdk.builder()
                         .setMeterProvider(SdkMeterProvider.builder()
                                 .registerMetricReader(InMemoryMetricReader.create()).build())
                         .build();
-                AutoCloseable h = LbkitTelemetry.create(sdk).bind(lb, "bench");
+                AutoCloseable h = LbkitTelemetry.builder(sdk)
+                        .durationHistogram(binder.equals("opentelemetryHistogram")).build()
+                        .bind(lb, "bench");
                 binding = () -> {
                     h.close();
                     sdk.close();
@@ -100,7 +107,7 @@ public class MetricsBenchmark {
         lb.close();
     }
 
-    /** pick + onSuccess, with the binder (if any) recording the report. */
+    /** pick + onSuccess, with the binder (if any) bound. */
     @Benchmark
     public Endpoint pickAndReport(Cursor cursor) {
         int i = cursor.next();

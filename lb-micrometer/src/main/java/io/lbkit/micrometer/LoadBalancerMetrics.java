@@ -2,6 +2,7 @@ package io.lbkit.micrometer;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.CallCounters;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.EndpointStats;
@@ -12,6 +13,7 @@ import io.lbkit.health.HealthEvent;
 import io.lbkit.health.HealthStatus;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -23,14 +25,13 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Micrometer meters of one {@link LoadBalancer}: calls by outcome and their latency, calls in
@@ -48,13 +49,22 @@ import java.util.concurrent.atomic.LongAdder;
  * endpoint that left the group are removed with the next snapshot. docs/metrics.md lists every
  * meter.
  *
- * <p>The binder registers a {@link LoadBalancerObserver} with the balancer on
- * {@link #bindTo(MeterRegistry)}; calls, refusals, events and snapshots are counted from then on.
- * It may be bound to several registries; {@link #close()} unregisters the observers and removes
- * the meters it registered. The calls timer and the counters are updated on the reporting thread
- * without allocating; the gauges read {@link LoadBalancer#stats()} when the registry is scraped.
+ * <p><b>What it costs a call: nothing, by default.</b> The calls meter is a {@link FunctionTimer}
+ * and the released counter a {@link FunctionCounter} over the balancer's own cumulative counts
+ * ({@link LoadBalancer#counters()}), read when the registry is scraped; they count every call
+ * since the balancer was built. The gauges read {@link LoadBalancer#stats()} per scrape. Refused
+ * picks, health events and snapshots reach the binder through a {@link LoadBalancerObserver}
+ * that does not listen to calls. Only {@link Builder#latencyHistogram(boolean)} records each call
+ * (a {@link Timer} fed from the reporting thread, counting calls from binding on).
+ *
+ * <p>The binder may be bound to several registries; {@link #close()} unregisters its observers
+ * and removes the meters it registered.
  */
 public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
+
+    private static final String CALLS_DESCRIPTION =
+            "Reported calls: their latency as reported, by outcome";
+    private static final String RELEASED_DESCRIPTION = "Picked calls released without an outcome";
 
     private final LoadBalancer lb;
     private final String service;
@@ -112,7 +122,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         }
         Binding b = new Binding(registry);
         bindings.add(b);
-        b.subscription = lb.observe(b);
+        b.start();
     }
 
     /** Stops counting and removes this binder's meters from every registry it was bound to. */
@@ -134,83 +144,98 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     }
 
     /**
-     * The {@code lbkit.calls} meter of one outcome: a {@link FunctionTimer} over two adders
-     * (count and total time, two uncontended CASes per call), or, with
-     * {@link Builder#latencyHistogram}, a {@link Timer} publishing a percentile histogram and a
-     * maximum. Both read {@code lbkit_calls_seconds_count} and {@code _sum} in Prometheus.
+     * The {@code lbkit.calls} meters (one per outcome) and the released counter of all endpoints
+     * together, or of one endpoint when endpoint tags are on. Lean: function meters over the
+     * balancer's counters. With the latency histogram: {@link Timer}s with a percentile
+     * histogram and a maximum, recorded per call. Both read {@code lbkit_calls_seconds_count}
+     * and {@code _sum} in Prometheus.
      */
-    private static final class CallMeter {
-        final Timer timer; // null: lean
-        final LongAdder count = new LongAdder();
-        final LongAdder nanos = new LongAdder();
-        final Meter meter;
+    private static final class CallMeters {
+        /** The counters read; for one endpoint, the view of its current stint in the group. */
+        final CallCounters counters;
+        final Meter success;
+        final Meter failure;
+        final Meter released;
+        /** Null when lean. */
+        final Timer successTimer;
+        final Timer failureTimer;
 
-        CallMeter(MeterRegistry registry, boolean histogram, Iterable<Tag> tags) {
-            String description = "Reported calls: their latency as reported, by outcome";
+        CallMeters(MeterRegistry registry, boolean histogram, Tags tags, CallCounters counters) {
+            this.counters = counters;
             if (histogram) {
-                timer = Timer.builder("lbkit.calls").description(description).tags(tags)
-                        .publishPercentileHistogram()
-                        .minimumExpectedValue(Duration.ofNanos(100_000))
-                        .maximumExpectedValue(Duration.ofSeconds(30))
+                successTimer = timer(registry, tags.and("outcome", "success"));
+                failureTimer = timer(registry, tags.and("outcome", "failure"));
+                success = successTimer;
+                failure = failureTimer;
+            } else {
+                successTimer = null;
+                failureTimer = null;
+                success = FunctionTimer.builder("lbkit.calls", counters,
+                                CallCounters::successes, CallCounters::successNanos,
+                                TimeUnit.NANOSECONDS)
+                        .description(CALLS_DESCRIPTION).tags(tags).tag("outcome", "success")
                         .register(registry);
-                meter = timer;
-            } else {
-                timer = null;
-                meter = FunctionTimer.builder("lbkit.calls", this, c -> c.count.sum(),
-                                c -> c.nanos.sum(), TimeUnit.NANOSECONDS)
-                        .description(description).tags(tags).register(registry);
+                failure = FunctionTimer.builder("lbkit.calls", counters,
+                                CallCounters::failures, CallCounters::failureNanos,
+                                TimeUnit.NANOSECONDS)
+                        .description(CALLS_DESCRIPTION).tags(tags).tag("outcome", "failure")
+                        .register(registry);
             }
+            released = FunctionCounter.builder("lbkit.calls.released", counters,
+                            CallCounters::releases)
+                    .description(RELEASED_DESCRIPTION).tags(tags).register(registry);
         }
 
-        void record(long latencyNanos) {
-            if (timer != null) {
-                timer.record(latencyNanos, TimeUnit.NANOSECONDS);
-            } else {
-                count.increment();
-                nanos.add(latencyNanos);
-            }
+        private static Timer timer(MeterRegistry registry, Tags tags) {
+            return Timer.builder("lbkit.calls").description(CALLS_DESCRIPTION).tags(tags)
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofNanos(100_000))
+                    .maximumExpectedValue(Duration.ofSeconds(30))
+                    .register(registry);
         }
-    }
 
-    /** The call meters of all endpoints together, or of one when endpoint tags are on. */
-    private static final class EndpointMeters {
-        final CallMeter success;
-        final CallMeter failure;
-        final Counter released;
-
-        EndpointMeters(CallMeter success, CallMeter failure, Counter released) {
-            this.success = success;
-            this.failure = failure;
-            this.released = released;
+        void record(LoadBalancerObserver.Outcome outcome, long latencyNanos) {
+            switch (outcome) {
+                case SUCCESS:
+                    successTimer.record(latencyNanos, TimeUnit.NANOSECONDS);
+                    break;
+                case FAILURE:
+                    failureTimer.record(latencyNanos, TimeUnit.NANOSECONDS);
+                    break;
+                default: // counted by the balancer
+            }
         }
 
         void removeFrom(MeterRegistry registry) {
-            registry.remove(success.meter);
-            registry.remove(failure.meter);
+            registry.remove(success);
+            registry.remove(failure);
             registry.remove(released);
         }
     }
 
-    /** The meters in one registry, and the observer that updates them. */
+    /**
+     * The meters in one registry, and the observer of refusals, health events and snapshots
+     * that updates them. Its class does not override {@code onCall}, so reports never reach it.
+     */
     private final class Binding implements LoadBalancerObserver {
         final MeterRegistry registry;
         final Clock clock;
         final List<Meter> meters = new ArrayList<>();
-        final EndpointMeters all;
+        final CallMeters all;
         final Counter[] rejected = new Counter[NoEndpointAvailableException.Reason.values().length];
         final Counter[] transitions = new Counter[HealthEvent.Type.values().length];
         final Counter updates;
         /** Per-endpoint meters by address; empty unless endpoint tags are on. */
-        final ConcurrentHashMap<String, EndpointMeters> byEndpoint = new ConcurrentHashMap<>();
+        final ConcurrentHashMap<String, CallMeters> byEndpoint = new ConcurrentHashMap<>();
         /** When the last snapshot arrived (or the binding was made), registry clock nanos. */
         volatile long lastUpdateNanos;
-        volatile EndpointGroup.Subscription subscription;
+        final List<EndpointGroup.Subscription> subscriptions = new CopyOnWriteArrayList<>();
 
         Binding(MeterRegistry registry) {
             this.registry = registry;
             this.clock = registry.config().clock();
             this.lastUpdateNanos = clock.monotonicTime();
-            all = endpointMeters(tags);
+            all = new CallMeters(registry, latencyHistogram, tags, lb.counters());
             for (NoEndpointAvailableException.Reason r
                     : NoEndpointAvailableException.Reason.values()) {
                 rejected[r.ordinal()] = add(Counter.builder("lbkit.calls.rejected")
@@ -244,18 +269,23 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
                     .tags(tags).register(registry));
         }
 
+        void start() {
+            subscriptions.add(lb.observe(this));
+            if (latencyHistogram) {
+                subscriptions.add(lb.observe(new CallRecorder(this)));
+            }
+            if (endpointTags) {
+                List<Endpoint> current = new ArrayList<>();
+                for (EndpointStats s : lb.stats()) {
+                    current.add(s.endpoint());
+                }
+                reconcile(current);
+            }
+        }
+
         private <M extends Meter> M add(M meter) {
             meters.add(meter);
             return meter;
-        }
-
-        private EndpointMeters endpointMeters(Tags t) {
-            return new EndpointMeters(
-                    new CallMeter(registry, latencyHistogram, t.and("outcome", "success")),
-                    new CallMeter(registry, latencyHistogram, t.and("outcome", "failure")),
-                    Counter.builder("lbkit.calls.released")
-                            .description("Picked calls released without an outcome")
-                            .tags(t).register(registry));
         }
 
         double active() {
@@ -276,29 +306,49 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             return n;
         }
 
-        @Override
-        public void onCall(Endpoint endpoint, Outcome outcome, long latencyNanos) {
-            if (endpointTags) {
-                EndpointMeters m = byEndpoint.get(endpoint.address());
-                if (m == null) {
-                    m = byEndpoint.computeIfAbsent(endpoint.address(),
-                            a -> endpointMeters(tags.and("endpoint", a)));
-                }
-                record(m, outcome, latencyNanos);
+        /** The meters of one endpoint, registered on first sight; null once it left. */
+        CallMeters endpointMeters(Endpoint endpoint) {
+            CallMeters m = byEndpoint.get(endpoint.address());
+            if (m != null) {
+                return m;
             }
-            record(all, outcome, latencyNanos);
+            synchronized (this) {
+                m = byEndpoint.get(endpoint.address());
+                if (m == null) {
+                    m = lb.counters(endpoint).map(c -> register(endpoint, c)).orElse(null);
+                }
+                return m;
+            }
         }
 
-        private void record(EndpointMeters m, Outcome outcome, long latencyNanos) {
-            switch (outcome) {
-                case SUCCESS:
-                    m.success.record(latencyNanos);
-                    break;
-                case FAILURE:
-                    m.failure.record(latencyNanos);
-                    break;
-                default:
-                    m.released.increment();
+        private CallMeters register(Endpoint endpoint, CallCounters counters) {
+            CallMeters m = new CallMeters(registry, latencyHistogram,
+                    tags.and("endpoint", endpoint.address()), counters);
+            byEndpoint.put(endpoint.address(), m);
+            return m;
+        }
+
+        /**
+         * Registers the meters of the endpoints of a snapshot, and removes those of endpoints
+         * that left (or whose counters are of an earlier stint in the group).
+         */
+        synchronized void reconcile(List<Endpoint> endpoints) {
+            Map<String, Endpoint> present = new HashMap<>();
+            for (Endpoint e : endpoints) {
+                present.put(e.address(), e);
+            }
+            byEndpoint.entrySet().removeIf(en -> {
+                Endpoint e = present.get(en.getKey());
+                if (e != null && en.getValue().counters.equals(lb.counters(e).orElse(null))) {
+                    return false;
+                }
+                en.getValue().removeFrom(registry);
+                return true;
+            });
+            for (Endpoint e : endpoints) {
+                if (!byEndpoint.containsKey(e.address())) {
+                    lb.counters(e).ifPresent(c -> register(e, c));
+                }
             }
         }
 
@@ -317,33 +367,48 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
             updates.increment();
             lastUpdateNanos = clock.monotonicTime();
             if (endpointTags) {
-                Set<String> present = new HashSet<>();
-                for (Endpoint e : endpoints) {
-                    present.add(e.address());
-                }
-                byEndpoint.entrySet().removeIf(en -> {
-                    if (present.contains(en.getKey())) {
-                        return false;
-                    }
-                    en.getValue().removeFrom(registry);
-                    return true;
-                });
+                reconcile(endpoints);
             }
         }
 
-        void close() {
-            EndpointGroup.Subscription s = subscription;
-            if (s != null) {
+        synchronized void close() {
+            for (EndpointGroup.Subscription s : subscriptions) {
                 s.close();
             }
             for (Meter m : meters) {
                 registry.remove(m);
             }
             all.removeFrom(registry);
-            for (EndpointMeters m : byEndpoint.values()) {
+            for (CallMeters m : byEndpoint.values()) {
                 m.removeFrom(registry);
             }
             byEndpoint.clear();
+        }
+    }
+
+    /**
+     * Records each reported call in the latency histograms: registered only with
+     * {@link Builder#latencyHistogram(boolean)}, the one per-call cost an operator opts into.
+     */
+    private final class CallRecorder implements LoadBalancerObserver {
+        private final Binding binding;
+
+        CallRecorder(Binding binding) {
+            this.binding = binding;
+        }
+
+        @Override
+        public void onCall(Endpoint endpoint, Outcome outcome, long latencyNanos) {
+            if (outcome == Outcome.RELEASED) {
+                return;
+            }
+            if (endpointTags) {
+                CallMeters m = binding.endpointMeters(endpoint);
+                if (m != null) {
+                    m.record(outcome, latencyNanos);
+                }
+            }
+            binding.all.record(outcome, latencyNanos);
         }
     }
 
@@ -390,10 +455,11 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
         /**
          * Whether {@code lbkit.calls} is a full {@link Timer} with a percentile histogram
-         * (buckets from 100 µs to 30 s, for quantiles and latency SLO alerts) and a maximum;
-         * default false: a {@link FunctionTimer} with count and total time only (rates and mean
-         * latency), which costs the reporting thread two adder updates instead of a timer's
-         * clock read, maximum and bucket update (BENCHMARKS.md, "Metrics on the call path").
+         * (buckets from 100 µs to 30 s, for quantiles and latency SLO alerts) and a maximum,
+         * recorded on the reporting thread for every call, from binding on; default false: a
+         * {@link FunctionTimer} with count and total time only (rates and mean latency), read
+         * from the balancer's own counts at scrape time, which costs a call nothing
+         * (BENCHMARKS.md, "Metrics on the call path").
          */
         public Builder latencyHistogram(boolean on) {
             if (this.latencyHistogram != null) {

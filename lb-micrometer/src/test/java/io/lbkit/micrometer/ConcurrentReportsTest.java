@@ -62,7 +62,7 @@ class ConcurrentReportsTest {
                     .functionTimers().stream().filter(m -> m.getId().getTag("endpoint") == null)
                     .mapToDouble(m -> m.count()).sum();
             assertEquals((long) THREADS * ((CALLS + 1) / 3), (long) failures);
-            double releasedAggregate = registry.get("lbkit.calls.released").counters().stream()
+            double releasedAggregate = registry.get("lbkit.calls.released").functionCounters().stream()
                     .filter(m -> m.getId().getTag("endpoint") == null)
                     .mapToDouble(m -> m.count()).sum();
             assertEquals(released, (long) releasedAggregate);

@@ -84,7 +84,7 @@ class LoadBalancerMetricsTest {
                 assertEquals(3.0, ok.totalTime(TimeUnit.MILLISECONDS), 1e-9);
                 assertEquals(1, r.get("lbkit.calls").tags("outcome", "failure").functionTimer()
                         .count());
-                assertEquals(2, r.get("lbkit.calls.released").counter().count());
+                assertEquals(2, r.get("lbkit.calls.released").functionCounter().count());
                 assertEquals(1, r.get("lbkit.calls.rejected").tags("reason", "empty").counter()
                         .count());
                 assertEquals(0, r.get("lbkit.calls.rejected").tags("reason", "closed").counter()

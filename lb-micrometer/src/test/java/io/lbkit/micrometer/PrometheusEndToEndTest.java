@@ -10,7 +10,10 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.LoadBalancerObserver;
+import io.lbkit.health.HealthCheck;
+import io.lbkit.health.HealthStatus;
 import io.lbkit.health.OutlierDetection;
+import io.lbkit.httpclient.HttpHealthProbe;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.retry.RetryBudget;
 import io.lbkit.retry.RetryPolicy;
@@ -32,10 +35,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Real traffic through {@link BalancedHttpClient} to three JDK HttpServer backends on loopback,
- * two of which answer 503: their failures are retried on another backend until the retry budget
- * runs dry, both are ejected and the balancer enters panic. The meters are read back the way
+ * two of which answer 503: their failures are retried on another backend, both are ejected, and
+ * the balancer stays out of panic while the healthy one remains. The meters are read back the way
  * Prometheus reads them, over HTTP from a scrape endpoint, and every count must equal what the
- * backends and the caller saw.
+ * backends and the caller saw. A second test drives the balancer into panic with real health
+ * checks and counts the calls served in it.
  */
 class PrometheusEndToEndTest {
 
@@ -182,6 +186,104 @@ class PrometheusEndToEndTest {
                 "outcome", "success", "endpoint", good.endpoint().address(), "le", "+Inf"));
         assertFalse(s.has("lbkit_calls_seconds_bucket"), "no histogram by default");
         assertTrue(e.has("lbkit_calls_seconds_max"));
+    }
+
+    /**
+     * Panic: three backends that serve every call but whose health checks (real HTTP probes of
+     * {@code /health}) all start failing at once. Each goes DOWN on its checks' word alone; once
+     * two of three are down the balancer is below its 50 % panic threshold and, as none is known
+     * to be failing real calls, routes over all of them (docs/failure-model.md, "Panic").
+     */
+    @Test
+    void scrape_countsPanicAndTheCallsServedInIt_exactly() throws Exception {
+        List<Backend> backends = List.of(closing(new Backend(200)), closing(new Backend(200)),
+                closing(new Backend(200)));
+        HttpClient plain = HttpClient.newHttpClient();
+        LoadBalancer lb = closing(LoadBalancer.builder(EndpointGroup.of(
+                        backends.stream().map(Backend::endpoint).toList()))
+                .strategy(Strategy.roundRobin())
+                .healthCheck(HealthCheck.builder(HttpHealthProbe.of(plain))
+                        .interval(Duration.ofMillis(50)).timeout(Duration.ofSeconds(5))
+                        .fall(2).rise(1).jitterPercent(0).build())
+                .build());
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
+                .service("orders", lb)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(3)
+                        .backoff(Duration.ZERO, Duration.ZERO).build())
+                .build();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        PrometheusMeterRegistry perEndpoint = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        closing(registry::close);
+        closing(perEndpoint::close);
+        BalancedHttpClientMetrics.of(http).bindTo(registry);
+        BalancedHttpClientMetrics.builder(http).endpointTags(true).build().bindTo(perEndpoint);
+        HttpServer scrapeServer = serve(registry, perEndpoint);
+        URI base = URI.create("http://127.0.0.1:" + scrapeServer.getAddress().getPort());
+        URI metrics = base.resolve("/metrics");
+
+        int before = 12;
+        for (int i = 0; i < before; i++) {
+            assertEquals(200, send(http, i));
+        }
+        Scrape calm = scrape(metrics);
+        assertEquals(0, calm.value("lbkit_panic", "serviceId", "orders"));
+        assertEquals(3, calm.value("lbkit_endpoints", "serviceId", "orders", "state", "healthy"));
+
+        backends.forEach(Backend::failHealthChecks);
+        awaitTrue("every endpoint DOWN on its health checks, and panic", () -> lb.inPanic()
+                && lb.stats().stream().allMatch(e -> e.health() == HealthStatus.DOWN));
+        int during = 30;
+        for (int i = 0; i < during; i++) {
+            assertEquals(200, send(http, before + i), "panic routing serves every call");
+        }
+
+        Scrape s = scrape(metrics);
+        String orders = "orders";
+        assertEquals(1, s.value("lbkit_panic", "serviceId", orders));
+        assertEquals(1, s.value("lbkit_health_transitions_total", "serviceId", orders,
+                "type", "panic_entered"));
+        assertEquals(0, s.value("lbkit_health_transitions_total", "serviceId", orders,
+                "type", "panic_left"));
+        assertEquals(3, s.value("lbkit_health_transitions_total", "serviceId", orders,
+                "type", "down"));
+        assertEquals(0, s.value("lbkit_health_transitions_total", "serviceId", orders,
+                "type", "up"));
+        assertEquals(3, s.value("lbkit_endpoints", "serviceId", orders, "state", "down"));
+        assertEquals(0, s.value("lbkit_endpoints", "serviceId", orders, "state", "healthy"));
+        // every call, before and during panic, succeeded once and is counted once
+        int served = backends.stream().mapToInt(Backend::served).sum();
+        assertEquals(before + during, served);
+        assertEquals(served, s.value("lbkit_calls_seconds_count", "serviceId", orders,
+                "outcome", "success"));
+        assertEquals(0, s.value("lbkit_calls_seconds_count", "serviceId", orders,
+                "outcome", "failure"));
+        Scrape e = scrape(base.resolve("/per-endpoint"));
+        for (Backend b : backends) {
+            assertEquals(b.served(), e.value("lbkit_calls_seconds_count", "serviceId", orders,
+                    "outcome", "success", "endpoint", b.endpoint().address()));
+            assertTrue(b.served() >= during / 3, "round robin over all three in panic");
+        }
+        assertEquals(0, s.value("lbkit_calls_rejected_total", "serviceId", orders,
+                "reason", "none_eligible"));
+        assertEquals(0, s.value("lbkit_retries_total", "serviceId", orders, "result",
+                "granted"));
+        assertEquals(before + during, s.value("lbkit_retry_budget_requests_total",
+                "serviceId", orders));
+        assertEquals(0, s.value("lbkit_calls_active", "serviceId", orders));
+    }
+
+    private static int send(HttpClient http, int i) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://orders/items/" + i)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    /** Polls {@code condition} every 10 ms for up to 30 s (health checks on a loaded machine). */
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for " + what);
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // paces the polling
+        }
     }
 
     /** Serves each registry's scrape output on loopback, as a Prometheus target would. */

@@ -2,6 +2,7 @@ package io.lbkit.opentelemetry;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.CallCounters;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.EndpointStats;
@@ -48,11 +49,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * turned on}, also {@code server.address} and {@code server.port}. docs/metrics.md lists every
  * instrument.
  *
- * <p>{@link #bind(LoadBalancer, String)} registers a {@link LoadBalancerObserver} with the
- * balancer and one batch callback with the meter; the returned handle removes both. The
- * duration histogram and the counters are recorded on the reporting thread with attributes built
- * at bind time; the observable instruments read {@link LoadBalancer#stats()} once per
- * collection.
+ * <p><b>What it costs a call: nothing, by default.</b> {@link #bind(LoadBalancer, String)}
+ * registers one batch callback with the meter, which reads the balancer's own cumulative counts
+ * ({@link LoadBalancer#counters()}) and {@link LoadBalancer#stats()} once per collection: calls
+ * by outcome ({@code lbkit.call.count}), their total duration ({@code lbkit.call.time}) and
+ * releases are asynchronous counters, counting every call since the balancer was built. Refused
+ * picks, health events and snapshots reach a {@link LoadBalancerObserver} that does not listen to
+ * calls, and are recorded on synchronous counters with attributes built at bind time. Only
+ * {@link Builder#durationHistogram(boolean)} records each call, in the {@code lbkit.call.duration}
+ * histogram, on the reporting thread, from binding on. The returned handle removes the observers
+ * and the callback.
  */
 public final class LbkitTelemetry {
 
@@ -78,9 +84,10 @@ public final class LbkitTelemetry {
 
     private final Meter meter;
     private final boolean endpointAttributes;
+    private final boolean durationHistogram;
     private final Ticker ticker;
+    /** Null unless the duration histogram is on. */
     private final DoubleHistogram duration;
-    private final LongCounter released;
     private final LongCounter rejected;
     private final LongCounter transitions;
     private final LongCounter updates;
@@ -91,15 +98,14 @@ public final class LbkitTelemetry {
     private LbkitTelemetry(Builder b) {
         this.meter = b.openTelemetry.meterBuilder(INSTRUMENTATION_SCOPE).build();
         this.endpointAttributes = b.endpointAttributes != null && b.endpointAttributes;
+        this.durationHistogram = b.durationHistogram != null && b.durationHistogram;
         this.ticker = b.ticker != null ? b.ticker : Ticker.system();
-        this.duration = meter.histogramBuilder("lbkit.call.duration")
+        this.duration = !durationHistogram ? null : meter.histogramBuilder("lbkit.call.duration")
                 .setUnit("s")
                 .setDescription("Duration of reported calls (each pick of the balancer), by "
                         + "outcome, as the caller reported it")
                 .setExplicitBucketBoundariesAdvice(DURATION_BUCKETS)
                 .build();
-        this.released = meter.counterBuilder("lbkit.call.released").setUnit("{call}")
-                .setDescription("Picked calls released without an outcome").build();
         this.rejected = meter.counterBuilder("lbkit.call.rejected").setUnit("{call}")
                 .setDescription("Picks refused with NoEndpointAvailableException, by reason")
                 .build();
@@ -223,7 +229,7 @@ public final class LbkitTelemetry {
         return service;
     }
 
-    /** One endpoint's call attributes, when endpoint attributes are on. */
+    /** The call attributes of all endpoints together, or of one when endpoint attributes are on. */
     private static final class EndpointAttributes {
         final Attributes success;
         final Attributes failure;
@@ -234,9 +240,22 @@ public final class LbkitTelemetry {
             failure = base.toBuilder().put(OUTCOME, "failure").build();
             released = base;
         }
+
+        void record(CallCounters c, ObservableLongMeasurement count,
+                ObservableDoubleMeasurement time, ObservableLongMeasurement releases) {
+            count.record(c.successes(), success);
+            count.record(c.failures(), failure);
+            time.record(c.successNanos() / 1e9, success);
+            time.record(c.failureNanos() / 1e9, failure);
+            releases.record(c.releases(), released);
+        }
     }
 
-    /** One bound balancer: its attributes, its observer and its collection callback. */
+    /**
+     * One bound balancer: its attributes, its collection callback, and the observer of refusals,
+     * health events and snapshots (its class does not override {@code onCall}, so reports never
+     * reach it).
+     */
     private final class Binding implements LoadBalancerObserver {
         final LoadBalancer lb;
         final Attributes base;
@@ -247,7 +266,7 @@ public final class LbkitTelemetry {
         final Attributes[] stateAttributes = new Attributes[HealthStatus.values().length];
         final ConcurrentHashMap<String, EndpointAttributes> byEndpoint = new ConcurrentHashMap<>();
         volatile long lastUpdateNanos = ticker.read();
-        EndpointGroup.Subscription subscription;
+        final List<EndpointGroup.Subscription> subscriptions = new ArrayList<>();
         BatchCallback callback;
 
         Binding(LoadBalancer lb, String service) {
@@ -267,6 +286,20 @@ public final class LbkitTelemetry {
         }
 
         void start() {
+            ObservableLongMeasurement count = meter.counterBuilder("lbkit.call.count")
+                    .setUnit("{call}")
+                    .setDescription("Reported calls (each pick of the balancer), by outcome")
+                    .buildObserver();
+            ObservableDoubleMeasurement time = meter.counterBuilder("lbkit.call.time").ofDoubles()
+                    .setUnit("s")
+                    .setDescription("Total duration of reported calls, by outcome, as the "
+                            + "callers reported it")
+                    .buildObserver();
+            ObservableLongMeasurement releases = meter.counterBuilder("lbkit.call.released")
+                    .setUnit("{call}")
+                    .setDescription("Picked calls released without an outcome")
+                    .buildObserver();
+            CallCounters counters = lb.counters();
             ObservableLongMeasurement active = meter.upDownCounterBuilder("lbkit.call.active")
                     .setUnit("{call}").setDescription("Calls picked and not yet reported")
                     .buildObserver();
@@ -286,9 +319,19 @@ public final class LbkitTelemetry {
             callback = meter.batchCallback(() -> {
                 long inFlight = 0;
                 long[] byState = new long[HealthStatus.values().length];
-                for (EndpointStats s : lb.stats()) {
+                List<EndpointStats> stats = lb.stats();
+                for (EndpointStats s : stats) {
                     inFlight += s.inFlight();
                     byState[s.health().ordinal()]++;
+                }
+                all.record(counters, count, time, releases);
+                if (endpointAttributes) {
+                    for (EndpointStats s : stats) {
+                        CallCounters c = lb.counters(s.endpoint()).orElse(null);
+                        if (c != null) {
+                            attributes(s.endpoint()).record(c, count, time, releases);
+                        }
+                    }
                 }
                 active.record(inFlight, base);
                 for (HealthStatus s : HealthStatus.values()) {
@@ -296,10 +339,9 @@ public final class LbkitTelemetry {
                 }
                 panic.record(lb.inPanic() ? 1 : 0, base);
                 age.record((ticker.read() - lastUpdateNanos) / 1e9, base);
-            }, active, endpoints, panic, age);
+            }, count, time, releases, active, endpoints, panic, age);
             // Every counter point from the start, at 0, so that a backend's increase() sees the
             // first refusal or ejection and an alert never waits for a series to appear.
-            released.add(0, all.released);
             for (Attributes a : rejectedAttributes) {
                 rejected.add(0, a);
             }
@@ -307,36 +349,27 @@ public final class LbkitTelemetry {
                 transitions.add(0, a);
             }
             updates.add(0, base);
-            subscription = lb.observe(this);
+            subscriptions.add(lb.observe(this));
+            if (durationHistogram) {
+                subscriptions.add(lb.observe(new CallRecorder(this)));
+            }
         }
 
         void close() {
-            subscription.close();
+            subscriptions.forEach(EndpointGroup.Subscription::close);
             callback.close();
         }
 
-        @Override
-        public void onCall(Endpoint endpoint, Outcome outcome, long latencyNanos) {
-            EndpointAttributes a = all;
-            if (endpointAttributes) {
-                a = byEndpoint.get(endpoint.address());
-                if (a == null) {
-                    a = byEndpoint.computeIfAbsent(endpoint.address(),
-                            k -> new EndpointAttributes(base.toBuilder()
-                                    .put(SERVER_ADDRESS, endpoint.host())
-                                    .put(SERVER_PORT, (long) endpoint.port()).build()));
-                }
+        /** The attributes of one endpoint's points, built on first sight. */
+        EndpointAttributes attributes(Endpoint endpoint) {
+            EndpointAttributes a = byEndpoint.get(endpoint.address());
+            if (a == null) {
+                a = byEndpoint.computeIfAbsent(endpoint.address(),
+                        k -> new EndpointAttributes(base.toBuilder()
+                                .put(SERVER_ADDRESS, endpoint.host())
+                                .put(SERVER_PORT, (long) endpoint.port()).build()));
             }
-            switch (outcome) {
-                case SUCCESS:
-                    duration.record(latencyNanos / 1e9, a.success);
-                    break;
-                case FAILURE:
-                    duration.record(latencyNanos / 1e9, a.failure);
-                    break;
-                default:
-                    released.add(1, a.released);
-            }
+            return a;
         }
 
         @Override
@@ -364,12 +397,36 @@ public final class LbkitTelemetry {
     }
 
     /**
+     * Records each reported call in the {@code lbkit.call.duration} histogram: registered only
+     * with {@link Builder#durationHistogram(boolean)}, the one per-call cost an operator opts
+     * into.
+     */
+    private final class CallRecorder implements LoadBalancerObserver {
+        private final Binding binding;
+
+        CallRecorder(Binding binding) {
+            this.binding = binding;
+        }
+
+        @Override
+        public void onCall(Endpoint endpoint, Outcome outcome, long latencyNanos) {
+            if (outcome == Outcome.RELEASED) {
+                return;
+            }
+            EndpointAttributes a = endpointAttributes ? binding.attributes(endpoint) : binding.all;
+            duration.record(latencyNanos / 1e9,
+                    outcome == Outcome.SUCCESS ? a.success : a.failure);
+        }
+    }
+
+    /**
      * Builds {@link LbkitTelemetry}. Not thread-safe. Each option may be set once; a second call
      * throws {@link IllegalStateException} naming the earlier value.
      */
     public static final class Builder {
         private final OpenTelemetry openTelemetry;
         private Boolean endpointAttributes;
+        private Boolean durationHistogram;
         private Ticker ticker;
 
         private Builder(OpenTelemetry openTelemetry) {
@@ -387,6 +444,24 @@ public final class LbkitTelemetry {
                         + this.endpointAttributes);
             }
             this.endpointAttributes = on;
+            return this;
+        }
+
+        /**
+         * Whether call durations are also recorded, call by call, in the
+         * {@code lbkit.call.duration} histogram (seconds, the semantic conventions'
+         * {@code http.client.request.duration} buckets, 5 ms to 10 s), for quantiles and latency
+         * SLOs; default false: {@code lbkit.call.count} and {@code lbkit.call.time} give rates and
+         * mean latency, read from the balancer's own counts at collection time, which costs a
+         * call nothing. The histogram costs the reporting thread the SDK's bucket search and
+         * update per call (BENCHMARKS.md, "Metrics on the call path").
+         */
+        public Builder durationHistogram(boolean on) {
+            if (this.durationHistogram != null) {
+                throw new IllegalStateException("durationHistogram was already set to "
+                        + this.durationHistogram);
+            }
+            this.durationHistogram = on;
             return this;
         }
 

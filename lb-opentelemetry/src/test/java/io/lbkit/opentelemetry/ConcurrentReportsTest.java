@@ -37,7 +37,7 @@ class ConcurrentReportsTest {
                 LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(
                                 Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80)))
                         .outlierDetection(OutlierDetection.disabled()).build()) {
-            LbkitTelemetry.create(sdk).bind(lb, "orders");
+            LbkitTelemetry.builder(sdk).durationHistogram(true).build().bind(lb, "orders");
             CountDownLatch start = new CountDownLatch(1);
             List<Future<?>> done = new ArrayList<>();
             for (int t = 0; t < THREADS; t++) {
@@ -68,6 +68,10 @@ class ConcurrentReportsTest {
             assertEquals((long) THREADS * ((CALLS + 1) / 3), m.histogram("lbkit.call.duration",
                     orders.toBuilder().put("lbkit.call.outcome", "failure").build()).getCount());
             assertEquals((long) THREADS * (CALLS / 3), m.longValue("lbkit.call.released", orders));
+            assertEquals(ok.getCount(), m.longValue("lbkit.call.count", orders.toBuilder()
+                    .put("lbkit.call.outcome", "success").build()), "the core's counts agree");
+            assertEquals(ok.getSum(), m.doubleValue("lbkit.call.time", orders.toBuilder()
+                    .put("lbkit.call.outcome", "success").build()), 1e-6);
             assertEquals(0, m.longValue("lbkit.call.active", orders));
         } finally {
             pool.shutdownNow();

@@ -9,8 +9,11 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.LoadBalancerObserver;
+import io.lbkit.health.HealthCheck;
+import io.lbkit.health.HealthStatus;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.httpclient.BalancedHttpClient;
+import io.lbkit.httpclient.HttpHealthProbe;
 import io.lbkit.retry.RetryBudget;
 import io.lbkit.retry.RetryPolicy;
 import io.lbkit.strategy.Strategy;
@@ -35,9 +38,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Real traffic through {@link BalancedHttpClient} to three JDK HttpServer backends on loopback,
- * two of which answer 503 (retries until the budget runs dry, two ejections, panic), recorded
- * through the OpenTelemetry API into the SDK and read back with the SDK's
- * {@link InMemoryMetricReader}: every count must equal what the backends and the caller saw.
+ * two of which answer 503 (retries, two ejections, no panic while the healthy one remains);
+ * and three whose health checks all fail at once (panic). Recorded through the OpenTelemetry API
+ * into the SDK and read back with the SDK's {@link InMemoryMetricReader}: every count must equal
+ * what the backends and the caller saw.
  */
 class InMemoryReaderEndToEndTest {
 
@@ -102,8 +106,8 @@ class InMemoryReaderEndToEndTest {
                         .registerMetricReader(perEndpointReader).build())
                 .build());
         closing(LbkitTelemetry.create(sdk).bind(http));
-        closing(LbkitTelemetry.builder(perEndpointSdk).endpointAttributes(true).build()
-                .bind(http));
+        closing(LbkitTelemetry.builder(perEndpointSdk).endpointAttributes(true)
+                .durationHistogram(true).build().bind(http));
         AtomicLong released = new AtomicLong(); // the core's own view of releases, to compare
         lb.observe(new LoadBalancerObserver() {
             @Override
@@ -134,16 +138,16 @@ class InMemoryReaderEndToEndTest {
         int attempts = good.served() + bad1.served() + bad2.served();
 
         // calls by outcome, exactly what the backends answered
-        MetricData duration = m.metric("lbkit.call.duration");
-        assertEquals(MetricDataType.HISTOGRAM, duration.getType());
-        assertEquals("s", duration.getUnit());
-        HistogramPointData ok = m.histogram("lbkit.call.duration",
-                orders("lbkit.call.outcome", "success"));
-        assertEquals(good.served(), ok.getCount());
-        assertTrue(ok.getSum() > 0);
-        assertEquals(LbkitTelemetry.DURATION_BUCKETS, ok.getBoundaries());
-        assertEquals(bad1.served() + bad2.served(), m.histogram("lbkit.call.duration",
-                orders("lbkit.call.outcome", "failure")).getCount());
+        assertEquals(good.served(), m.longValue("lbkit.call.count",
+                orders("lbkit.call.outcome", "success")));
+        assertEquals(bad1.served() + bad2.served(), m.longValue("lbkit.call.count",
+                orders("lbkit.call.outcome", "failure")));
+        assertTrue(m.metric("lbkit.call.count").getLongSumData().isMonotonic());
+        MetricData time = m.metric("lbkit.call.time");
+        assertEquals("s", time.getUnit());
+        assertTrue(time.getDoubleSumData().isMonotonic());
+        assertTrue(m.doubleValue("lbkit.call.time", orders("lbkit.call.outcome", "success")) > 0);
+        assertFalse(m.names().contains("lbkit.call.duration"), "no histogram by default");
         assertEquals(released.get(), m.longValue("lbkit.call.released", orders()));
         assertEquals(0, m.longValue("lbkit.call.active", orders()));
         for (String reason : List.of("empty", "none_eligible", "at_capacity", "closed")) {
@@ -202,7 +206,108 @@ class InMemoryReaderEndToEndTest {
                     .put("server.address", "127.0.0.1")
                     .put("server.port", (long) b.endpoint().port())
                     .put("lbkit.call.outcome", b == good ? "success" : "failure").build();
-            assertEquals(b.served(), e.histogram("lbkit.call.duration", at).getCount());
+            assertEquals(b.served(), e.longValue("lbkit.call.count", at));
+            HistogramPointData h = e.histogram("lbkit.call.duration", at);
+            assertEquals(b.served(), h.getCount());
+            assertEquals(LbkitTelemetry.DURATION_BUCKETS, h.getBoundaries());
+        }
+        MetricData duration = e.metric("lbkit.call.duration");
+        assertEquals(MetricDataType.HISTOGRAM, duration.getType());
+        assertEquals("s", duration.getUnit());
+    }
+
+    /**
+     * Panic: three backends that serve every call but whose health checks (real HTTP probes of
+     * {@code /health}) all start failing at once. Each goes DOWN on its checks' word alone; once
+     * two of three are down the balancer is below its 50 % panic threshold and, as none is known
+     * to be failing real calls, routes over all of them (docs/failure-model.md, "Panic").
+     */
+    @Test
+    void reader_countsPanicAndTheCallsServedInIt_exactly() throws Exception {
+        List<Backend> backends = List.of(closing(new Backend(200)), closing(new Backend(200)),
+                closing(new Backend(200)));
+        HttpClient plain = HttpClient.newHttpClient();
+        LoadBalancer lb = closing(LoadBalancer.builder(EndpointGroup.of(
+                        backends.stream().map(Backend::endpoint).toList()))
+                .strategy(Strategy.roundRobin())
+                .healthCheck(HealthCheck.builder(HttpHealthProbe.of(plain))
+                        .interval(Duration.ofMillis(50)).timeout(Duration.ofSeconds(5))
+                        .fall(2).rise(1).jitterPercent(0).build())
+                .build());
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
+                .service("orders", lb)
+                .retryPolicy(RetryPolicy.builder().maxAttempts(3)
+                        .backoff(Duration.ZERO, Duration.ZERO).build())
+                .build();
+        InMemoryMetricReader reader = InMemoryMetricReader.create();
+        OpenTelemetrySdk sdk = closing(OpenTelemetrySdk.builder()
+                .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(reader).build())
+                .build());
+        closing(LbkitTelemetry.builder(sdk).endpointAttributes(true).build().bind(http));
+
+        int before = 12;
+        for (int i = 0; i < before; i++) {
+            assertEquals(200, send(http, i));
+        }
+        Metrics calm = new Metrics(reader.collectAllMetrics());
+        assertEquals(0, calm.longValue("lbkit.panic", orders()));
+        assertEquals(3, calm.longValue("lbkit.endpoint.count",
+                orders("lbkit.endpoint.state", "healthy")));
+
+        backends.forEach(Backend::failHealthChecks);
+        awaitTrue("every endpoint DOWN on its health checks, and panic", () -> lb.inPanic()
+                && lb.stats().stream().allMatch(x -> x.health() == HealthStatus.DOWN));
+        int during = 30;
+        for (int i = 0; i < during; i++) {
+            assertEquals(200, send(http, before + i), "panic routing serves every call");
+        }
+
+        Metrics m = new Metrics(reader.collectAllMetrics());
+        assertEquals(1, m.longValue("lbkit.panic", orders()));
+        assertEquals(1, m.longValue("lbkit.health.transitions",
+                orders("lbkit.health.transition", "panic_entered")));
+        assertEquals(0, m.longValue("lbkit.health.transitions",
+                orders("lbkit.health.transition", "panic_left")));
+        assertEquals(3, m.longValue("lbkit.health.transitions",
+                orders("lbkit.health.transition", "down")));
+        assertEquals(0, m.longValue("lbkit.health.transitions",
+                orders("lbkit.health.transition", "up")));
+        assertEquals(3, m.longValue("lbkit.endpoint.count",
+                orders("lbkit.endpoint.state", "down")));
+        assertEquals(0, m.longValue("lbkit.endpoint.count",
+                orders("lbkit.endpoint.state", "healthy")));
+        // every call, before and during panic, succeeded once and is counted once
+        int served = backends.stream().mapToInt(Backend::served).sum();
+        assertEquals(before + during, served);
+        long total = 0;
+        for (Backend b : backends) {
+            Attributes at = Attributes.builder().put(SERVICE, "orders")
+                    .put("server.address", "127.0.0.1")
+                    .put("server.port", (long) b.endpoint().port())
+                    .put("lbkit.call.outcome", "success").build();
+            assertEquals(b.served(), m.longValue("lbkit.call.count", at));
+            assertTrue(b.served() >= during / 3, "round robin over all three in panic");
+            total += b.served();
+        }
+        assertEquals(served, total);
+        assertEquals(0, m.longValue("lbkit.call.rejected",
+                orders("lbkit.rejection.reason", "none_eligible")));
+        assertEquals(0, m.longValue("lbkit.retries", orders("lbkit.retry.result", "granted")));
+        assertEquals(before + during, m.longValue("lbkit.retry.budget.requests", orders()));
+        assertEquals(0, m.longValue("lbkit.call.active", orders()));
+    }
+
+    private static int send(HttpClient http, int i) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://orders/items/" + i)).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    /** Polls {@code condition} every 10 ms for up to 30 s (health checks on a loaded machine). */
+    private static void awaitTrue(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() - deadline < 0, "timed out waiting for " + what);
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // paces the polling
         }
     }
 }

@@ -18,6 +18,7 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
+import io.opentelemetry.sdk.metrics.data.HistogramPointData;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
 import java.time.Duration;
 import java.util.List;
@@ -75,11 +76,16 @@ class LbkitTelemetryTest {
             Pick held = lb.pick();
             Metrics m = collect();
             assertEquals(1, m.longValue("lbkit.call.active", ORDERS));
-            assertEquals(0.03, m.histogram("lbkit.call.duration",
-                    orders("lbkit.call.outcome", "success")).getSum(), 1e-12);
-            assertEquals(1, m.histogram("lbkit.call.duration",
-                    orders("lbkit.call.outcome", "failure")).getCount());
+            assertEquals(0.03, m.doubleValue("lbkit.call.time",
+                    orders("lbkit.call.outcome", "success")), 1e-12);
+            assertEquals(0.002, m.doubleValue("lbkit.call.time",
+                    orders("lbkit.call.outcome", "failure")), 1e-12);
+            assertEquals(1, m.longValue("lbkit.call.count",
+                    orders("lbkit.call.outcome", "success")));
+            assertEquals(1, m.longValue("lbkit.call.count",
+                    orders("lbkit.call.outcome", "failure")));
             assertEquals(1, m.longValue("lbkit.call.released", ORDERS));
+            assertFalse(m.names().contains("lbkit.call.duration"), "no histogram by default");
             held.release();
             group.set(List.of());
             assertThrows(NoEndpointAvailableException.class, lb::pick);
@@ -97,6 +103,30 @@ class LbkitTelemetryTest {
                     orders("lbkit.rejection.reason", "empty")), "not counted after close");
             assertFalse(m.names().contains("lbkit.call.active"), "callback removed");
         }
+    }
+
+    @Test
+    void durationHistogram_recordsEachCallFromBindingOn_besideTheCounts() {
+        try (LoadBalancer lb = LoadBalancer.of(EndpointGroup.of(A))) {
+            lb.pick().onSuccess(TimeUnit.MILLISECONDS.toNanos(1)); // before binding
+            LbkitTelemetry.builder(sdk).durationHistogram(true).build().bind(lb, "orders");
+            lb.pick().onSuccess(TimeUnit.MILLISECONDS.toNanos(30));
+            lb.pick().onFailure(TimeUnit.MILLISECONDS.toNanos(2));
+            lb.pick().release();
+            Metrics m = collect();
+            HistogramPointData ok = m.histogram("lbkit.call.duration",
+                    orders("lbkit.call.outcome", "success"));
+            assertEquals(1, ok.getCount(), "the histogram counts from binding on");
+            assertEquals(0.03, ok.getSum(), 1e-12);
+            assertEquals(1, m.histogram("lbkit.call.duration",
+                    orders("lbkit.call.outcome", "failure")).getCount());
+            assertEquals(2, m.longValue("lbkit.call.count",
+                    orders("lbkit.call.outcome", "success")), "the counts since the balancer began");
+        }
+        LbkitTelemetry.Builder b = LbkitTelemetry.builder(sdk).durationHistogram(false);
+        assertEquals("durationHistogram was already set to false",
+                assertThrows(IllegalStateException.class, () -> b.durationHistogram(true))
+                        .getMessage());
     }
 
     @Test
@@ -129,7 +159,8 @@ class LbkitTelemetryTest {
                 Attributes at = orders("lbkit.call.outcome", "success").toBuilder()
                         .put("server.address", e.host()).put("server.port", (long) e.port())
                         .build();
-                assertEquals(2, m.histogram("lbkit.call.duration", at).getCount(), e.address());
+                assertEquals(2, m.longValue("lbkit.call.count", at), e.address());
+                assertEquals(2e-6, m.doubleValue("lbkit.call.time", at), 1e-15);
             }
         }
     }
@@ -144,8 +175,8 @@ class LbkitTelemetryTest {
             split.route("stable").pick().onSuccess(1);
             split.route("canary").pick().onSuccess(1);
             Metrics m = collect();
-            assertEquals(2, m.histogram("lbkit.call.duration",
-                    orders("lbkit.call.outcome", "success")).getCount());
+            assertEquals(2, m.longValue("lbkit.call.count",
+                    orders("lbkit.call.outcome", "success")));
             assertEquals(2, m.longValue("lbkit.endpoint.count",
                     orders("lbkit.endpoint.state", "healthy")));
         }
