@@ -181,8 +181,8 @@ final class HealthController implements RuleContext {
         if (slowStart == null) {
             return s.endpoint().weight();
         }
-        return slowStart.effectiveWeight(s.rules, s.endpoint().weight() * SlowStartRule.WEIGHT_SCALE,
-                now);
+        int scaled = s.endpoint().weight() * SlowStartRule.WEIGHT_SCALE;
+        return slowStart.effectiveWeight(s.rules, scaled, now);
     }
 
     /** Under the lock, from a rebuild that left endpoints ramping: rebuild again soon. */

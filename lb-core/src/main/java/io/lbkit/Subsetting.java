@@ -1,5 +1,6 @@
 package io.lbkit;
 
+import static io.lbkit.internal.Quote.quote;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.internal.XxHash64;
@@ -312,27 +313,6 @@ public final class Subsetting {
             b.append(", seed=").append(seed);
         }
         return b.append(']').toString();
-    }
-
-    /** Quotes a user-supplied string for a message: escaped, cut after about 64 characters. */
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        int n = s.length();
-        int i = 0;
-        for (; i < n && b.length() < 64; i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20 || c > 0x7e) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        if (i < n) {
-            b.append("...");
-        }
-        return b.append('"').toString();
     }
 
     /**

@@ -573,18 +573,14 @@ public final class EtcdClient implements AutoCloseable {
          * the JDK's default context.
          */
         public Builder sslContext(SSLContext sslContext) {
-            requireNonNull(sslContext, "sslContext");
-            if (this.sslContext != null) {
-                throw new IllegalStateException("sslContext was already set to " + this.sslContext);
-            }
-            this.sslContext = sslContext;
+            this.sslContext = BuilderChecks.setOnce("sslContext", this.sslContext, sslContext);
             return this;
         }
 
         /** How long to wait for a member to accept a connection; 1 ms..10 min, default 2 s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            once(this.connectTimeout, "connectTimeout");
-            this.connectTimeout = checkRange(connectTimeout, "connectTimeout");
+            this.connectTimeout = BuilderChecks.duration("connectTimeout", this.connectTimeout, connectTimeout,
+                    MIN_DURATION, MAX_DURATION, "1 ms..10 min");
             return this;
         }
 
@@ -593,8 +589,8 @@ public final class EtcdClient implements AutoCloseable {
          * 1 ms..10 min, default 5 s.
          */
         public Builder requestTimeout(Duration requestTimeout) {
-            once(this.requestTimeout, "requestTimeout");
-            this.requestTimeout = checkRange(requestTimeout, "requestTimeout");
+            this.requestTimeout = BuilderChecks.duration("requestTimeout", this.requestTimeout, requestTimeout,
+                    MIN_DURATION, MAX_DURATION, "1 ms..10 min");
             return this;
         }
 
@@ -611,21 +607,6 @@ public final class EtcdClient implements AutoCloseable {
             return new EtcdClient(members, user, password, sslContext,
                     connectTimeout != null ? connectTimeout : DEFAULT_CONNECT_TIMEOUT,
                     requestTimeout != null ? requestTimeout : DEFAULT_REQUEST_TIMEOUT);
-        }
-
-        static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
-        }
-
-        static Duration checkRange(Duration d, String field) {
-            requireNonNull(d, field);
-            if (d.compareTo(MIN_DURATION) < 0 || d.compareTo(MAX_DURATION) > 0) {
-                throw new IllegalArgumentException(
-                        field + " must be in 1 ms..10 min (PT0.001S..PT10M), was " + d);
-            }
-            return d;
         }
     }
 

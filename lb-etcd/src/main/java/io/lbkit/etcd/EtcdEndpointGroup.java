@@ -528,15 +528,13 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
 
         /** The first retry delay after a failure; 1 ms..1 h, default 200 ms. */
         public Builder initialBackoff(Duration initialBackoff) {
-            once(this.initialBackoff, "initialBackoff");
-            this.initialBackoff = checkRange(initialBackoff, "initialBackoff");
+            this.initialBackoff = checkRange("initialBackoff", this.initialBackoff, initialBackoff);
             return this;
         }
 
         /** The longest retry delay; 1 ms..1 h, at least initialBackoff; default 10 s. */
         public Builder maxBackoff(Duration maxBackoff) {
-            once(this.maxBackoff, "maxBackoff");
-            this.maxBackoff = checkRange(maxBackoff, "maxBackoff");
+            this.maxBackoff = checkRange("maxBackoff", this.maxBackoff, maxBackoff);
             return this;
         }
 
@@ -547,16 +545,14 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
          * one within this interval plus the client's request timeout.
          */
         public Builder checkInterval(Duration checkInterval) {
-            once(this.checkInterval, "checkInterval");
-            this.checkInterval = checkRange(checkInterval, "checkInterval");
+            this.checkInterval = checkRange("checkInterval", this.checkInterval,
+                    checkInterval);
             return this;
         }
 
         /** The time source (for the "last heard from etcd" of log lines); default the system's. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            once(this.ticker, "ticker");
-            this.ticker = ticker;
+            this.ticker = BuilderChecks.setOnce("ticker", this.ticker, ticker);
             return this;
         }
 
@@ -566,9 +562,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
          * by {@link EtcdEndpointGroup#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            once(this.scheduler, "scheduler");
-            this.scheduler = scheduler;
+            this.scheduler = BuilderChecks.setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -589,19 +583,9 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
                     ticker != null ? ticker : Ticker.system(), scheduler);
         }
 
-        private static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
-        }
-
-        private static Duration checkRange(Duration d, String field) {
-            requireNonNull(d, field);
-            if (d.compareTo(MIN_DURATION) < 0 || d.compareTo(MAX_DURATION) > 0) {
-                throw new IllegalArgumentException(
-                        field + " must be in 1 ms..1 h (PT0.001S..PT1H), was " + d);
-            }
-            return d;
+        private static Duration checkRange(String field, Duration earlier, Duration d) {
+            return BuilderChecks.duration(field, earlier, d, MIN_DURATION, MAX_DURATION,
+                    "1 ms..1 h");
         }
     }
 }

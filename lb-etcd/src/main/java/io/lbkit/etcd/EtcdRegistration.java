@@ -419,7 +419,7 @@ public final class EtcdRegistration implements AutoCloseable {
          */
         public Builder ttl(Duration ttl) {
             requireNonNull(ttl, "ttl");
-            once(this.ttl, "ttl");
+            BuilderChecks.checkOnce("ttl", this.ttl);
             if (ttl.compareTo(Duration.ofSeconds(2)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0
                     || ttl.toNanos() % 1_000_000_000L != 0) {
                 throw new IllegalArgumentException(
@@ -435,13 +435,8 @@ public final class EtcdRegistration implements AutoCloseable {
          * the time clients need to see the mark plus the time the server's calls take.
          */
         public Builder drainTime(Duration drainTime) {
-            requireNonNull(drainTime, "drainTime");
-            once(this.drainTime, "drainTime");
-            if (drainTime.isNegative() || drainTime.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw new IllegalArgumentException(
-                        "drainTime must be in 0..10 min (PT0S..PT10M), was " + drainTime);
-            }
-            this.drainTime = drainTime;
+            this.drainTime = BuilderChecks.duration("drainTime", this.drainTime, drainTime,
+                    Duration.ZERO, Duration.ofMinutes(10), "0..10 min");
             return this;
         }
 
@@ -451,7 +446,7 @@ public final class EtcdRegistration implements AutoCloseable {
          * false.
          */
         public Builder deregisterOnShutdown(boolean deregisterOnShutdown) {
-            once(this.deregisterOnShutdown, "deregisterOnShutdown");
+            BuilderChecks.checkOnce("deregisterOnShutdown", this.deregisterOnShutdown);
             this.deregisterOnShutdown = deregisterOnShutdown;
             return this;
         }
@@ -461,9 +456,7 @@ public final class EtcdRegistration implements AutoCloseable {
          * scheduler is not shut down by {@link EtcdRegistration#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            once(this.scheduler, "scheduler");
-            this.scheduler = scheduler;
+            this.scheduler = BuilderChecks.setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -473,12 +466,6 @@ public final class EtcdRegistration implements AutoCloseable {
                     ttl != null ? ttl : DEFAULT_TTL,
                     drainTime != null ? drainTime : Duration.ZERO,
                     deregisterOnShutdown != null && deregisterOnShutdown, scheduler);
-        }
-
-        private static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
         }
     }
 }

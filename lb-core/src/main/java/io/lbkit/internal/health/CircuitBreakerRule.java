@@ -5,9 +5,9 @@ import io.lbkit.health.HealthEvent;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * The per-endpoint circuit breaker of {@link CircuitBreaker}: closed, open after
- * {@code failureThreshold} failures in a row, half-open after {@code openDuration} with an in-flight
- * cap of {@code trialCalls}; that many successes close it, any failure opens it again. Not
+ * The per-endpoint circuit breaker of {@link CircuitBreaker}: closed, open after {@code
+ * failureThreshold} failures in a row, half-open after {@code openDuration} with an in-flight cap
+ * of {@code trialCalls}; that many successes close it, any failure opens it again. Not
  * thread-safe: called under the balancer's lock (timers through {@link RuleContext#schedule}).
  */
 public final class CircuitBreakerRule {

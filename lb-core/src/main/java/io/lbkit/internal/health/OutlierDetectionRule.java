@@ -163,7 +163,7 @@ public final class OutlierDetectionRule {
         return true;
     }
 
-    /** Every interval: the rate detectors, and ejection multipliers shrink for healthy endpoints. */
+    /** Every interval: the rate detectors; ejection multipliers shrink for healthy endpoints. */
     private boolean onInterval() {
         List<Member> judged = new ArrayList<>();
         List<double[]> volumes = new ArrayList<>(); // {calls, successRate}
