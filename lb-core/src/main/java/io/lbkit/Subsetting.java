@@ -52,6 +52,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * (and, for deterministic mode, client count); two services subsetting the same backends should
  * use different seeds so that their subsets differ.
  */
+/*
+ * Why one file of over 400 lines: an immutable setting, its public nested Builder and select(),
+ * the one function that applies it (about 110 lines, reading every field of the setting); the
+ * class javadoc, which documents the three modes and the topology rule for users, is 40 lines. The
+ * deterministic assignment itself is StableSubsets; the group that applies it to snapshots is
+ * SubsetEndpointGroup.
+ */
 public final class Subsetting {
 
     /** Largest subset size: 10,000. */

@@ -71,6 +71,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stop the refreshes.
  */
 /*
+ * Why one file of over 400 lines: half of it is DnsEndpointGroup.Builder, whose twelve options
+ * each carry their default, range and reasons in javadoc; the builder is a public nested type (its
+ * name is API) and the group is its refresh loop. The wire format, resolver, lookups and
+ * resolv.conf parsing live in files of their own (DnsMessage, Resolver, Lookups, ResolvConf).
+ */
+/*
  * Implementation notes.
  *
  * The refresh loop is a chain of one-shot tasks on `scheduler`: each run resolves, publishes and
@@ -80,10 +86,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * source's own memory (see Lookups). `next`
  * is volatile only so that close() can cancel the pending run; a run that races with close()
  * may schedule one more run, which sees isClosed() and does nothing.
- *
- * Length: about 570 lines, over the house's ~400, because half of it is the public nested
- * Builder (DnsEndpointGroup.Builder is API, with one documented, validated setter per option);
- * the resolving itself lives in Lookups, Resolver, DnsClient, DnsMessage and WireNames.
  */
 public final class DnsEndpointGroup extends AbstractEndpointGroup {
 

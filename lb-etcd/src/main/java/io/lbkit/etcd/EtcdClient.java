@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
@@ -49,6 +47,12 @@ import javax.net.ssl.SSLContext;
  * <p><b>Authentication.</b> With {@link Builder#credentials}, the client asks etcd for a token
  * ({@code /v3/auth/authenticate}) before its first request and again whenever etcd says the token
  * is no longer valid. The password is kept only for that; {@link #toString()} never shows it.
+ */
+/*
+ * Why one file of over 400 lines: it is the transport of one cluster, request building, member
+ * failover, token authentication and failure classification, which all act on the same preferred
+ * member and token; about 100 lines are the public nested Builder. The watch stream lives in
+ * EtcdWatch, the JSON helpers in Json.
  */
 public final class EtcdClient implements AutoCloseable {
 
@@ -317,12 +321,12 @@ public final class EtcdClient implements AutoCloseable {
      * Opens a watch stream ({@code POST /v3/watch} with one create request) on the preferred
      * member. Lines (one JSON watch response each) and the end of the stream go to
      * {@code listener} on the HTTP client's threads, in order, one at a time; after
-     * {@link Watch#cancel()} nothing more is delivered.
+     * {@link EtcdWatch#cancel()} nothing more is delivered.
      */
-    Watch watch(JsonObject createRequest, WatchListener listener) {
+    EtcdWatch watch(JsonObject createRequest, EtcdWatch.Listener listener) {
         int index = preferred.get();
         URI member = members.get(index);
-        Watch w = new Watch(index, member, listener);
+        EtcdWatch w = new EtcdWatch(index, member, listener);
         if (closed) {
             w.end(new EtcdException(this + " is closed", -1));
             return w;
@@ -451,73 +455,6 @@ public final class EtcdClient implements AutoCloseable {
         public String toString() {
             return "HTTP " + status + (code >= 0 ? ", code " + code : "") + ": "
                     + Json.quote(message);
-        }
-    }
-
-    /** Receives one watch stream's lines and its end. */
-    interface WatchListener {
-        void onLine(String line);
-
-        /** The stream ended: {@code error} is null when etcd closed it normally. */
-        void onEnd(Throwable error);
-    }
-
-    /** One watch stream. Thread-safe. */
-    static final class Watch implements Flow.Subscriber<String> {
-        final int memberIndex;
-        final URI member;
-        private final WatchListener listener;
-        private final AtomicBoolean ended = new AtomicBoolean();
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-
-        Watch(int memberIndex, URI member, WatchListener listener) {
-            this.memberIndex = memberIndex;
-            this.member = member;
-            this.listener = listener;
-        }
-
-        /** Stops the stream; nothing more is delivered. Idempotent. */
-        void cancel() {
-            cancelled = true;
-            ended.set(true);
-            Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        void end(Throwable error) {
-            if (!cancelled && ended.compareAndSet(false, true)) {
-                listener.onEnd(error);
-            }
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (cancelled) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(String line) {
-            if (!cancelled && !line.isBlank()) {
-                listener.onLine(line);
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            end(t);
-        }
-
-        @Override
-        public void onComplete() {
-            end(null);
         }
     }
 

@@ -43,6 +43,12 @@ import java.util.concurrent.TimeoutException;
  * of its own); each blocks it for up to the client's request timeout per member.
  */
 /*
+ * Why one file of over 400 lines: the registration is one lease's life (grant, put, keep alive,
+ * re-register after loss, drain, revoke, the shutdown hook), each step scheduled by the one before
+ * and guarded by the same lock; the public nested Builder with its documented options is the rest.
+ * The transport and option checks are in EtcdClient and BuilderChecks.
+ */
+/*
  * Implementation notes: every step that talks to etcd (register, renew, deregister) runs under
  * `lock`, so steps never overlap and `leaseId` changes only under it; no user code runs under the
  * lock (the futures are completed after it is released, since their dependents run there). `closing` stops re-registration; `stopped` (set under the lock) stops everything. A step

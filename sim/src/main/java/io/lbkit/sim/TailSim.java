@@ -36,6 +36,12 @@ import java.util.SplittableRandom;
  * the next endpoint in turn, and when all are at their limits the call fails at once (what the
  * balancer's {@code AT_CAPACITY} will do). Timeouts count as drops.
  */
+/*
+ * Why one file of over 400 lines: both tail scenarios (heavy tail with hedging, overload ramp with
+ * limits) run through one event loop whose attempts, hedges, budget and limiter interact on every
+ * event; its call model differs from Serving's (hedged attempts, releases of losers), so it does
+ * not share that class. The tables and goals are in TailMain.
+ */
 final class TailSim {
 
     static final int SERVERS = 10;
