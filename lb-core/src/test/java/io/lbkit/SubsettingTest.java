@@ -48,7 +48,8 @@ class SubsettingTest {
         String longKey = "k\"\n".repeat(100);
         String message = assertThrows(IllegalArgumentException.class,
                 () -> Subsetting.rendezvous(longKey, 5)).getMessage();
-        assertTrue(message.contains("k\"\\nk\"\\n"), message); // escaped as io.lbkit.internal.Quote does
+        // quoted as every lb-core message quotes input (io.lbkit.internal.Quote)
+        assertTrue(message.contains("k\"\\nk\"\\n"), message);
         assertTrue(message.contains("'...(300 chars) (300 characters)"), message);
         assertTrue(message.length() < 200, message);
         assertThrows(NullPointerException.class, () -> Subsetting.rendezvous(null, 5));

@@ -10,7 +10,7 @@ import java.util.concurrent.ScheduledFuture;
  * of {@code trialCalls}; that many successes close it, any failure opens it again. Not
  * thread-safe: called under the balancer's lock (timers through {@link RuleContext#schedule}).
  */
-public final class CircuitBreakerRule {
+public final class CircuitBreakerRule extends Rule<CircuitBreaker> {
 
     enum State { CLOSED, OPEN, HALF_OPEN }
 
@@ -21,12 +21,8 @@ public final class CircuitBreakerRule {
         ScheduledFuture<?> timer;
     }
 
-    private final CircuitBreaker settings;
-    private final RuleContext ctx;
-
     public CircuitBreakerRule(CircuitBreaker settings, RuleContext ctx) {
-        this.settings = settings;
-        this.ctx = ctx;
+        super(settings, ctx);
     }
 
     /** The failure streak at which reports must be passed to {@link #onFailure}. */

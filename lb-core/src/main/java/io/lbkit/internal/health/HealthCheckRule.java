@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * lock ({@link RuleContext#scheduleUnlocked}) and its result is applied through
  * {@link RuleContext#apply}.
  */
-public final class HealthCheckRule {
+public final class HealthCheckRule extends Rule<HealthCheck> {
 
     /** One endpoint's check state. Guarded by the balancer's lock. */
     static final class Checks {
@@ -25,12 +25,8 @@ public final class HealthCheckRule {
         ScheduledFuture<?> timer;
     }
 
-    private final HealthCheck settings;
-    private final RuleContext ctx;
-
     public HealthCheckRule(HealthCheck settings, RuleContext ctx) {
-        this.settings = settings;
-        this.ctx = ctx;
+        super(settings, ctx);
     }
 
     /** A new endpoint starts UP and is probed at once. */

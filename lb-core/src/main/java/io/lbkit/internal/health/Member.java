@@ -6,14 +6,15 @@ import io.lbkit.health.HealthStatus;
 /**
  * One endpoint as the health rules see it: the state each rule keeps for it, and the signals the
  * balancer gives them (its outcome counters and failure streak). Guarded by the balancer's lock:
- * every method is called holding it.
+ * every method is called holding it, except {@link #endpoint()}, which a probe reads without it
+ * (the balancer's endpoint field is volatile).
  *
  * <p>Each rule owns its slot: {@link OutlierDetectionRule} the ejection, {@link CircuitBreakerRule}
  * the circuit, {@link HealthCheckRule} the checks, {@link SlowStartRule} the ramp. A slot is
  * created when the endpoint joins and the rule is on, and is read and written by that rule only;
  * the balancer reads the verdicts through the queries here ({@link #eligible()},
- * {@link #status()}). The balancer subclasses this for its per-endpoint state and implements the
- * signals.
+ * {@link #status()}). The balancer subclasses this once, as an adapter over its own per-endpoint
+ * state, and implements the signals.
  */
 public abstract class Member {
 

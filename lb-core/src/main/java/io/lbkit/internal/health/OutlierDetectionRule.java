@@ -17,7 +17,7 @@ import java.util.concurrent.ScheduledFuture;
  * own. Not thread-safe: called under the balancer's lock (timers through
  * {@link RuleContext#schedule}).
  */
-public final class OutlierDetectionRule {
+public final class OutlierDetectionRule extends Rule<OutlierDetection> {
 
     private static final System.Logger LOG = System.getLogger(LoadBalancer.class.getName());
 
@@ -43,14 +43,11 @@ public final class OutlierDetectionRule {
         long intervalFailures;
     }
 
-    private final OutlierDetection settings;
-    private final RuleContext ctx;
     /** Guarded by the balancer's lock. */
     private ScheduledFuture<?> intervalTimer;
 
     public OutlierDetectionRule(OutlierDetection settings, RuleContext ctx) {
-        this.settings = settings;
-        this.ctx = ctx;
+        super(settings, ctx);
     }
 
     /** Whether any detector is on. */

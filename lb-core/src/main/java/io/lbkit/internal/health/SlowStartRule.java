@@ -10,7 +10,7 @@ import java.util.concurrent.TimeUnit;
  * every twentieth of the window (at least every 10 ms). Not thread-safe: called under the
  * balancer's lock (its tick through {@link RuleContext#schedule}).
  */
-public final class SlowStartRule {
+public final class SlowStartRule extends Rule<SlowStart> {
 
     /**
      * Weights are multiplied by this when slow start is on, so that a 10% ramp of weight 1
@@ -24,14 +24,11 @@ public final class SlowStartRule {
         long start = Long.MIN_VALUE;
     }
 
-    private final SlowStart settings;
-    private final RuleContext ctx;
     /** The pending rebuild while endpoints ramp; guarded by the balancer's lock. */
     private ScheduledFuture<?> tick;
 
     public SlowStartRule(SlowStart settings, RuleContext ctx) {
-        this.settings = settings;
-        this.ctx = ctx;
+        super(settings, ctx);
     }
 
     /** {@code ramp}: whether the endpoint starts ramping (it joined a running balancer). */
