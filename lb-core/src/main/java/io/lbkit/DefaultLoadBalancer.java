@@ -293,12 +293,12 @@ final class DefaultLoadBalancer implements LoadBalancer {
 
     /** Ejected, circuit open, or failing its real calls now. Call under the lock. */
     static boolean knownFailing(EndpointState s, long now) {
-        return s.ejected || s.circuit == EndpointState.CircuitState.OPEN
+        return s.rules.ejected() || s.rules.circuitOpen()
                 || FailureScore.failing(s.failureScore(now));
     }
 
     static boolean eligible(EndpointState s) {
-        return !s.down && !s.ejected && s.circuit != EndpointState.CircuitState.OPEN;
+        return s.rules.eligible();
     }
 
     /** One flat table over {@code chosen}, with effective weights and in-flight caps. */
@@ -312,9 +312,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
             EndpointState s = chosen.get(i);
             picked[i] = s;
             weights[i] = health.effectiveWeight(s, now);
-            ramping[0] |= s.rampStart != Long.MIN_VALUE;
+            ramping[0] |= s.rules.ramping();
             int cap = max > 0 ? max : Integer.MAX_VALUE;
-            if (s.circuit == EndpointState.CircuitState.HALF_OPEN) {
+            if (s.rules.halfOpen()) {
                 cap = Math.min(cap, config.circuitBreaker().trialCalls());
             }
             if (cap != Integer.MAX_VALUE) {
@@ -411,7 +411,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
             List<EndpointStats> out = new ArrayList<>(states.size());
             long now = config.ticker().read();
             for (EndpointState s : states.values()) {
-                out.add(s.stats(s.status(), health.weightPercent(s, now)));
+                out.add(health.stats(s, now));
             }
             return List.copyOf(out);
         }

@@ -2,12 +2,12 @@ package io.lbkit;
 
 import io.lbkit.health.ConcurrencyLimit;
 import io.lbkit.health.HealthStatus;
+import io.lbkit.internal.health.Member;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -52,7 +52,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
  * outcome while half-open, calls the HealthController, which takes the balancer's lock; those
- * are rare events. The remaining health fields are guarded by that lock.
+ * are rare events. The rest of the health state belongs to the rules (`rules`, guarded by that
+ * lock).
  *
  * Observers: every report then passes the endpoint, outcome and latency to the balancer's
  * Observers (an immutable array read with one volatile read; empty unless metrics are bound).
@@ -128,25 +129,11 @@ final class EndpointState extends EndpointStateFields implements Pick {
     /** Outcome counts and latency totals for metrics ({@link LoadBalancer#counters}). */
     final EndpointCounters counters = new EndpointCounters(this);
 
-    // Health state, guarded by the balancer's lock (see HealthController).
-    boolean removed;
-    boolean down;
-    int probePasses;
-    int probeFailures;
-    ScheduledFuture<?> probeTask;
-    boolean ejected;
-    int ejectionMultiplier;
-    long ejections;
-    ScheduledFuture<?> restoreTask;
-    CircuitState circuit = CircuitState.CLOSED;
-    int trialSuccesses;
-    ScheduledFuture<?> circuitTask;
-    /** When slow start began, or {@link Long#MIN_VALUE} if the endpoint is not ramping. */
-    long rampStart = Long.MIN_VALUE;
-    long intervalSuccesses;
-    long intervalFailures;
-
-    enum CircuitState { CLOSED, OPEN, HALF_OPEN }
+    /**
+     * This endpoint's state in the health rules (io.lbkit.internal.health), each rule's own;
+     * set when it joins. Guarded by the balancer's lock.
+     */
+    Member rules;
 
     EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos, HealthController health,
             Observers observers, ConcurrencyLimit.Limiter limiter) {
@@ -357,8 +344,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
         stampNanos = now;
     }
 
-    /** Called under the balancer's lock. */
-    EndpointStats stats(HealthStatus status, int weightPercent) {
+    /** Called under the balancer's lock, with what the health rules say. */
+    EndpointStats stats(HealthStatus status, int weightPercent, long ejections) {
         Optional<Duration> latency = Optional.empty();
         double nanos = decayNanos == 0 ? 0 : latencyNanos(ticker.read());
         if (nanos != 0) {
@@ -367,24 +354,6 @@ final class EndpointState extends EndpointStateFields implements Pick {
         OptionalInt limit = limiter == null ? OptionalInt.empty() : OptionalInt.of(limiter.limit());
         return new EndpointStats(endpoint, status, weightPercent, inFlight(), successes(),
                 failures.sum(), latency, ejections, misuses.get(), limit);
-    }
-
-    /** The status shown in stats; called under the balancer's lock. */
-    HealthStatus status() {
-        if (down) {
-            return HealthStatus.DOWN;
-        }
-        if (ejected) {
-            return HealthStatus.EJECTED;
-        }
-        switch (circuit) {
-            case OPEN:
-                return HealthStatus.CIRCUIT_OPEN;
-            case HALF_OPEN:
-                return HealthStatus.CIRCUIT_HALF_OPEN;
-            default:
-                return HealthStatus.HEALTHY;
-        }
     }
 
     @Override

@@ -1,28 +1,29 @@
 package io.lbkit;
 
-import io.lbkit.EndpointState.CircuitState;
-import io.lbkit.health.CircuitBreaker;
-import io.lbkit.health.HealthCheck;
 import io.lbkit.health.HealthEvent;
-import io.lbkit.health.OutlierDetection;
-import io.lbkit.health.SlowStart;
 import io.lbkit.internal.SerialQueue;
+import io.lbkit.internal.health.CircuitBreakerRule;
+import io.lbkit.internal.health.HealthCheckRule;
+import io.lbkit.internal.health.Member;
+import io.lbkit.internal.health.OutlierDetectionRule;
+import io.lbkit.internal.health.RuleContext;
+import io.lbkit.internal.health.SlowStartRule;
 import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 
 /**
- * The health rules of one balancer: outlier ejection, circuit breaking, active checks and slow
- * start. Thread-safe: every method takes the balancer's lock; each state change ends with a
- * routing-table rebuild. Nothing here runs on the pick path.
+ * The coordinator of one balancer's health rules: it runs the rules of
+ * {@code io.lbkit.internal.health} (outlier ejection, circuit breaker, active checks, slow start)
+ * in a fixed order under the balancer's lock, rebuilds the routing table after a change, and
+ * delivers the events. Thread-safe: every entry point takes the balancer's lock. Nothing here runs
+ * on the pick path.
  *
  * <p>Events are queued under the lock, in order, and delivered (logged, recorded, passed to the
  * user's listener) once the lock is released, by {@link #deliverEvents()}: a listener never runs
@@ -33,7 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * only, so a test scheduler driven by a fake ticker need implement just that. A task that throws
  * is logged and never kills the scheduler's thread.
  */
-final class HealthController {
+final class HealthController implements RuleContext {
 
     private static final System.Logger LOG = System.getLogger(LoadBalancer.class.getName());
 
@@ -41,11 +42,12 @@ final class HealthController {
     private final Object lock;
     private final Ticker ticker;
     private final ScheduledExecutorService scheduler;
-    private final OutlierDetection outlier;
-    private final CircuitBreaker breaker; // null: off
-    private final HealthCheck check; // null: off
-    private final SlowStart slowStart; // null: off
     private final BalancerConfig config;
+    // The rules, in the order they see a failure; null when off.
+    private final CircuitBreakerRule breaker;
+    private final OutlierDetectionRule outlier;
+    private final HealthCheckRule check;
+    private final SlowStartRule slowStart;
 
     /** The failure streak at which a report must call {@link #onFailure}. */
     final int streakThreshold;
@@ -55,10 +57,6 @@ final class HealthController {
     /** Published events waiting for delivery outside the lock, in order. */
     private final SerialQueue deliveries = new SerialQueue(LOG, "health listener");
     /** Guarded by {@link #lock}. */
-    private ScheduledFuture<?> intervalTask;
-    /** Guarded by {@link #lock}. */
-    private ScheduledFuture<?> rampTick;
-    /** Guarded by {@link #lock}. */
     private boolean closed;
 
     HealthController(DefaultLoadBalancer lb, Object lock, BalancerConfig config) {
@@ -67,29 +65,33 @@ final class HealthController {
         this.config = config;
         this.ticker = config.ticker();
         this.scheduler = config.scheduler();
-        this.outlier = config.outlierDetection();
-        this.breaker = config.circuitBreaker();
-        this.check = config.healthCheck();
-        this.slowStart = config.slowStart();
+        this.breaker = config.circuitBreaker() == null ? null
+                : new CircuitBreakerRule(config.circuitBreaker(), this);
+        this.outlier = config.outlierDetection().isEnabled()
+                ? new OutlierDetectionRule(config.outlierDetection(), this) : null;
+        this.check = config.healthCheck() == null ? null
+                : new HealthCheckRule(config.healthCheck(), this);
+        this.slowStart = config.slowStart() == null ? null
+                : new SlowStartRule(config.slowStart(), this);
         int t = Integer.MAX_VALUE;
-        if (outlier.consecutiveFailures() > 0) {
-            t = outlier.consecutiveFailures();
+        if (outlier != null && outlier.streakThreshold() > 0) {
+            t = outlier.streakThreshold();
         }
         if (breaker != null) {
-            t = Math.min(t, breaker.failureThreshold());
+            t = Math.min(t, breaker.streakThreshold());
         }
         this.streakThreshold = t;
     }
 
     /** Whether reports need to reach this controller at all. */
     boolean passive() {
-        return outlier.isEnabled() || breaker != null;
+        return outlier != null || breaker != null;
     }
 
     /** Starts the periodic outlier interval. Call once, under the lock. */
     void start() {
-        if (outlier.isEnabled()) {
-            intervalTask = schedule(this::onInterval, outlier.interval().toNanos());
+        if (outlier != null) {
+            outlier.start();
         }
     }
 
@@ -98,11 +100,19 @@ final class HealthController {
     /** Under the lock: endpoints joined ({@code initial}: the balancer's first snapshot). */
     void joined(Collection<EndpointState> added, boolean initial) {
         for (EndpointState s : added) {
-            if (!initial) {
-                startRamp(s);
+            Tracked m = new Tracked(s);
+            s.rules = m;
+            if (breaker != null) {
+                breaker.joined(m);
+            }
+            if (outlier != null) {
+                outlier.joined(m);
+            }
+            if (slowStart != null) {
+                slowStart.joined(m, !initial);
             }
             if (check != null) {
-                s.probeTask = schedule(() -> probe(s), 0);
+                check.joined(m);
             }
         }
     }
@@ -110,11 +120,17 @@ final class HealthController {
     /** Under the lock: endpoints left the group. */
     void left(Collection<EndpointState> removed) {
         for (EndpointState s : removed) {
-            s.removed = true;
-            s.trial = false;
-            cancel(s.probeTask);
-            cancel(s.restoreTask);
-            cancel(s.circuitTask);
+            Member m = s.rules;
+            m.markRemoved();
+            if (breaker != null) {
+                breaker.left(m);
+            }
+            if (outlier != null) {
+                outlier.left(m);
+            }
+            if (check != null) {
+                check.left(m);
+            }
         }
     }
 
@@ -122,407 +138,145 @@ final class HealthController {
     void close() {
         synchronized (lock) {
             closed = true;
-            cancel(intervalTask);
-            cancel(rampTick);
+            if (outlier != null) {
+                outlier.close();
+            }
+            if (slowStart != null) {
+                slowStart.close();
+            }
             left(lb.statesLocked());
         }
     }
 
-    // ---- passive: outlier detection and circuit breaking -----------------------------------
+    // ---- reports: outlier detection and circuit breaking -----------------------------------
 
     /** A report crossed the streak threshold, or failed while half-open. */
     void onFailure(EndpointState s, int streak) {
-        try {
-            onFailureLocked(s, streak);
-        } finally {
-            deliverEvents();
-        }
-    }
-
-    private void onFailureLocked(EndpointState s, int streak) {
-        synchronized (lock) {
-            if (closed || s.removed) {
-                return;
+        Member m = s.rules;
+        apply(m, () -> {
+            // The breaker first: a half-open trial's failure reopens the circuit, whatever the
+            // outlier rule then decides.
+            boolean changed = breaker != null && breaker.onFailure(m, streak);
+            if (outlier != null) {
+                changed |= outlier.onFailure(m, streak);
             }
-            boolean changed = false;
-            if (s.circuit == CircuitState.HALF_OPEN) {
-                openCircuit(s, "trial call failed");
-                changed = true;
-            } else if (breaker != null && s.circuit == CircuitState.CLOSED
-                    && streak >= breaker.failureThreshold()) {
-                openCircuit(s, streak + " consecutive failures");
-                changed = true;
-            }
-            if (outlier.consecutiveFailures() > 0 && streak >= outlier.consecutiveFailures()) {
-                changed |= eject(s, streak + " consecutive failures");
-            }
-            if (changed) {
-                lb.rebuildLocked();
-            }
-        }
+            return changed;
+        });
     }
 
     /** A success while half-open. */
     void onTrialSuccess(EndpointState s) {
-        try {
-            onTrialSuccessLocked(s);
-        } finally {
-            deliverEvents();
-        }
+        Member m = s.rules;
+        apply(m, () -> breaker.onTrialSuccess(m));
     }
 
-    private void onTrialSuccessLocked(EndpointState s) {
-        synchronized (lock) {
-            if (closed || s.removed || s.circuit != CircuitState.HALF_OPEN) {
-                return;
-            }
-            if (++s.trialSuccesses >= breaker.trialCalls()) {
-                s.circuit = CircuitState.CLOSED;
-                s.trial = false;
-                s.resetFailureStreak();
-                startRamp(s);
-                emit(HealthEvent.Type.CIRCUIT_CLOSED, s, s.trialSuccesses + " trial calls passed");
-                lb.rebuildLocked();
-            }
-        }
-    }
-
-    private void openCircuit(EndpointState s, String why) {
-        s.circuit = CircuitState.OPEN;
-        s.trial = false;
-        s.resetFailureStreak();
-        cancel(s.circuitTask);
-        s.circuitTask = schedule(() -> halfOpen(s), breaker.openDuration().toNanos());
-        emit(HealthEvent.Type.CIRCUIT_OPENED, s, why + "; half-open in " + breaker.openDuration());
-    }
-
-    private void halfOpen(EndpointState s) {
-        synchronized (lock) {
-            if (closed || s.removed || s.circuit != CircuitState.OPEN) {
-                return;
-            }
-            s.circuit = CircuitState.HALF_OPEN;
-            s.trialSuccesses = 0;
-            s.trial = true;
-            emit(HealthEvent.Type.CIRCUIT_HALF_OPEN, s,
-                    "up to " + breaker.trialCalls() + " trial calls");
-            lb.rebuildLocked();
-        }
-    }
-
-    /**
-     * 1 s: beyond the ejection cap, only an endpoint that has failed every call for this long is
-     * ejected. An overloaded endpoint still completes calls between its timeouts; ejecting it
-     * beyond the cap would move its load onto the rest and could cascade (the simulator's
-     * capacity and rolling-deploy scenarios do exactly that). A down, hanging, refusing or
-     * erroring endpoint completes none.
-     */
-    static final long HARD_FAILURE_NANOS = 1_000_000_000L;
-
-    /**
-     * Under the lock. Ejects unless already ejected, or the ejection cap is reached and the
-     * endpoint is not hard-failing ({@link #HARD_FAILURE_NANOS}) while the endpoints left in
-     * rotation show that the fault is its own (see {@link #othersVouch}).
-     */
-    private boolean eject(EndpointState s, String why) {
-        if (s.ejected) {
-            return false;
-        }
-        Collection<EndpointState> all = lb.statesLocked();
-        int ejected = 0;
-        for (EndpointState o : all) {
-            if (o.ejected) {
-                ejected++;
-            }
-        }
-        int max = Math.max(1, all.size() * outlier.maxEjectionPercent() / 100);
-        if (ejected >= max && !(s.failingFor(HARD_FAILURE_NANOS, ticker.read())
-                && othersVouch(s, all))) {
-            LOG.log(Level.DEBUG, () -> "not ejecting " + s.endpoint().address() + " (" + why
-                    + "): " + max + " of " + all.size() + " endpoints ejected already, and it"
-                    + " has not failed every call for 1 s while most of the rest work");
-            return false;
-        }
-        s.ejected = true;
-        s.ejections++;
-        s.ejectionMultiplier++;
-        s.resetFailureStreak();
-        long nanos = Math.min(outlier.baseEjectionTime().toNanos() * s.ejectionMultiplier,
-                outlier.maxEjectionTime().toNanos());
-        cancel(s.restoreTask);
-        s.restoreTask = schedule(() -> restore(s), nanos);
-        emit(HealthEvent.Type.EJECTED, s, why + "; for " + java.time.Duration.ofNanos(nanos));
-        return true;
-    }
-
-    /**
-     * Under the lock: whether the endpoints that would stay in rotation without {@code s} show
-     * that its failures are its own, so it may be ejected beyond the cap: at least one of them
-     * is working (not {@linkplain FailureScore#failing known to be failing}) and the working
-     * ones are at least as many as the failing ones. The cap exists for faults that are not the
-     * endpoints' (a client-side problem, a shared dependency, overload): then most endpoints fail
-     * alike and this refuses; when a minority fails while the rest succeed, they are ejected
-     * however many they are.
-     */
-    private boolean othersVouch(EndpointState s, Collection<EndpointState> all) {
-        long now = ticker.read();
-        int working = 0;
-        int failing = 0;
-        for (EndpointState o : all) {
-            if (o == s || !DefaultLoadBalancer.eligible(o)) {
-                continue;
-            }
-            if (FailureScore.failing(o.failureScore(now))) {
-                failing++;
-            } else {
-                working++;
-            }
-        }
-        return working >= 1 && working >= failing;
-    }
-
-    private void restore(EndpointState s) {
-        synchronized (lock) {
-            if (closed || s.removed || !s.ejected) {
-                return;
-            }
-            s.ejected = false;
-            s.resetFailureStreak();
-            startRamp(s);
-            emit(HealthEvent.Type.RESTORED, s, "ejection time passed");
-            lb.rebuildLocked();
-        }
-    }
-
-    /** Every interval: the rate detectors, and ejection multipliers shrink for healthy endpoints. */
-    private void onInterval() {
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            Collection<EndpointState> all = lb.statesLocked();
-            List<EndpointState> judged = new ArrayList<>();
-            List<double[]> volumes = new ArrayList<>(); // {calls, successRate}
-            for (EndpointState s : all) {
-                long ok = s.successes();
-                long bad = s.failures();
-                long dOk = (ok - s.intervalSuccesses) & 0xFFFF_FFFFL; // successes wrap at 2^32
-                long dBad = bad - s.intervalFailures;
-                s.intervalSuccesses = ok;
-                s.intervalFailures = bad;
-                if (!s.ejected && s.ejectionMultiplier > 0) {
-                    s.ejectionMultiplier--;
-                }
-                if (!s.ejected && dOk + dBad > 0) {
-                    judged.add(s);
-                    volumes.add(new double[] {dOk + dBad, (double) dOk / (dOk + dBad)});
-                }
-            }
-            boolean changed = successRate(judged, volumes) | failurePercentage(judged, volumes);
-            if (changed) {
-                lb.rebuildLocked();
-            }
-            intervalTask = schedule(this::onInterval, outlier.interval().toNanos());
-        }
-    }
-
-    private boolean successRate(List<EndpointState> judged, List<double[]> v) {
-        double factor = outlier.successRateStdevFactor();
-        if (factor == 0) {
-            return false;
-        }
-        int volume = outlier.successRateRequestVolume();
-        double sum = 0;
-        double sumSq = 0;
-        int hosts = 0;
-        for (double[] x : v) {
-            if (x[0] >= volume) {
-                sum += x[1];
-                sumSq += x[1] * x[1];
-                hosts++;
-            }
-        }
-        if (hosts < outlier.successRateMinimumHosts() || hosts == 0) {
-            return false;
-        }
-        double mean = sum / hosts;
-        double stdev = Math.sqrt(Math.max(0, sumSq / hosts - mean * mean));
-        double threshold = mean - factor * stdev;
-        boolean changed = false;
-        for (int i = 0; i < judged.size(); i++) {
-            double[] x = v.get(i);
-            if (x[0] >= volume && x[1] < threshold) {
-                changed |= eject(judged.get(i), String.format(
-                        "success rate %.1f%% below %.1f%% (mean %.1f%% - %.2f stdev)",
-                        100 * x[1], 100 * threshold, 100 * mean, factor));
-            }
-        }
-        return changed;
-    }
-
-    private boolean failurePercentage(List<EndpointState> judged, List<double[]> v) {
-        int threshold = outlier.failurePercentageThreshold();
-        if (threshold == 0) {
-            return false;
-        }
-        int volume = outlier.failurePercentageRequestVolume();
-        int hosts = 0;
-        for (double[] x : v) {
-            if (x[0] >= volume) {
-                hosts++;
-            }
-        }
-        if (hosts < outlier.failurePercentageMinimumHosts()) {
-            return false;
-        }
-        boolean changed = false;
-        for (int i = 0; i < judged.size(); i++) {
-            double[] x = v.get(i);
-            double failedPercent = 100 * (1 - x[1]);
-            if (x[0] >= volume && failedPercent >= threshold) {
-                changed |= eject(judged.get(i), String.format(
-                        "%.1f%% of %d calls failed (threshold %d%%)", failedPercent, (long) x[0],
-                        threshold));
-            }
-        }
-        return changed;
-    }
-
-    // ---- active health checks --------------------------------------------------------------
-
-    private void probe(EndpointState s) {
-        synchronized (lock) {
-            if (closed || s.removed) {
-                return;
-            }
-        }
-        Endpoint endpoint = s.endpoint();
-        CompletableFuture<Boolean> result;
-        try {
-            result = check.probe().check(endpoint).toCompletableFuture();
-        } catch (RuntimeException | Error e) { // a plug-in's bug is a failed check, not ours
-            result = CompletableFuture.failedFuture(e);
-        }
-        AtomicBoolean done = new AtomicBoolean();
-        CompletableFuture<Boolean> pending = result;
-        ScheduledFuture<?> timeout = schedule(() -> {
-            if (done.compareAndSet(false, true)) {
-                pending.cancel(true);
-                probed(s, false, "no answer within " + check.timeout());
-            }
-        }, check.timeout().toNanos());
-        result.whenComplete((ok, error) -> {
-            if (done.compareAndSet(false, true)) {
-                timeout.cancel(false);
-                boolean passed = error == null && Boolean.TRUE.equals(ok);
-                probed(s, passed, error != null ? "probe failed: " + error
-                        : passed ? "probe passed" : "probe answered unhealthy");
-            }
-        });
-    }
-
-    private void probed(EndpointState s, boolean passed, String detail) {
-        try {
-            probedLocked(s, passed, detail);
-        } finally {
-            deliverEvents();
-        }
-    }
-
-    private void probedLocked(EndpointState s, boolean passed, String detail) {
-        synchronized (lock) {
-            if (closed || s.removed) {
-                return;
-            }
-            if (passed) {
-                s.probeFailures = 0;
-                if (s.down && ++s.probePasses >= check.rise()) {
-                    s.down = false;
-                    s.probePasses = 0;
-                    startRamp(s);
-                    emit(HealthEvent.Type.UP, s, check.rise() + " checks passed");
-                    lb.rebuildLocked();
-                }
-            } else {
-                s.probePasses = 0;
-                if (!s.down && ++s.probeFailures >= check.fall()) {
-                    s.down = true;
-                    s.probeFailures = 0;
-                    emit(HealthEvent.Type.DOWN, s, check.fall() + " checks failed; last: " + detail);
-                    lb.rebuildLocked();
-                }
-            }
-            long interval = check.interval().toNanos();
-            long jitter = interval * check.jitterPercent() / 100;
-            long next = jitter == 0 ? interval
-                    : interval + ThreadLocalRandom.current().nextLong(-jitter, jitter + 1);
-            s.probeTask = schedule(() -> probe(s), next);
-        }
-    }
-
-    // ---- slow start ----------------------------------------------------------------------
-
-    private void startRamp(EndpointState s) {
-        if (slowStart != null) {
-            s.rampStart = ticker.read();
-        }
-    }
+    // ---- the table build: weights, caps, stats -----------------------------------------------
 
     /**
      * Under the lock, from a rebuild: the endpoint's effective weight now (its weight scaled by
-     * {@link #weightScale()}, reduced while it ramps); ends ramps that are complete.
+     * {@link SlowStartRule#WEIGHT_SCALE} when slow start is on, reduced while it ramps); ends
+     * ramps that are complete.
      */
     int effectiveWeight(EndpointState s, long now) {
-        int w = s.endpoint().weight() * weightScale();
-        if (s.rampStart == Long.MIN_VALUE) {
-            return w;
+        if (slowStart == null) {
+            return s.endpoint().weight();
         }
-        double f = slowStart.factor(now - s.rampStart);
-        if (f >= 1.0) {
-            s.rampStart = Long.MIN_VALUE;
-            return w;
-        }
-        return Math.max(1, (int) Math.round(w * f));
-    }
-
-    /** The share of its weight the endpoint receives now, 1..100; under the lock. */
-    int weightPercent(EndpointState s, long now) {
-        if (s.rampStart == Long.MIN_VALUE) {
-            return 100;
-        }
-        return (int) Math.max(1, Math.min(100, Math.round(100 * slowStart.factor(now - s.rampStart))));
-    }
-
-    /** Weights are multiplied by 100 when slow start is on, so a 10% ramp of weight 1 exists. */
-    int weightScale() {
-        return slowStart == null ? 1 : 100;
+        int scaled = s.endpoint().weight() * SlowStartRule.WEIGHT_SCALE;
+        return slowStart.effectiveWeight(s.rules, scaled, now);
     }
 
     /** Under the lock, from a rebuild that left endpoints ramping: rebuild again soon. */
     void rampPending() {
-        if (rampTick == null && !closed) {
-            long tick = Math.max(TimeUnit.MILLISECONDS.toNanos(10), slowStart.window().toNanos() / 20);
-            rampTick = schedule(() -> {
-                synchronized (lock) {
-                    rampTick = null;
-                    if (!closed) {
-                        lb.rebuildLocked();
-                    }
-                }
-            }, tick);
+        if (!closed) {
+            slowStart.rampPending();
         }
     }
 
-    // ---- events and timers ---------------------------------------------------------------
+    /** Under the lock: the endpoint's stats, with what its rules say. */
+    EndpointStats stats(EndpointState s, long now) {
+        Member m = s.rules;
+        return s.stats(m.status(), slowStart == null ? 100 : slowStart.weightPercent(m, now),
+                m.ejections());
+    }
+
+    // ---- RuleContext: what the rules call ------------------------------------------------------
+
+    @Override
+    public long now() {
+        return ticker.read();
+    }
+
+    @Override
+    public Collection<? extends Member> members() {
+        Collection<EndpointState> states = lb.statesLocked();
+        List<Member> members = new ArrayList<>(states.size());
+        for (EndpointState s : states) {
+            members.add(s.rules);
+        }
+        return members;
+    }
+
+    @Override
+    public void returned(Member m) {
+        if (slowStart != null) {
+            slowStart.start(m);
+        }
+    }
 
     /**
      * Under the lock: queues an event. Events are delivered by {@link #flushEvents()} once the
      * routing table reflects them, so a listener that picks on an event sees the new table.
+     *
+     * @param m the endpoint concerned, null for a balancer-wide event (panic)
      */
-    void emit(HealthEvent.Type type, EndpointState s, String detail) {
-        Endpoint e = s == null ? null : s.endpoint();
+    @Override
+    public void emit(HealthEvent.Type type, Member m, String detail) {
+        Endpoint e = m == null ? null : ((Tracked) m).state.endpoint();
         pendingEvents.add(new HealthEvent(type, Optional.ofNullable(e), detail));
     }
+
+    @Override
+    public ScheduledFuture<?> schedule(Member m, BooleanSupplier change, long delayNanos) {
+        return scheduler.schedule(() -> apply(m, change), delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public ScheduledFuture<?> scheduleUnlocked(Member m, Runnable task, long delayNanos) {
+        return scheduler.schedule(() -> {
+            try {
+                synchronized (lock) {
+                    if (closed || m.removed()) {
+                        return;
+                    }
+                }
+                task.run();
+            } catch (RuntimeException | Error e) {
+                LOG.log(Level.ERROR, "lbkit health task failed", e);
+            } finally {
+                deliverEvents();
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void apply(Member m, BooleanSupplier change) {
+        try {
+            synchronized (lock) {
+                if (closed || (m != null && m.removed())) {
+                    return;
+                }
+                if (change.getAsBoolean()) {
+                    lb.rebuildLocked();
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.ERROR, "lbkit health task failed", e);
+        } finally {
+            deliverEvents(); // what the change published, now that the lock is released
+        }
+    }
+
+    // ---- events ----------------------------------------------------------------------------
 
     /**
      * Under the lock, after a table was published: queues the pending events for delivery by
@@ -572,21 +326,47 @@ final class HealthController {
         }
     }
 
-    private ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
-        return scheduler.schedule(() -> {
-            try {
-                task.run();
-            } catch (RuntimeException | Error e) {
-                LOG.log(Level.ERROR, "lbkit health task failed", e);
-            } finally {
-                deliverEvents(); // what the task published, now that the lock is released
-            }
-        }, delayNanos, TimeUnit.NANOSECONDS);
-    }
+    /** One endpoint's state as its health rules see it: the rules' slots and its signals. */
+    private static final class Tracked extends Member {
+        final EndpointState state;
 
-    private static void cancel(ScheduledFuture<?> f) {
-        if (f != null) {
-            f.cancel(false);
+        Tracked(EndpointState state) {
+            this.state = state;
+        }
+
+        @Override
+        protected Endpoint endpoint() {
+            return state.endpoint();
+        }
+
+        @Override
+        protected long successes() {
+            return state.successes();
+        }
+
+        @Override
+        protected long failures() {
+            return state.failures();
+        }
+
+        @Override
+        protected boolean failing(long now) {
+            return FailureScore.failing(state.failureScore(now));
+        }
+
+        @Override
+        protected boolean failingFor(long nanos, long now) {
+            return state.failingFor(nanos, now);
+        }
+
+        @Override
+        protected void resetFailureStreak() {
+            state.resetFailureStreak();
+        }
+
+        @Override
+        protected void trial(boolean on) {
+            state.trial = on;
         }
     }
 }

@@ -8,6 +8,12 @@ import java.util.Arrays;
  * addresses, as a stable many-to-many assignment. Stateless and thread-safe.
  */
 /*
+ * Why one file of over 400 lines: one algorithm (capacities, then a stable many-to-many
+ * assignment), about 40 lines of implementation notes on why it is exact and minimally disruptive,
+ * and the array heaps it needs; the heap helpers are specialised to its packed (score, client)
+ * longs and have no other user.
+ */
+/*
  * Implementation notes.
  *
  * The problem: give each of C clients exactly s = min(size, N) distinct servers out of N so that

@@ -1,5 +1,6 @@
 package io.lbkit;
 
+import static io.lbkit.internal.Quote.quote;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.internal.XxHash64;
@@ -50,6 +51,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>All clients of one fleet must use the same mode, size and {@linkplain Builder#seed seed}
  * (and, for deterministic mode, client count); two services subsetting the same backends should
  * use different seeds so that their subsets differ.
+ */
+/*
+ * Why one file of over 400 lines: an immutable setting, its public nested Builder and select(),
+ * the one function that applies it (about 110 lines, reading every field of the setting); the
+ * class javadoc, which documents the three modes and the topology rule for users, is 40 lines. The
+ * deterministic assignment itself is StableSubsets; the group that applies it to snapshots is
+ * SubsetEndpointGroup.
  */
 public final class Subsetting {
 
@@ -312,27 +320,6 @@ public final class Subsetting {
             b.append(", seed=").append(seed);
         }
         return b.append(']').toString();
-    }
-
-    /** Quotes a user-supplied string for a message: escaped, cut after about 64 characters. */
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        int n = s.length();
-        int i = 0;
-        for (; i < n && b.length() < 64; i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20 || c > 0x7e) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        if (i < n) {
-            b.append("...");
-        }
-        return b.append('"').toString();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.lbkit.dns;
 
 import io.lbkit.Ticker;
+import io.lbkit.internal.Quote;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -107,7 +108,7 @@ final class DnsClient {
                 holdDown(server);
             }
         }
-        DnsQueryException e = new DnsQueryException("query " + WireNames.quote(name) + " "
+        DnsQueryException e = new DnsQueryException("query " + Quote.quote(name) + " "
                 + typeName(type) + " failed: " + String.join("; ", failures));
         causes.forEach(e::addSuppressed);
         throw e;

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.lbkit.AbstractEndpointGroup;
 import io.lbkit.Endpoint;
 import io.lbkit.Ticker;
+import io.lbkit.internal.Preconditions;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -70,6 +71,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * stop the refreshes.
  */
 /*
+ * Why one file of over 400 lines: half of it is DnsEndpointGroup.Builder, whose twelve options
+ * each carry their default, range and reasons in javadoc; the builder is a public nested type (its
+ * name is API) and the group is its refresh loop. The wire format, resolver, lookups and
+ * resolv.conf parsing live in files of their own (DnsMessage, Resolver, Lookups, ResolvConf).
+ */
+/*
  * Implementation notes.
  *
  * The refresh loop is a chain of one-shot tasks on `scheduler`: each run resolves, publishes and
@@ -79,10 +86,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * source's own memory (see Lookups). `next`
  * is volatile only so that close() can cancel the pending run; a run that races with close()
  * may schedule one more run, which sees isClosed() and does nothing.
- *
- * Length: about 570 lines, over the house's ~400, because half of it is the public nested
- * Builder (DnsEndpointGroup.Builder is API, with one documented, validated setter per option);
- * the resolving itself lives in Lookups, Resolver, DnsClient, DnsMessage and WireNames.
  */
 public final class DnsEndpointGroup extends AbstractEndpointGroup {
 
@@ -377,7 +380,7 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         /** As {@link #nameservers(InetSocketAddress...)}. */
         public Builder nameservers(List<InetSocketAddress> nameservers) {
             requireNonNull(nameservers, "nameservers");
-            once(this.nameservers, "nameservers");
+            Preconditions.checkOnce("nameservers", this.nameservers);
             if (nameservers.isEmpty()) {
                 throw new IllegalArgumentException("nameservers must hold at least one address");
             }
@@ -398,36 +401,31 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
 
         /** The shortest refresh interval, whatever the TTL; 1 ms..1 day, default 1 s. */
         public Builder minTtl(Duration minTtl) {
-            once(this.minTtl, "minTtl");
-            this.minTtl = checkRange(minTtl, "minTtl");
+            this.minTtl = checkRange("minTtl", this.minTtl, minTtl);
             return this;
         }
 
         /** The longest refresh interval, whatever the TTL; 1 ms..1 day, default 5 min. */
         public Builder maxTtl(Duration maxTtl) {
-            once(this.maxTtl, "maxTtl");
-            this.maxTtl = checkRange(maxTtl, "maxTtl");
+            this.maxTtl = checkRange("maxTtl", this.maxTtl, maxTtl);
             return this;
         }
 
         /** How long to wait for each nameserver's answer; 1 ms..1 day, default 2 s. */
         public Builder queryTimeout(Duration queryTimeout) {
-            once(this.queryTimeout, "queryTimeout");
-            this.queryTimeout = checkRange(queryTimeout, "queryTimeout");
+            this.queryTimeout = checkRange("queryTimeout", this.queryTimeout, queryTimeout);
             return this;
         }
 
         /** The first retry delay after a failure; 1 ms..1 day, default 1 s. */
         public Builder initialBackoff(Duration initialBackoff) {
-            once(this.initialBackoff, "initialBackoff");
-            this.initialBackoff = checkRange(initialBackoff, "initialBackoff");
+            this.initialBackoff = checkRange("initialBackoff", this.initialBackoff, initialBackoff);
             return this;
         }
 
         /** The longest retry delay; 1 ms..1 day, at least initialBackoff; default 30 s. */
         public Builder maxBackoff(Duration maxBackoff) {
-            once(this.maxBackoff, "maxBackoff");
-            this.maxBackoff = checkRange(maxBackoff, "maxBackoff");
+            this.maxBackoff = checkRange("maxBackoff", this.maxBackoff, maxBackoff);
             return this;
         }
 
@@ -438,8 +436,7 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
          * fails and is retried after the backoff.
          */
         public Builder refreshTimeout(Duration refreshTimeout) {
-            once(this.refreshTimeout, "refreshTimeout");
-            this.refreshTimeout = checkRange(refreshTimeout, "refreshTimeout");
+            this.refreshTimeout = checkRange("refreshTimeout", this.refreshTimeout, refreshTimeout);
             return this;
         }
 
@@ -456,20 +453,16 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
                         + " (DnsEndpointGroup.srvBuilder); this builder is for " + name + ":"
                         + port);
             }
-            once(this.maxSrvTargets, "maxSrvTargets");
-            if (maxSrvTargets < 1 || maxSrvTargets > MAX_SRV_TARGETS) {
-                throw new IllegalArgumentException(
-                        "maxSrvTargets must be in 1..4096, was " + maxSrvTargets);
-            }
-            this.maxSrvTargets = maxSrvTargets;
+            Preconditions.checkOnce("maxSrvTargets", this.maxSrvTargets);
+            this.maxSrvTargets = Preconditions.checkRange("maxSrvTargets", maxSrvTargets, 1,
+                    MAX_SRV_TARGETS);
             return this;
         }
 
         /** Which address records to use and in what order; default {@link AddressFamilies#IPV4_FIRST}. */
         public Builder addressFamilies(AddressFamilies addressFamilies) {
-            requireNonNull(addressFamilies, "addressFamilies");
-            once(this.addressFamilies, "addressFamilies");
-            this.addressFamilies = addressFamilies;
+            this.addressFamilies = Preconditions.setOnce("addressFamilies", this.addressFamilies,
+                    addressFamilies);
             return this;
         }
 
@@ -480,16 +473,14 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
          * with backoff.
          */
         public Builder allowEmpty(boolean allowEmpty) {
-            once(this.allowEmpty, "allowEmpty");
+            Preconditions.checkOnce("allowEmpty", this.allowEmpty);
             this.allowEmpty = allowEmpty;
             return this;
         }
 
         /** The time source; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            once(this.ticker, "ticker");
-            this.ticker = ticker;
+            this.ticker = Preconditions.setOnce("ticker", this.ticker, ticker);
             return this;
         }
 
@@ -499,9 +490,7 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
          * is not shut down by {@link DnsEndpointGroup#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            once(this.scheduler, "scheduler");
-            this.scheduler = scheduler;
+            this.scheduler = Preconditions.setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -559,13 +548,9 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
             return pool;
         }
 
-        private static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
-        }
-
-        private static Duration checkRange(Duration d, String field) {
+        /** A Duration option's whole check: set once, not null, in 1 ms..1 day. */
+        private static Duration checkRange(String field, Duration earlier, Duration d) {
+            Preconditions.checkOnce(field, earlier);
             requireNonNull(d, field);
             if (d.compareTo(MIN_DURATION) < 0 || d.compareTo(MAX_DURATION) > 0) {
                 throw new IllegalArgumentException(

@@ -1,5 +1,6 @@
 package io.lbkit.dns;
 
+import io.lbkit.internal.Quote;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.Inet4Address;
@@ -112,11 +113,11 @@ final class Resolver {
             if (cause instanceof IOException) {
                 return new Outcome(null, (IOException) cause);
             }
-            IOException bug = new IOException("query " + WireNames.quote(name) + " "
+            IOException bug = new IOException("query " + Quote.quote(name) + " "
                     + DnsClient.typeName(type) + " failed unexpectedly: " + cause, cause);
             return new Outcome(null, bug);
         } catch (TimeoutException e) {
-            return new Outcome(null, new DnsQueryException("query " + WireNames.quote(name)
+            return new Outcome(null, new DnsQueryException("query " + Quote.quote(name)
                     + " " + DnsClient.typeName(type) + " unanswered when the refresh"
                     + " timeout of " + TimeUnit.NANOSECONDS.toMillis(refreshTimeoutNanos)
                     + " ms ran out"));
@@ -198,7 +199,7 @@ final class Resolver {
             String why = unusable(address);
             if (why != null) {
                 skipped.add(address.getHostAddress() + " (" + DnsClient.typeName(type)
-                        + " record of " + WireNames.quote(name) + "): " + why);
+                        + " record of " + Quote.quote(name) + "): " + why);
             } else {
                 sorted.add(address);
             }

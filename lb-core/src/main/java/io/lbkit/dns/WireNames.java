@@ -1,5 +1,7 @@
 package io.lbkit.dns;
 
+import static io.lbkit.internal.Quote.quote;
+
 import java.util.Arrays;
 
 /**
@@ -184,26 +186,5 @@ final class WireNames {
                     + " name " + quote(name));
         }
         return v;
-    }
-
-    /**
-     * A name quoted for a message: control and non-ASCII characters as Java escapes (u+XXXX), cut
-     * after 100 characters.
-     */
-    static String quote(String name) {
-        StringBuilder sb = new StringBuilder(Math.min(name.length(), 100) + 8).append('"');
-        for (int i = 0; i < name.length(); i++) {
-            if (i == 100) {
-                sb.append("\"... (").append(name.length()).append(" characters)");
-                return sb.toString();
-            }
-            char c = name.charAt(i);
-            if (c < 0x20 || c >= 0x7F) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.append('"').toString();
     }
 }

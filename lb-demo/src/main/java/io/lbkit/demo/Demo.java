@@ -40,6 +40,11 @@ import java.util.function.Supplier;
  * a while and recovers), sends a bounded load through {@link BalancedHttpClient} once per
  * strategy, and prints what each strategy made of it. Stops by itself.
  */
+/*
+ * Why one file of over 400 lines: it is the runnable example a newcomer reads top to bottom: main,
+ * the backends it starts, the load it sends and the table it prints, kept together so the whole
+ * demo is one file to open. Nothing in it is library code.
+ */
 public final class Demo {
 
     private static final Map<String, Supplier<Strategy>> STRATEGIES = new LinkedHashMap<>();

@@ -18,8 +18,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Flow;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
@@ -49,6 +47,12 @@ import javax.net.ssl.SSLContext;
  * <p><b>Authentication.</b> With {@link Builder#credentials}, the client asks etcd for a token
  * ({@code /v3/auth/authenticate}) before its first request and again whenever etcd says the token
  * is no longer valid. The password is kept only for that; {@link #toString()} never shows it.
+ */
+/*
+ * Why one file of over 400 lines: it is the transport of one cluster, request building, member
+ * failover, token authentication and failure classification, which all act on the same preferred
+ * member and token; about 100 lines are the public nested Builder. The watch stream lives in
+ * EtcdWatch, the JSON helpers in Json.
  */
 public final class EtcdClient implements AutoCloseable {
 
@@ -317,12 +321,12 @@ public final class EtcdClient implements AutoCloseable {
      * Opens a watch stream ({@code POST /v3/watch} with one create request) on the preferred
      * member. Lines (one JSON watch response each) and the end of the stream go to
      * {@code listener} on the HTTP client's threads, in order, one at a time; after
-     * {@link Watch#cancel()} nothing more is delivered.
+     * {@link EtcdWatch#cancel()} nothing more is delivered.
      */
-    Watch watch(JsonObject createRequest, WatchListener listener) {
+    EtcdWatch watch(JsonObject createRequest, EtcdWatch.Listener listener) {
         int index = preferred.get();
         URI member = members.get(index);
-        Watch w = new Watch(index, member, listener);
+        EtcdWatch w = new EtcdWatch(index, member, listener);
         if (closed) {
             w.end(new EtcdException(this + " is closed", -1));
             return w;
@@ -454,73 +458,6 @@ public final class EtcdClient implements AutoCloseable {
         }
     }
 
-    /** Receives one watch stream's lines and its end. */
-    interface WatchListener {
-        void onLine(String line);
-
-        /** The stream ended: {@code error} is null when etcd closed it normally. */
-        void onEnd(Throwable error);
-    }
-
-    /** One watch stream. Thread-safe. */
-    static final class Watch implements Flow.Subscriber<String> {
-        final int memberIndex;
-        final URI member;
-        private final WatchListener listener;
-        private final AtomicBoolean ended = new AtomicBoolean();
-        private volatile Flow.Subscription subscription;
-        private volatile boolean cancelled;
-
-        Watch(int memberIndex, URI member, WatchListener listener) {
-            this.memberIndex = memberIndex;
-            this.member = member;
-            this.listener = listener;
-        }
-
-        /** Stops the stream; nothing more is delivered. Idempotent. */
-        void cancel() {
-            cancelled = true;
-            ended.set(true);
-            Flow.Subscription s = subscription;
-            if (s != null) {
-                s.cancel();
-            }
-        }
-
-        void end(Throwable error) {
-            if (!cancelled && ended.compareAndSet(false, true)) {
-                listener.onEnd(error);
-            }
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription s) {
-            subscription = s;
-            if (cancelled) {
-                s.cancel();
-            } else {
-                s.request(Long.MAX_VALUE);
-            }
-        }
-
-        @Override
-        public void onNext(String line) {
-            if (!cancelled && !line.isBlank()) {
-                listener.onLine(line);
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            end(t);
-        }
-
-        @Override
-        public void onComplete() {
-            end(null);
-        }
-    }
-
     /**
      * Builds an {@link EtcdClient}. Not thread-safe. Each option may be set once; a second call
      * throws {@link IllegalStateException} naming the earlier value. Arguments are validated when
@@ -573,18 +510,14 @@ public final class EtcdClient implements AutoCloseable {
          * the JDK's default context.
          */
         public Builder sslContext(SSLContext sslContext) {
-            requireNonNull(sslContext, "sslContext");
-            if (this.sslContext != null) {
-                throw new IllegalStateException("sslContext was already set to " + this.sslContext);
-            }
-            this.sslContext = sslContext;
+            this.sslContext = BuilderChecks.setOnce("sslContext", this.sslContext, sslContext);
             return this;
         }
 
         /** How long to wait for a member to accept a connection; 1 ms..10 min, default 2 s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            once(this.connectTimeout, "connectTimeout");
-            this.connectTimeout = checkRange(connectTimeout, "connectTimeout");
+            this.connectTimeout = BuilderChecks.duration("connectTimeout", this.connectTimeout, connectTimeout,
+                    MIN_DURATION, MAX_DURATION, "1 ms..10 min");
             return this;
         }
 
@@ -593,8 +526,8 @@ public final class EtcdClient implements AutoCloseable {
          * 1 ms..10 min, default 5 s.
          */
         public Builder requestTimeout(Duration requestTimeout) {
-            once(this.requestTimeout, "requestTimeout");
-            this.requestTimeout = checkRange(requestTimeout, "requestTimeout");
+            this.requestTimeout = BuilderChecks.duration("requestTimeout", this.requestTimeout, requestTimeout,
+                    MIN_DURATION, MAX_DURATION, "1 ms..10 min");
             return this;
         }
 
@@ -611,21 +544,6 @@ public final class EtcdClient implements AutoCloseable {
             return new EtcdClient(members, user, password, sslContext,
                     connectTimeout != null ? connectTimeout : DEFAULT_CONNECT_TIMEOUT,
                     requestTimeout != null ? requestTimeout : DEFAULT_REQUEST_TIMEOUT);
-        }
-
-        static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
-        }
-
-        static Duration checkRange(Duration d, String field) {
-            requireNonNull(d, field);
-            if (d.compareTo(MIN_DURATION) < 0 || d.compareTo(MAX_DURATION) > 0) {
-                throw new IllegalArgumentException(
-                        field + " must be in 1 ms..10 min (PT0.001S..PT10M), was " + d);
-            }
-            return d;
         }
     }
 

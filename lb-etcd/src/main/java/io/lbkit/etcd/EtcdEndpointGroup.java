@@ -63,6 +63,14 @@ import java.util.concurrent.TimeUnit;
  * timeout per member. Snapshots are published from that thread.
  */
 /*
+ * Why one file of over 400 lines: the group is one state machine (read the prefix, watch from the
+ * read's revision, check the watched member, fall back to a new read on any doubt), whose steps
+ * share the generation counter and the last good endpoints; split across files they would have to
+ * expose that state to each other. The public nested Builder is about 90 lines; the value parsing
+ * (EndpointValues), the watch stream (EtcdWatch) and the transport (EtcdClient) are files of their
+ * own.
+ */
+/*
  * Implementation notes.
  *
  * All state below "confined" is touched only by tasks of `serial`, which run one at a time, so it
@@ -89,7 +97,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     private final boolean ownsScheduler;
     private final SerialExecutor serial;
 
-    private volatile EtcdClient.Watch watch;
+    private volatile EtcdWatch watch;
     private volatile ScheduledFuture<?> retry;
     /** Consecutive failures since the last good read or watch start; volatile for tests. */
     private volatile int failures;
@@ -220,7 +228,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     }
 
     private void openWatch() {
-        EtcdClient.Watch old = watch;
+        EtcdWatch old = watch;
         if (old != null) {
             old.cancel();
         }
@@ -233,7 +241,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         create.addProperty("progress_notify", true);
         JsonObject request = new JsonObject();
         request.add("create_request", create);
-        watch = client.watch(request, new EtcdClient.WatchListener() {
+        watch = client.watch(request, new EtcdWatch.Listener() {
             @Override
             public void onLine(String line) {
                 serial.execute(() -> onWatchLine(gen, line));
@@ -248,7 +256,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         long timeout = client.requestTimeout().toNanos();
         serial.schedule(() -> {
             if (gen == generation && !created && !isClosed()) {
-                EtcdClient.Watch w = watch;
+                EtcdWatch w = watch;
                 abandonWatch();
                 client.memberFailed(w.memberIndex);
                 fail("no answer to the watch at " + w.member + " within " + millis(timeout) + " ms");
@@ -353,7 +361,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
             if (gen != generation || isClosed()) {
                 return;
             }
-            EtcdClient.Watch w = watch;
+            EtcdWatch w = watch;
             JsonObject body = new JsonObject();
             body.addProperty("key", keyBase64);
             body.addProperty("range_end", rangeEndBase64);
@@ -376,7 +384,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         if (gen != generation || isClosed()) {
             return;
         }
-        EtcdClient.Watch w = watch;
+        EtcdWatch w = watch;
         abandonWatch();
         client.memberFailed(w.memberIndex);
         fail("the watch at " + w.member + (error == null ? " ended"
@@ -386,7 +394,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
 
     /** Stops the current watch; lines it still delivers are dropped (the generation moved on). */
     private void abandonWatch() {
-        EtcdClient.Watch w = watch;
+        EtcdWatch w = watch;
         generation++;
         if (w != null) {
             w.cancel();
@@ -483,7 +491,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         if (r != null) {
             r.cancel(false);
         }
-        EtcdClient.Watch w = watch;
+        EtcdWatch w = watch;
         if (w != null) {
             w.cancel();
         }
@@ -528,15 +536,13 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
 
         /** The first retry delay after a failure; 1 ms..1 h, default 200 ms. */
         public Builder initialBackoff(Duration initialBackoff) {
-            once(this.initialBackoff, "initialBackoff");
-            this.initialBackoff = checkRange(initialBackoff, "initialBackoff");
+            this.initialBackoff = checkRange("initialBackoff", this.initialBackoff, initialBackoff);
             return this;
         }
 
         /** The longest retry delay; 1 ms..1 h, at least initialBackoff; default 10 s. */
         public Builder maxBackoff(Duration maxBackoff) {
-            once(this.maxBackoff, "maxBackoff");
-            this.maxBackoff = checkRange(maxBackoff, "maxBackoff");
+            this.maxBackoff = checkRange("maxBackoff", this.maxBackoff, maxBackoff);
             return this;
         }
 
@@ -547,16 +553,14 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
          * one within this interval plus the client's request timeout.
          */
         public Builder checkInterval(Duration checkInterval) {
-            once(this.checkInterval, "checkInterval");
-            this.checkInterval = checkRange(checkInterval, "checkInterval");
+            this.checkInterval = checkRange("checkInterval", this.checkInterval,
+                    checkInterval);
             return this;
         }
 
         /** The time source (for the "last heard from etcd" of log lines); default the system's. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            once(this.ticker, "ticker");
-            this.ticker = ticker;
+            this.ticker = BuilderChecks.setOnce("ticker", this.ticker, ticker);
             return this;
         }
 
@@ -566,9 +570,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
          * by {@link EtcdEndpointGroup#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            once(this.scheduler, "scheduler");
-            this.scheduler = scheduler;
+            this.scheduler = BuilderChecks.setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -589,19 +591,9 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
                     ticker != null ? ticker : Ticker.system(), scheduler);
         }
 
-        private static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
-        }
-
-        private static Duration checkRange(Duration d, String field) {
-            requireNonNull(d, field);
-            if (d.compareTo(MIN_DURATION) < 0 || d.compareTo(MAX_DURATION) > 0) {
-                throw new IllegalArgumentException(
-                        field + " must be in 1 ms..1 h (PT0.001S..PT1H), was " + d);
-            }
-            return d;
+        private static Duration checkRange(String field, Duration earlier, Duration d) {
+            return BuilderChecks.duration(field, earlier, d, MIN_DURATION, MAX_DURATION,
+                    "1 ms..1 h");
         }
     }
 }

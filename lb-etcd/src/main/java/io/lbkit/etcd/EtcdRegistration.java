@@ -43,6 +43,12 @@ import java.util.concurrent.TimeoutException;
  * of its own); each blocks it for up to the client's request timeout per member.
  */
 /*
+ * Why one file of over 400 lines: the registration is one lease's life (grant, put, keep alive,
+ * re-register after loss, drain, revoke, the shutdown hook), each step scheduled by the one before
+ * and guarded by the same lock; the public nested Builder with its documented options is the rest.
+ * The transport and option checks are in EtcdClient and BuilderChecks.
+ */
+/*
  * Implementation notes: every step that talks to etcd (register, renew, deregister) runs under
  * `lock`, so steps never overlap and `leaseId` changes only under it; no user code runs under the
  * lock (the futures are completed after it is released, since their dependents run there). `closing` stops re-registration; `stopped` (set under the lock) stops everything. A step
@@ -419,7 +425,7 @@ public final class EtcdRegistration implements AutoCloseable {
          */
         public Builder ttl(Duration ttl) {
             requireNonNull(ttl, "ttl");
-            once(this.ttl, "ttl");
+            BuilderChecks.checkOnce("ttl", this.ttl);
             if (ttl.compareTo(Duration.ofSeconds(2)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0
                     || ttl.toNanos() % 1_000_000_000L != 0) {
                 throw new IllegalArgumentException(
@@ -435,13 +441,8 @@ public final class EtcdRegistration implements AutoCloseable {
          * the time clients need to see the mark plus the time the server's calls take.
          */
         public Builder drainTime(Duration drainTime) {
-            requireNonNull(drainTime, "drainTime");
-            once(this.drainTime, "drainTime");
-            if (drainTime.isNegative() || drainTime.compareTo(Duration.ofMinutes(10)) > 0) {
-                throw new IllegalArgumentException(
-                        "drainTime must be in 0..10 min (PT0S..PT10M), was " + drainTime);
-            }
-            this.drainTime = drainTime;
+            this.drainTime = BuilderChecks.duration("drainTime", this.drainTime, drainTime,
+                    Duration.ZERO, Duration.ofMinutes(10), "0..10 min");
             return this;
         }
 
@@ -451,7 +452,7 @@ public final class EtcdRegistration implements AutoCloseable {
          * false.
          */
         public Builder deregisterOnShutdown(boolean deregisterOnShutdown) {
-            once(this.deregisterOnShutdown, "deregisterOnShutdown");
+            BuilderChecks.checkOnce("deregisterOnShutdown", this.deregisterOnShutdown);
             this.deregisterOnShutdown = deregisterOnShutdown;
             return this;
         }
@@ -461,9 +462,7 @@ public final class EtcdRegistration implements AutoCloseable {
          * scheduler is not shut down by {@link EtcdRegistration#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            requireNonNull(scheduler, "scheduler");
-            once(this.scheduler, "scheduler");
-            this.scheduler = scheduler;
+            this.scheduler = BuilderChecks.setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -473,12 +472,6 @@ public final class EtcdRegistration implements AutoCloseable {
                     ttl != null ? ttl : DEFAULT_TTL,
                     drainTime != null ? drainTime : Duration.ZERO,
                     deregisterOnShutdown != null && deregisterOnShutdown, scheduler);
-        }
-
-        private static void once(Object current, String field) {
-            if (current != null) {
-                throw new IllegalStateException(field + " was already set to " + current);
-            }
         }
     }
 }

@@ -177,7 +177,7 @@ public final class Main {
                 String a = args[i];
                 switch (a) {
                     case "--scenario":
-                        for (String name : value(args, ++i, a).split(",")) {
+                        for (String name : Args.value(args, ++i, a).split(",")) {
                             if (Scenario.all().stream().noneMatch(s -> s.name().equals(name))) {
                                 throw new IllegalArgumentException("unknown scenario " + name
                                         + "; --list shows them");
@@ -187,19 +187,19 @@ public final class Main {
                         o.balls = false;
                         break;
                     case "--seeds":
-                        o.seeds = positive(a, value(args, ++i, a));
+                        o.seeds = Args.positive(a, Args.value(args, ++i, a));
                         break;
                     case "--seed":
-                        o.seed = Long.parseLong(value(args, ++i, a));
+                        o.seed = Long.parseLong(Args.value(args, ++i, a));
                         break;
                     case "--scale":
-                        o.scale = Double.parseDouble(value(args, ++i, a));
+                        o.scale = Double.parseDouble(Args.value(args, ++i, a));
                         if (!(o.scale > 0 && o.scale <= 100)) {
                             throw new IllegalArgumentException("--scale must be in (0, 100]");
                         }
                         break;
                     case "--threads":
-                        o.threads = positive(a, value(args, ++i, a));
+                        o.threads = Args.positive(a, Args.value(args, ++i, a));
                         break;
                     case "--no-balls":
                         o.balls = false;
@@ -209,14 +209,10 @@ public final class Main {
                         o.balls = true;
                         break;
                     case "--balls-n":
-                        List<Integer> sizes = new ArrayList<>();
-                        for (String n : value(args, ++i, a).split(",")) {
-                            sizes.add(positive(a, n));
-                        }
-                        o.ballSizes = sizes;
+                        o.ballSizes = Args.positives(a, Args.value(args, ++i, a));
                         break;
                     case "--balls-runs":
-                        o.ballRuns = positive(a, value(args, ++i, a));
+                        o.ballRuns = Args.positive(a, Args.value(args, ++i, a));
                         break;
                     case "--list":
                         o.list = true;
@@ -230,27 +226,6 @@ public final class Main {
                 }
             }
             return o;
-        }
-
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
-        }
-
-        private static int positive(String option, String value) {
-            int n;
-            try {
-                n = Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " must be a positive integer, was "
-                        + value);
-            }
-            if (n < 1) {
-                throw new IllegalArgumentException(option + " must be at least 1, was " + n);
-            }
-            return n;
         }
     }
 }

@@ -37,9 +37,7 @@ final class Simulation {
     private final SplittableRandom random;
     private final double meanGapNanos;
 
-    private long[] latencies = new long[1 << 16];
-    private int measured;
-    private long errors;
+    private final Serving serving;
     private long[] perServer = new long[16];
 
     Simulation(Scenario scenario, Policy policy, long seed) {
@@ -55,6 +53,7 @@ final class Simulation {
         this.router = policy.isOracle() ? new OracleRouter(clock, initial)
                 : new LbkitRouter(policy.name(), policy.strategy(), scenario.options(), clock,
                         initial, port -> servers.get(port - BASE_PORT));
+        this.serving = new Serving(clock, scenario.timeoutNanos(), router::report);
     }
 
     /** Runs the scenario to its end, lets calls in flight finish, and returns the figures. */
@@ -63,9 +62,8 @@ final class Simulation {
         clock.after(gap(), this::arrive);
         clock.runUntil(scenario.durationNanos() + 2 * scenario.timeoutNanos());
         router.close();
-        long[] sorted = Arrays.copyOf(latencies, measured);
-        Arrays.sort(sorted);
-        return new Result(scenario.name(), policy.name(), seed, sorted, errors,
+        return new Result(scenario.name(), policy.name(), seed, serving.sortedLatencies(),
+                serving.errors(),
                 Arrays.copyOf(perServer, servers.size()), router.ejections(), clock.executed(),
                 timeline);
     }
@@ -116,7 +114,7 @@ final class Simulation {
         s.epoch++;
         s.busy = 0;
         for (Call c : s.inService) {
-            scheduleTimeout(c);
+            serving.scheduleTimeout(c);
         }
         s.inService.clear();
         for (Call c : s.queue) {
@@ -154,7 +152,7 @@ final class Simulation {
         Server s = router.route(c);
         if (s == null) {
             c.done = true;
-            record(c, false, 0);
+            serving.record(c, false, 0);
             return;
         }
         c.server = s;
@@ -167,91 +165,13 @@ final class Simulation {
         }
         switch (s.mode) {
             case FAIL_FAST:
-                clock.after(FAIL_FAST_NANOS, () -> finish(c, false));
+                clock.after(FAIL_FAST_NANOS, () -> serving.finish(c, false));
                 break;
             case DEAD:
-                scheduleTimeout(c);
+                serving.scheduleTimeout(c);
                 break;
             default:
-                if (s.busy < s.spec.concurrency()) {
-                    start(s, c);
-                } else {
-                    s.queue.add(c);
-                    c.queued = true;
-                    s.queuedLive++;
-                    scheduleTimeout(c);
-                }
-        }
-    }
-
-    private void start(Server s, Call c) {
-        long now = clock.read();
-        s.busy++;
-        s.inService.add(c);
-        long service = Math.max(1, Math.round(c.work * s.meanNanos(now)));
-        int epoch = s.epoch;
-        clock.after(service, () -> complete(s, c, epoch));
-        if (now + service - c.arrival > scenario.timeoutNanos()) {
-            scheduleTimeout(c);
-        }
-    }
-
-    private void complete(Server s, Call c, int epoch) {
-        if (epoch != s.epoch) {
-            return; // the server died meanwhile; the call times out instead
-        }
-        s.busy--;
-        s.inService.remove(c);
-        finish(c, true);
-        Call next;
-        while ((next = s.queue.poll()) != null) {
-            next.queued = false;
-            if (next.done) {
-                continue; // its caller gave up; the server skips it
-            }
-            s.queuedLive--;
-            start(s, next);
-            break;
-        }
-    }
-
-    private void scheduleTimeout(Call c) {
-        if (!c.timeoutScheduled) {
-            c.timeoutScheduled = true;
-            clock.at(c.arrival + scenario.timeoutNanos(), () -> timeout(c));
-        }
-    }
-
-    private void timeout(Call c) {
-        if (c.done) {
-            return;
-        }
-        if (c.queued) {
-            c.server.queuedLive--; // stays in the queue, skipped when reached
-        }
-        finish(c, false);
-    }
-
-    private void finish(Call c, boolean success) {
-        if (c.done) {
-            return;
-        }
-        c.done = true;
-        long latency = clock.read() - c.arrival;
-        router.report(c, success, latency);
-        record(c, success, latency);
-    }
-
-    private void record(Call c, boolean success, long latency) {
-        if (!c.measured) {
-            return;
-        }
-        if (measured == latencies.length) {
-            latencies = Arrays.copyOf(latencies, 2 * measured);
-        }
-        latencies[measured++] = latency;
-        if (!success) {
-            errors++;
+                serving.admit(s, c);
         }
     }
 }

@@ -5,11 +5,9 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.NoEndpointAvailableException;
-import io.lbkit.Pick;
 import io.lbkit.sim.SubsetFleet.Mode;
 import io.lbkit.strategy.Strategy;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -80,9 +78,7 @@ final class SubsetSim {
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final double meanGapNanos;
     private final long[] perServer;
-    private long[] latencies = new long[1 << 16];
-    private int measured;
-    private long errors;
+    private final Serving serving;
     private final int[] connections;
 
     SubsetSim(Config config) {
@@ -103,6 +99,13 @@ final class SubsetSim {
             capacity += SPEC.capacityPerSecond() / s.slowdown;
         }
         this.meanGapNanos = 1e9 / (config.load() * capacity);
+        this.serving = new Serving(clock, TIMEOUT, (c, success, latency) -> {
+            if (success) {
+                c.pick.onSuccess(latency);
+            } else {
+                c.pick.onFailure(latency);
+            }
+        });
         DynamicEndpointGroup source = EndpointGroup.dynamic(pool.toArray(new Endpoint[0]));
         closeables.add(source);
         SubsetFleet fleet = new SubsetFleet(config.mode(), config.clients(), config.size(),
@@ -142,10 +145,8 @@ final class SubsetSim {
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         double cpu = (mx.getCurrentThreadCpuTime() - cpu0) / 1e9;
-        long[] sorted = Arrays.copyOf(latencies, measured);
-        Arrays.sort(sorted);
-        return new Outcome(config, perServer, sorted, errors, connections, clock.executed(), wall,
-                cpu);
+        return new Outcome(config, perServer, serving.sortedLatencies(), serving.errors(),
+                connections, clock.executed(), wall, cpu);
     }
 
     private long gap() {
@@ -165,7 +166,7 @@ final class SubsetSim {
             c.pick = lb.pick();
         } catch (NoEndpointAvailableException e) {
             c.done = true;
-            record(c, false, 0);
+            serving.record(c, false, 0);
             return;
         }
         Server s = servers.get(c.pick.endpoint().port() - Simulation.BASE_PORT);
@@ -173,83 +174,6 @@ final class SubsetSim {
         if (c.measured) {
             perServer[s.id]++;
         }
-        if (s.busy < s.spec.concurrency()) {
-            start(s, c);
-        } else {
-            s.queue.add(c);
-            c.queued = true;
-            s.queuedLive++;
-            scheduleTimeout(c);
-        }
-    }
-
-    private void start(Server s, Call c) {
-        long now = clock.read();
-        s.busy++;
-        long service = Math.max(1, Math.round(c.work * s.meanNanos(now)));
-        clock.after(service, () -> complete(s, c));
-        if (now + service - c.arrival > TIMEOUT) {
-            scheduleTimeout(c);
-        }
-    }
-
-    private void complete(Server s, Call c) {
-        s.busy--;
-        finish(c, true);
-        Call next;
-        while ((next = s.queue.poll()) != null) {
-            next.queued = false;
-            if (next.done) {
-                continue; // its caller gave up
-            }
-            s.queuedLive--;
-            start(s, next);
-            break;
-        }
-    }
-
-    private void scheduleTimeout(Call c) {
-        if (!c.timeoutScheduled) {
-            c.timeoutScheduled = true;
-            clock.at(c.arrival + TIMEOUT, () -> timeout(c));
-        }
-    }
-
-    private void timeout(Call c) {
-        if (c.done) {
-            return;
-        }
-        if (c.queued) {
-            c.server.queuedLive--;
-        }
-        finish(c, false);
-    }
-
-    private void finish(Call c, boolean success) {
-        if (c.done) {
-            return;
-        }
-        c.done = true;
-        long latency = clock.read() - c.arrival;
-        Pick p = c.pick;
-        if (success) {
-            p.onSuccess(latency);
-        } else {
-            p.onFailure(latency);
-        }
-        record(c, success, latency);
-    }
-
-    private void record(Call c, boolean success, long latency) {
-        if (!c.measured) {
-            return;
-        }
-        if (measured == latencies.length) {
-            latencies = Arrays.copyOf(latencies, 2 * measured);
-        }
-        latencies[measured++] = latency;
-        if (!success) {
-            errors++;
-        }
+        serving.admit(s, c);
     }
 }

@@ -170,26 +170,22 @@ final class SubsettingMain {
                 String a = args[i];
                 switch (a) {
                     case "--clients":
-                        o.clients = positive(a, value(args, ++i, a));
+                        o.clients = Args.positive(a, Args.value(args, ++i, a));
                         break;
                     case "--servers":
-                        o.servers = positive(a, value(args, ++i, a));
+                        o.servers = Args.positive(a, Args.value(args, ++i, a));
                         break;
                     case "--sizes":
-                        List<Integer> sizes = new ArrayList<>();
-                        for (String n : value(args, ++i, a).split(",")) {
-                            sizes.add(positive(a, n));
-                        }
-                        o.sizes = sizes;
+                        o.sizes = Args.positives(a, Args.value(args, ++i, a));
                         break;
                     case "--seed":
-                        o.seed = Long.parseLong(value(args, ++i, a));
+                        o.seed = Long.parseLong(Args.value(args, ++i, a));
                         break;
                     case "--duration-ms":
-                        o.durationMs = positive(a, value(args, ++i, a));
+                        o.durationMs = Args.positive(a, Args.value(args, ++i, a));
                         break;
                     case "--threads":
-                        o.threads = positive(a, value(args, ++i, a));
+                        o.threads = Args.positive(a, Args.value(args, ++i, a));
                         break;
                     case "--no-traffic":
                         o.traffic = false;
@@ -203,26 +199,6 @@ final class SubsettingMain {
                 }
             }
             return o;
-        }
-
-        private static int positive(String option, String value) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new IllegalArgumentException(option + " must be a positive integer, was "
-                    + value);
-        }
-
-        private static String value(String[] args, int i, String option) {
-            if (i >= args.length) {
-                throw new IllegalArgumentException(option + " needs a value");
-            }
-            return args[i];
         }
     }
 }

@@ -33,16 +33,17 @@ final class TailMain {
         long seed = 1;
         double scale = 1;
         for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--seeds" -> seeds = Integer.parseInt(value(args, ++i));
-                case "--seed" -> seed = Long.parseLong(value(args, ++i));
-                case "--scale" -> scale = Double.parseDouble(value(args, ++i));
+            String a = args[i];
+            switch (a) {
+                case "--seeds" -> seeds = Integer.parseInt(Args.value(args, ++i, a));
+                case "--seed" -> seed = Long.parseLong(Args.value(args, ++i, a));
+                case "--scale" -> scale = Double.parseDouble(Args.value(args, ++i, a));
                 case "--help", "-h" -> {
                     System.out.println("usage: java -jar lb-sim.jar --tail [--seeds N (3)]"
                             + " [--seed S (1)] [--scale X (1): run length]");
                     return;
                 }
-                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+                default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
         if (seeds < 1 || !(scale > 0 && scale <= 100)) {
@@ -56,13 +57,6 @@ final class TailMain {
         System.out.println();
         System.out.print(goals);
         System.err.printf(Locale.ROOT, "tail: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a value");
-        }
-        return args[i];
     }
 
     private static void heavyTail(int seeds, long seed, double scale, StringBuilder goals) {

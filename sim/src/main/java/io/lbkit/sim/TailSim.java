@@ -37,6 +37,12 @@ import java.util.SplittableRandom;
  * their limits the pick fails at once ({@code AT_CAPACITY}). A timeout is reported as a failure
  * with its latency (1 s), which the limiter counts as a drop.
  */
+/*
+ * Why one file of over 400 lines: both tail scenarios (heavy tail with hedging, overload ramp with
+ * limits) run through one event loop whose attempts, hedges, budget and limiter interact on every
+ * event; its call model differs from Serving's (hedged attempts, releases of losers), so it does
+ * not share that class. The tables and goals are in TailMain.
+ */
 final class TailSim {
 
     static final int SERVERS = 10;

@@ -77,6 +77,11 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
+/*
+ * Why one file of over 400 lines: a JMH benchmark class with its state, the test helper and fake
+ * subchannels that drive grpc-java's policies through public API; JMH wants the state and setup
+ * beside the benchmark methods, and the fakes have no other user.
+ */
 public class GrpcPickBenchmark {
 
     static final String RING_HASH = "ring_hash_experimental";
