@@ -36,7 +36,11 @@ import java.util.concurrent.atomic.LongAdder;
  * stamp: a failure reads the clock and writes both; a success reads the score and, only when it
  * is non-zero, the clock, and writes both. A working endpoint's score is exactly 0, so its
  * successes and its picks cost one volatile read more. Racing reports may lose one outcome; the
- * score is an estimate and both outcomes are harmless.
+ * score is an estimate and both outcomes are harmless. A third field, `failedLast`, is written
+ * with them: whether that latest outcome was a failure. It needs no write of its own on the
+ * common path: a failure always leaves the score at 1/4 or more, so a success that finds the
+ * score at 0 finds the flag false already. A race can leave it set after a concurrent success;
+ * the next success clears it.
  *
  * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
@@ -189,6 +193,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
                 failed);
         failureStamp = now;
         failureScore = next;
+        failedLast = failed;
     }
 
     /** The failure score decayed to {@code now}; see {@link FailureScore}. */
@@ -208,6 +213,11 @@ final class EndpointState extends EndpointStateFields implements Pick {
         double f = failureScore;
         return FailureScore.failing(f)
                 && FailureScore.failing(FailureScore.decayed(f, failureStamp, ticker.read()));
+    }
+
+    @Override
+    public boolean failedSinceLastSuccess() {
+        return failedLast && failureScore(ticker.read()) != 0;
     }
 
     void resetFailureStreak() {
@@ -350,6 +360,8 @@ abstract class EndpointStateHot extends EndpointStatePadBefore {
     /** The failure score as of {@link #failureStamp}; exactly 0 for a working endpoint. */
     volatile double failureScore;
     volatile long failureStamp;
+    /** Whether the outcome recorded in the failure score at {@link #failureStamp} was a failure. */
+    volatile boolean failedLast;
 }
 
 /** 128 bytes of padding after the hot fields. */

@@ -71,4 +71,18 @@ public interface Pick {
     default boolean recentlyFailing() {
         return false;
     }
+
+    /**
+     * Whether the endpoint's latest reported outcome was a failure: one failure since its last
+     * success is enough, for as long as its failure score remembers it (a few seconds without
+     * new failures). Weaker evidence than {@link #recentlyFailing()}, for a choice that costs
+     * nothing to make strictly: a retry should prefer an endpoint for which both are false, and
+     * settle for one that is only {@code failedSinceLastSuccess} when it finds none. First
+     * attempts should not look at it, so that an endpoint that failed once keeps getting the calls
+     * whose first success clears it. Reads live state without a lock and allocates nothing; see
+     * docs/failure-model.md.
+     */
+    default boolean failedSinceLastSuccess() {
+        return false;
+    }
 }

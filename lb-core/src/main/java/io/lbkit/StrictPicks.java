@@ -103,6 +103,16 @@ final class StrictPicks {
             state.release();
         }
 
+        @Override
+        public boolean recentlyFailing() {
+            return state.recentlyFailing();
+        }
+
+        @Override
+        public boolean failedSinceLastSuccess() {
+            return state.failedSinceLastSuccess();
+        }
+
         /** Claims the one report, or counts, logs and throws. */
         private void first(String report) {
             if (!reported.compareAndSet(false, true)) {

@@ -203,12 +203,14 @@ final class BalancedCall<T> {
     }
 
     /**
-     * The first attempt follows the key. A retry looks for an endpoint this call has not tried
-     * and that is not {@linkplain Pick#recentlyFailing() known to be failing}: during the first
-     * second of a fault, before ejection or the strategy's penalty has taken the failing
-     * endpoints out, a plain re-pick would often land on another of them. Up to
-     * {@link BalancedHttpClient#MAX_RESELECTIONS} picks; if none qualifies, the first untried
-     * one seen, else the last.
+     * The first attempt follows the key. A retry asks the balancer up to
+     * {@link BalancedHttpClient#MAX_RESELECTIONS} times for an endpoint this call has not tried,
+     * not {@linkplain Pick#recentlyFailing() known to be failing} and whose latest outcome was
+     * not a failure ({@link Pick#failedSinceLastSuccess()}); when none comes up, it takes the
+     * best it saw (see {@link #retryRank}). In the first milliseconds of a fault the failing
+     * endpoints have failed once at most, too little to be known to be failing, so a retry that
+     * took any of them would often land on another failing one; first attempts do not look at
+     * the mark, so an endpoint that failed once still gets calls, and its next success clears it.
      */
     private Pick choose(int n) {
         if (n == 1) {
@@ -221,40 +223,43 @@ final class BalancedCall<T> {
             }
             return lb.pick();
         }
-        Pick untriedFailing = null;
-        Pick p;
+        Pick best = null; // the best seen so far, held in flight while looking further
+        int bestRank = Integer.MAX_VALUE;
         try {
-            p = lb.pick();
-            for (int i = 1; ; i++) {
-                boolean untried = !tried.contains(p.endpoint().address());
-                if (untried && !p.recentlyFailing()) {
-                    break;
-                }
-                if (i >= BalancedHttpClient.MAX_RESELECTIONS) {
-                    if (untriedFailing != null) {
-                        p.release();
-                        p = untriedFailing;
-                        untriedFailing = null;
+            for (int i = 0; i < BalancedHttpClient.MAX_RESELECTIONS && bestRank > 0; i++) {
+                Pick p = lb.pick();
+                int rank = retryRank(p);
+                if (rank < bestRank) {
+                    if (best != null) {
+                        best.release();
                     }
-                    break;
-                }
-                if (untried && untriedFailing == null) {
-                    untriedFailing = p; // held in flight while looking further
+                    best = p;
+                    bestRank = rank;
                 } else {
                     p.release();
                 }
-                p = lb.pick();
             }
         } catch (NoEndpointAvailableException e) {
-            if (untriedFailing != null) {
-                return untriedFailing;
+            if (best == null) {
+                throw e;
             }
-            throw e;
         }
-        if (untriedFailing != null) {
-            untriedFailing.release();
+        return best;
+    }
+
+    /**
+     * How good {@code p} is for a retry, lower better (ties go to the first seen): 0 untried, not
+     * known to be failing, its latest outcome not a failure; 1 untried and not known to be
+     * failing; 2 untried; 3 tried already.
+     */
+    private int retryRank(Pick p) {
+        if (tried.contains(p.endpoint().address())) {
+            return 3;
         }
-        return p;
+        if (p.recentlyFailing()) {
+            return 2;
+        }
+        return p.failedSinceLastSuccess() ? 1 : 0;
     }
 
     private HttpRequest rewrite(Endpoint endpoint) throws UnusableAddressException {
