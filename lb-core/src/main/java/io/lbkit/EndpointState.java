@@ -42,6 +42,11 @@ import java.util.concurrent.atomic.LongAdder;
  * score at 0 finds the flag false already. A race can leave it set after a concurrent success;
  * the next success clears it.
  *
+ * `lastSuccessNanos` is when a success was last reported, for retries that prefer an endpoint
+ * seen working since their call began (a hanging endpoint, or one whose failures are not
+ * reported yet, has none). Every success reads the clock for it; it is written only when it is a
+ * millisecond old, so a busy endpoint's successes write it at most once a millisecond.
+ *
  * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
  * outcome while half-open, calls the HealthController, which takes the balancer's lock; those
@@ -62,6 +67,15 @@ final class EndpointState extends EndpointStateFields implements Pick {
             throw new ExceptionInInitializerError(e);
         }
     }
+
+    /** {@link #lastSuccessNanos} before the first success. */
+    private static final long NEVER = Long.MIN_VALUE;
+
+    /**
+     * 1 ms: how stale {@link #lastSuccessNanos} may be; a success writes it only when it is older,
+     * so a busy endpoint's successes write it at most once a millisecond.
+     */
+    private static final long SUCCESS_GRAIN_NANOS = 1_000_000;
 
     /** What a report adds to {@link #calls}: one more completed call, one fewer in flight. */
     private static final long COMPLETED = (1L << 32) - 1;
@@ -144,14 +158,16 @@ final class EndpointState extends EndpointStateFields implements Pick {
     @Override
     public void onSuccess(long latencyNanos) {
         calls.add(COMPLETED);
+        long now = ticker.read();
         if (decayNanos != 0) {
-            long now = ticker.read();
             observe(Math.max(0, latencyNanos), now);
-            if (failureScore != 0) {
-                score(false, now);
-            }
-        } else if (failureScore != 0) {
-            score(false, ticker.read());
+        }
+        if (failureScore != 0) {
+            score(false, now);
+        }
+        long last = lastSuccessNanos;
+        if (last == NEVER || now - last >= SUCCESS_GRAIN_NANOS) {
+            lastSuccessNanos = now;
         }
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.SUCCESS, Math.max(0, latencyNanos));
         if (failureStreak != 0) {
@@ -218,6 +234,14 @@ final class EndpointState extends EndpointStateFields implements Pick {
     @Override
     public boolean failedSinceLastSuccess() {
         return failedLast && failureScore(ticker.read()) != 0;
+    }
+
+    @Override
+    public boolean succeededWithin(long nanos) {
+        long last = lastSuccessNanos;
+        return last != NEVER && ticker.read() - last
+                <= Math.min(Math.max(nanos, 0), Long.MAX_VALUE - SUCCESS_GRAIN_NANOS)
+                        + SUCCESS_GRAIN_NANOS;
     }
 
     void resetFailureStreak() {
@@ -362,6 +386,8 @@ abstract class EndpointStateHot extends EndpointStatePadBefore {
     volatile long failureStamp;
     /** Whether the outcome recorded in the failure score at {@link #failureStamp} was a failure. */
     volatile boolean failedLast;
+    /** When a success was last reported (to within 1 ms), or {@code Long.MIN_VALUE}: none yet. */
+    volatile long lastSuccessNanos = Long.MIN_VALUE;
 }
 
 /** 128 bytes of padding after the hot fields. */

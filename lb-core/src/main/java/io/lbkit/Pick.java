@@ -85,4 +85,18 @@ public interface Pick {
     default boolean failedSinceLastSuccess() {
         return false;
     }
+
+    /**
+     * Whether a call to the endpoint was reported successful within the last {@code nanos}
+     * nanoseconds (to within a millisecond), by the balancer's clock. A retry should prefer an
+     * endpoint seen working since its call began: in the first milliseconds of a fault the
+     * failing endpoints' failures may not be reported yet, and a hanging endpoint reports none
+     * until its calls time out, but neither reports successes. Reads live state without a lock
+     * and allocates nothing; see docs/failure-model.md.
+     *
+     * @param nanos how far back to look, in nanoseconds (negative: as 0)
+     */
+    default boolean succeededWithin(long nanos) {
+        return false;
+    }
 }

@@ -113,6 +113,11 @@ final class StrictPicks {
             return state.failedSinceLastSuccess();
         }
 
+        @Override
+        public boolean succeededWithin(long nanos) {
+            return state.succeededWithin(nanos);
+        }
+
         /** Claims the one report, or counts, logs and throws. */
         private void first(String report) {
             if (!reported.compareAndSet(false, true)) {

@@ -231,4 +231,33 @@ class FailureModelTest {
         p.release();
         lb.close();
     }
+
+    /** The other retry signal: when the endpoint was last seen working, to within 1 ms. */
+    @ParameterizedTest(name = "strictPicks={0}")
+    @ValueSource(booleans = {false, true})
+    void succeededWithin_isTheTimeSinceTheLatestSuccess(boolean strict) {
+        FakeScheduler clock = new FakeScheduler();
+        Endpoint a = Endpoint.of("10.2.0.1", 80);
+        LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(a)).ticker(clock).scheduler(clock)
+                .outlierDetection(OutlierDetection.disabled()).strictPicks(strict).build();
+        Pick p = lb.pick();
+        assertFalse(p.succeededWithin(Long.MAX_VALUE), "no success yet");
+        p.onFailure(1);
+        p = lb.pick();
+        assertFalse(p.succeededWithin(Long.MAX_VALUE), "a failure is no success");
+        p.onSuccess(1);
+        p = lb.pick();
+        assertTrue(p.succeededWithin(0));
+        assertTrue(p.succeededWithin(-1), "negative: as 0");
+        p.release();
+        clock.advance(java.time.Duration.ofMillis(10));
+        p = lb.pick();
+        assertTrue(p.succeededWithin(10_000_000));
+        assertFalse(p.succeededWithin(8_000_000), "10 ms ago, beyond 8 ms and its 1 ms grain");
+        p.onSuccess(1);
+        p = lb.pick();
+        assertTrue(p.succeededWithin(0), "the newer success");
+        p.release();
+        lb.close();
+    }
 }

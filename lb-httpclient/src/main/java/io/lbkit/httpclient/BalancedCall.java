@@ -45,6 +45,7 @@ final class BalancedCall<T> {
     private final ReplayableBody body; // null: no body to replay (none, or retries off)
     private final List<String> tried = new ArrayList<>(4);
     private LoadBalancer lb; // the service's balancer or its selected route; set by the first choose
+    private long startNanos; // when the first attempt was chosen, by the client's ticker
     private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
     private volatile CompletableFuture<?> current;
     private final List<Throwable> failures = new ArrayList<>(2); // earlier attempts' exceptions
@@ -205,15 +206,17 @@ final class BalancedCall<T> {
     /**
      * The first attempt follows the key. A retry asks the balancer up to
      * {@link BalancedHttpClient#MAX_RESELECTIONS} times for an endpoint this call has not tried,
-     * not {@linkplain Pick#recentlyFailing() known to be failing} and whose latest outcome was
-     * not a failure ({@link Pick#failedSinceLastSuccess()}); when none comes up, it takes the
-     * best it saw (see {@link #retryRank}). In the first milliseconds of a fault the failing
-     * endpoints have failed once at most, too little to be known to be failing, so a retry that
-     * took any of them would often land on another failing one; first attempts do not look at
-     * the mark, so an endpoint that failed once still gets calls, and its next success clears it.
+     * not {@linkplain Pick#recentlyFailing() known to be failing}, whose latest outcome was not a
+     * failure ({@link Pick#failedSinceLastSuccess()}) and that has been seen working since the
+     * call began ({@link Pick#succeededWithin}); when none comes up, it takes the best it saw (see
+     * {@link #retryRank}). In the first milliseconds of a fault the failing endpoints have failed
+     * once at most, often not at all as far as the balancer knows (a hanging one reports nothing
+     * until its calls time out), but none of them reports successes. First attempts do not look
+     * at these signals, so no endpoint is starved of the calls whose success restores it.
      */
     private Pick choose(int n) {
         if (n == 1) {
+            startNanos = client.ticker.read();
             lb = service.balancerFor(request);
             if (service.stickyKey != null) {
                 Optional<String> key = service.stickyKey.key(request);
@@ -248,18 +251,22 @@ final class BalancedCall<T> {
     }
 
     /**
-     * How good {@code p} is for a retry, lower better (ties go to the first seen): 0 untried, not
-     * known to be failing, its latest outcome not a failure; 1 untried and not known to be
-     * failing; 2 untried; 3 tried already.
+     * How good {@code p} is for a retry, lower better (ties go to the first seen). Untried, not
+     * known to be failing and its latest outcome not a failure: 0 if it has also been seen
+     * working since this call began, else 1; untried and not known to be failing: 2; untried: 3;
+     * tried already: 4.
      */
     private int retryRank(Pick p) {
         if (tried.contains(p.endpoint().address())) {
-            return 3;
+            return 4;
         }
         if (p.recentlyFailing()) {
+            return 3;
+        }
+        if (p.failedSinceLastSuccess()) {
             return 2;
         }
-        return p.failedSinceLastSuccess() ? 1 : 0;
+        return p.succeededWithin(client.ticker.read() - startNanos) ? 0 : 1;
     }
 
     private HttpRequest rewrite(Endpoint endpoint) throws UnusableAddressException {
