@@ -47,7 +47,16 @@ import java.util.concurrent.atomic.LongAdder;
  * stamp: a failure reads the clock and writes both; a success reads the score and, only when it
  * is non-zero, the clock, and writes both. A working endpoint's score is exactly 0, so its
  * successes and its picks cost one volatile read more. Racing reports may lose one outcome; the
- * score is an estimate and both outcomes are harmless.
+ * score is an estimate and both outcomes are harmless. A third field, `failedLast`, is written
+ * with them: whether that latest outcome was a failure. It needs no write of its own on the
+ * common path: a failure always leaves the score at 1/4 or more, so a success that finds the
+ * score at 0 finds the flag false already. A race can leave it set after a concurrent success;
+ * the next success clears it.
+ *
+ * `lastSuccessNanos` is when a success was last reported, for retries that prefer an endpoint
+ * seen working since their call began (a hanging endpoint, or one whose failures are not
+ * reported yet, has none). Every success reads the clock for it; it is written only when it is a
+ * millisecond old, so a busy endpoint's successes write it at most once a millisecond.
  *
  * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
@@ -77,6 +86,15 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     /** What a success adds to {@link #calls}: one more success, one fewer in flight. */
     private static final long SUCCEEDED = (1L << 32) - 1;
+
+    /** {@link #lastSuccessNanos} before the first success. */
+    private static final long NEVER = Long.MIN_VALUE;
+
+    /**
+     * 1 ms: how stale {@link #lastSuccessNanos} may be; a success writes it only when it is older,
+     * so a busy endpoint's successes write it at most once a millisecond.
+     */
+    private static final long SUCCESS_GRAIN_NANOS = 1_000_000;
 
     /** The floor of the idle-decay check: estimates younger than decay/64 are used as they are. */
     private static final int FRESH_SHIFT = 6;
@@ -166,14 +184,16 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (limiter != null) {
             limiter.onSample(Math.max(0, latencyNanos), inFlight() + 1);
         }
+        long now = ticker.read();
         if (decayNanos != 0) {
-            long now = ticker.read();
             observe(Math.max(0, latencyNanos), now);
-            if (failureScore != 0) {
-                score(false, now);
-            }
-        } else if (failureScore != 0) {
-            score(false, ticker.read());
+        }
+        if (failureScore != 0) {
+            score(false, now);
+        }
+        long last = lastSuccessNanos;
+        if (last == NEVER || now - last >= SUCCESS_GRAIN_NANOS) {
+            lastSuccessNanos = now;
         }
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.SUCCESS, Math.max(0, latencyNanos));
         if (failureStreak != 0) {
@@ -219,6 +239,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
                 failed);
         failureStamp = now;
         failureScore = next;
+        failedLast = failed;
     }
 
     /** The failure score decayed to {@code now}; see {@link FailureScore}. */
@@ -238,6 +259,19 @@ final class EndpointState extends EndpointStateFields implements Pick {
         double f = failureScore;
         return FailureScore.failing(f)
                 && FailureScore.failing(FailureScore.decayed(f, failureStamp, ticker.read()));
+    }
+
+    @Override
+    public boolean failedSinceLastSuccess() {
+        return failedLast && failureScore(ticker.read()) != 0;
+    }
+
+    @Override
+    public boolean succeededWithin(long nanos) {
+        long last = lastSuccessNanos;
+        return last != NEVER && ticker.read() - last
+                <= Math.min(Math.max(nanos, 0), Long.MAX_VALUE - SUCCESS_GRAIN_NANOS)
+                        + SUCCESS_GRAIN_NANOS;
     }
 
     void resetFailureStreak() {
@@ -382,6 +416,10 @@ abstract class EndpointStateHot extends EndpointStatePadBefore {
     /** The failure score as of {@link #failureStamp}; exactly 0 for a working endpoint. */
     volatile double failureScore;
     volatile long failureStamp;
+    /** Whether the outcome recorded in the failure score at {@link #failureStamp} was a failure. */
+    volatile boolean failedLast;
+    /** When a success was last reported (to within 1 ms), or {@code Long.MIN_VALUE}: none yet. */
+    volatile long lastSuccessNanos = Long.MIN_VALUE;
 }
 
 /** 128 bytes of padding after the hot fields. */

@@ -4,7 +4,8 @@ package io.lbkit;
  * The failure score: lbkit's one measure of how an endpoint's recent calls went, from 0 (its
  * recent calls succeeded, or it had none lately) towards 1 (they all failed). Every rule that
  * must tell a failing endpoint from a working one reads it: the load-aware strategies multiply
- * their cost by {@link #penalty}, a retry looks past endpoints that are {@link #failing}, outlier
+ * their cost by {@link #penalty}, a retry looks past endpoints that are {@link #failing} (and,
+ * when it can, past those whose latest outcome, still remembered here, was a failure), outlier
  * detection ejects beyond its cap only while the endpoints left in rotation mostly are not
  * failing, and panic routing never adds back an endpoint known to be failing while a healthy one
  * remains. docs/failure-model.md describes the whole model. Stateless; the score itself lives in

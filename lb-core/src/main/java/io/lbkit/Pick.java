@@ -72,4 +72,32 @@ public interface Pick {
     default boolean recentlyFailing() {
         return false;
     }
+
+    /**
+     * Whether the endpoint's latest reported outcome was a failure: one failure since its last
+     * success is enough, for as long as its failure score remembers it (a few seconds without
+     * new failures). Weaker evidence than {@link #recentlyFailing()}, for a choice that costs
+     * nothing to make strictly: a retry should prefer an endpoint for which both are false, and
+     * settle for one that is only {@code failedSinceLastSuccess} when it finds none. First
+     * attempts should not look at it, so that an endpoint that failed once keeps getting the calls
+     * whose first success clears it. Reads live state without a lock and allocates nothing; see
+     * docs/failure-model.md.
+     */
+    default boolean failedSinceLastSuccess() {
+        return false;
+    }
+
+    /**
+     * Whether a call to the endpoint was reported successful within the last {@code nanos}
+     * nanoseconds (to within a millisecond), by the balancer's clock. A retry should prefer an
+     * endpoint seen working since its call began: in the first milliseconds of a fault the
+     * failing endpoints' failures may not be reported yet, and a hanging endpoint reports none
+     * until its calls time out, but neither reports successes. Reads live state without a lock
+     * and allocates nothing; see docs/failure-model.md.
+     *
+     * @param nanos how far back to look, in nanoseconds (negative: as 0)
+     */
+    default boolean succeededWithin(long nanos) {
+        return false;
+    }
 }

@@ -103,6 +103,21 @@ final class StrictPicks {
             state.release();
         }
 
+        @Override
+        public boolean recentlyFailing() {
+            return state.recentlyFailing();
+        }
+
+        @Override
+        public boolean failedSinceLastSuccess() {
+            return state.failedSinceLastSuccess();
+        }
+
+        @Override
+        public boolean succeededWithin(long nanos) {
+            return state.succeededWithin(nanos);
+        }
+
         /** Claims the one report, or counts, logs and throws. */
         private void first(String report) {
             if (!reported.compareAndSet(false, true)) {

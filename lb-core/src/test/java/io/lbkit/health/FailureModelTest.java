@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The failure model (docs/failure-model.md) end to end on a fake clock: a closed loop of callers
@@ -182,6 +183,81 @@ class FailureModelTest {
         assertTrue(lb.pick().recentlyFailing(), "two in a row are");
         clock.advance(java.time.Duration.ofSeconds(1));
         assertFalse(lb.pick().recentlyFailing(), "evidence fades: 0.44 × e^-0.5 < 0.4");
+        lb.close();
+    }
+
+    /**
+     * The retry signal (docs/failure-model.md, section 5): one failure marks an endpoint, the
+     * next success clears the mark, and without either the mark is forgotten with the score; the
+     * strict handles of {@code strictPicks(true)} answer the same as the shared ones.
+     */
+    @ParameterizedTest(name = "strictPicks={0}")
+    @ValueSource(booleans = {false, true})
+    void failedSinceLastSuccess_setByOneFailure_clearedByASuccess_forgottenWithTheScore(
+            boolean strict) {
+        FakeScheduler clock = new FakeScheduler();
+        Endpoint a = Endpoint.of("10.2.0.1", 80);
+        LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(a)).ticker(clock).scheduler(clock)
+                .outlierDetection(OutlierDetection.disabled()).strictPicks(strict).build();
+        Pick first = lb.pick();
+        assertFalse(first.failedSinceLastSuccess(), "no outcome yet");
+        first.onSuccess(1);
+        Pick p = lb.pick();
+        assertFalse(p.failedSinceLastSuccess(), "its last call succeeded");
+        p.onFailure(1);
+        p = lb.pick();
+        assertTrue(p.failedSinceLastSuccess(), "one failure is enough");
+        assertFalse(p.recentlyFailing(), "though not for being known to be failing");
+        p.onSuccess(1);
+        p = lb.pick();
+        assertFalse(p.failedSinceLastSuccess(), "the next success clears it");
+        p.onFailure(1);
+        lb.pick().release(); // a release says nothing about the endpoint
+        p = lb.pick();
+        assertTrue(p.failedSinceLastSuccess(), "a release leaves it");
+        p.release();
+        // The score is now 0.39 (failure, success, failure); its decay time constant is 2 s.
+        clock.advance(java.time.Duration.ofSeconds(5));
+        p = lb.pick();
+        assertTrue(p.failedSinceLastSuccess(), "still remembered after 5 s: 0.39 × e^-2.5 ≥ 1/64");
+        p.release();
+        clock.advance(java.time.Duration.ofMillis(1_600));
+        p = lb.pick();
+        assertFalse(p.failedSinceLastSuccess(), "forgotten with the score: 0.39 × e^-3.3 < 1/64");
+        p.onFailure(1);
+        lb.pick().onFailure(1);
+        p = lb.pick();
+        assertTrue(p.recentlyFailing() && p.failedSinceLastSuccess(), "two in a row: both");
+        p.release();
+        lb.close();
+    }
+
+    /** The other retry signal: when the endpoint was last seen working, to within 1 ms. */
+    @ParameterizedTest(name = "strictPicks={0}")
+    @ValueSource(booleans = {false, true})
+    void succeededWithin_isTheTimeSinceTheLatestSuccess(boolean strict) {
+        FakeScheduler clock = new FakeScheduler();
+        Endpoint a = Endpoint.of("10.2.0.1", 80);
+        LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(a)).ticker(clock).scheduler(clock)
+                .outlierDetection(OutlierDetection.disabled()).strictPicks(strict).build();
+        Pick p = lb.pick();
+        assertFalse(p.succeededWithin(Long.MAX_VALUE), "no success yet");
+        p.onFailure(1);
+        p = lb.pick();
+        assertFalse(p.succeededWithin(Long.MAX_VALUE), "a failure is no success");
+        p.onSuccess(1);
+        p = lb.pick();
+        assertTrue(p.succeededWithin(0));
+        assertTrue(p.succeededWithin(-1), "negative: as 0");
+        p.release();
+        clock.advance(java.time.Duration.ofMillis(10));
+        p = lb.pick();
+        assertTrue(p.succeededWithin(10_000_000));
+        assertFalse(p.succeededWithin(8_000_000), "10 ms ago, beyond 8 ms and its 1 ms grain");
+        p.onSuccess(1);
+        p = lb.pick();
+        assertTrue(p.succeededWithin(0), "the newer success");
+        p.release();
         lb.close();
     }
 }

@@ -50,6 +50,7 @@ final class BalancedCall<T> {
     // endpoint addresses tried; when hedged, guarded by HedgingCall's lock
     final List<String> tried = new ArrayList<>(4);
     private LoadBalancer lb; // the service's balancer or its selected route; set by the first choose
+    private long startNanos; // when the first attempt was chosen, by the client's ticker
     private final CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
     private volatile CompletableFuture<?> current;
     private final List<Throwable> failures = new ArrayList<>(2); // earlier attempts' exceptions
@@ -230,15 +231,19 @@ final class BalancedCall<T> {
     }
 
     /**
-     * The first attempt follows the key. A retry looks for an endpoint this call has not tried
-     * and that is not {@linkplain Pick#recentlyFailing() known to be failing}: during the first
-     * second of a fault, before ejection or the strategy's penalty has taken the failing
-     * endpoints out, a plain re-pick would often land on another of them. Up to
-     * {@link BalancedHttpClient#MAX_RESELECTIONS} picks; if none qualifies, the first untried
-     * one seen, else the last.
+     * The first attempt follows the key. A retry asks the balancer up to
+     * {@link BalancedHttpClient#MAX_RESELECTIONS} times for an endpoint this call has not tried,
+     * not {@linkplain Pick#recentlyFailing() known to be failing}, whose latest outcome was not a
+     * failure ({@link Pick#failedSinceLastSuccess()}) and that has been seen working since the
+     * call began ({@link Pick#succeededWithin}); when none comes up, it takes the best it saw (see
+     * {@link #retryRank}). In the first milliseconds of a fault the failing endpoints have failed
+     * once at most, often not at all as far as the balancer knows (a hanging one reports nothing
+     * until its calls time out), but none of them reports successes. First attempts do not look
+     * at these signals, so no endpoint is starved of the calls whose success restores it.
      */
     Pick choose(int n) {
         if (n == 1) {
+            startNanos = client.ticker.read();
             lb = service.balancerFor(request);
             if (service.stickyKey != null) {
                 Optional<String> key = service.stickyKey.key(request);
@@ -248,40 +253,47 @@ final class BalancedCall<T> {
             }
             return lb.pick();
         }
-        Pick untriedFailing = null;
-        Pick p;
+        Pick best = null; // the best seen so far, held in flight while looking further
+        int bestRank = Integer.MAX_VALUE;
         try {
-            p = lb.pick();
-            for (int i = 1; ; i++) {
-                boolean untried = !tried.contains(p.endpoint().address());
-                if (untried && !p.recentlyFailing()) {
-                    break;
-                }
-                if (i >= BalancedHttpClient.MAX_RESELECTIONS) {
-                    if (untriedFailing != null) {
-                        p.release();
-                        p = untriedFailing;
-                        untriedFailing = null;
+            for (int i = 0; i < BalancedHttpClient.MAX_RESELECTIONS && bestRank > 0; i++) {
+                Pick p = lb.pick();
+                int rank = retryRank(p);
+                if (rank < bestRank) {
+                    if (best != null) {
+                        best.release();
                     }
-                    break;
-                }
-                if (untried && untriedFailing == null) {
-                    untriedFailing = p; // held in flight while looking further
+                    best = p;
+                    bestRank = rank;
                 } else {
                     p.release();
                 }
-                p = lb.pick();
             }
         } catch (NoEndpointAvailableException e) {
-            if (untriedFailing != null) {
-                return untriedFailing;
+            if (best == null) {
+                throw e;
             }
-            throw e;
         }
-        if (untriedFailing != null) {
-            untriedFailing.release();
+        return best;
+    }
+
+    /**
+     * How good {@code p} is for a retry, lower better (ties go to the first seen). Untried, not
+     * known to be failing and its latest outcome not a failure: 0 if it has also been seen
+     * working since this call began, else 1; untried and not known to be failing: 2; untried: 3;
+     * tried already: 4.
+     */
+    private int retryRank(Pick p) {
+        if (tried.contains(p.endpoint().address())) {
+            return 4;
         }
-        return p;
+        if (p.recentlyFailing()) {
+            return 3;
+        }
+        if (p.failedSinceLastSuccess()) {
+            return 2;
+        }
+        return p.succeededWithin(client.ticker.read() - startNanos) ? 0 : 1;
     }
 
     HttpRequest rewrite(Endpoint endpoint) throws UnusableAddressException {

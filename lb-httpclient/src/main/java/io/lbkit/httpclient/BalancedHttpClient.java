@@ -81,9 +81,12 @@ import javax.net.ssl.SSLParameters;
  *
  * <h2>Retries</h2>
  * An attempt is retried on another endpoint when one exists (the balancer is asked up to
- * {@value #MAX_RESELECTIONS} times for an endpoint this call has not tried and that is not
- * {@linkplain io.lbkit.Pick#recentlyFailing() known to be failing}, so that a retry in the first
- * second of a fault does not land on another failing endpoint) if all of these hold:
+ * {@value #MAX_RESELECTIONS} times for an endpoint this call has not tried, that is not
+ * {@linkplain io.lbkit.Pick#recentlyFailing() known to be failing}, whose latest call did not
+ * fail ({@link io.lbkit.Pick#failedSinceLastSuccess()}) and that has succeeded since the call
+ * began ({@link io.lbkit.Pick#succeededWithin}), so that a retry in the first second of a fault
+ * does not land on another failing endpoint; failing that, the best it saw, down to one not
+ * known to be failing) if all of these hold:
  * <ul>
  * <li>attempts remain under the {@link RetryPolicy} (default 3 attempts);</li>
  * <li>the request never reached a server (connection refused, connect timeout, TLS handshake

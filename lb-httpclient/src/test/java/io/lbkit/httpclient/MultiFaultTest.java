@@ -39,13 +39,14 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>By default the fault test runs at a scale a 2-core CI machine serves reliably while the
  * rest of the suite runs: 32 concurrent calls, a 2 s request timeout, 5,000 calls with the faults
- * in force. Issue 13's figures are 256 concurrent calls, a 500 ms timeout and 20,000 calls:
- * {@code -Dlbkit.multiFault.concurrency=256 -Dlbkit.multiFault.timeoutMillis=500
- * -Dlbkit.multiFault.calls=20000} (run alone on 2 cores, 2026-12-02: 0 to 4 failed calls of
- * 20,000, p99 584 to 849 ms; inside the whole suite the healthy pool alone already timed out
- * calls at that scale). The phase before the faults checks that the machine serves the healthy
- * pool within the timeout at the chosen scale; when it cannot, the test is skipped with a
- * message, except under {@code CI=true}, where it fails.
+ * in force (about 40 s for the three strategies). Issue 13's figures are 256 concurrent calls, a
+ * 500 ms timeout and 20,000 calls: {@code -Dlbkit.multiFault.concurrency=256
+ * -Dlbkit.multiFault.timeoutMillis=500 -Dlbkit.multiFault.calls=20000}; at that scale the healthy
+ * pool alone timed out calls inside the whole suite, and on the shared 2-core machine of
+ * 2026-12-02 (load average 15 to 25) even alone, so it is not in {@code mvn verify}. The phase
+ * before the faults checks that the machine serves the healthy pool within the timeout at the
+ * chosen scale; when it cannot, the test is skipped with a message, except under
+ * {@code CI=true}, where it fails.
  */
 @Timeout(180)
 class MultiFaultTest {
@@ -126,12 +127,11 @@ class MultiFaultTest {
         backends[1].hang = release; // accepts, never answers
         backends[2].status = 503;
         Phase faults = load.calls(CALLS);
-        // Issue 13's goal is 0 failed calls. Measured at its scale (256 concurrent, 500 ms,
-        // 20,000 calls, run alone on 2 cores): 0 for peakEwma, 1-2 for leastRequest, 4 for
-        // roundRobin: calls that start in the first milliseconds, before any bad backend is
-        // known to be failing, and whose three attempts (the default RetryPolicy) land on the
-        // three bad backends, the last one hanging until the timeout. The bound below holds what is achieved (at most 1 in 2,000); the gap is open.
-        assertTrue(faults.failures.size() <= CALLS / 2_000, () -> strategy + ": " + faults);
+        // Issue 13's goal: not one failed call. The calls that used to fail started in the first
+        // milliseconds, before the bad backends had failed twice (known to be failing), and their
+        // three attempts landed on the three bad ones; a retry now also passes over an endpoint
+        // whose latest call failed (docs/failure-model.md, section 5).
+        assertEquals(List.of(), List.copyOf(faults.failures), () -> strategy + ": " + faults);
         assertTrue(faults.p99Millis() <= 2 * REQUEST_TIMEOUT.toMillis(),
                 () -> strategy + ": p99 " + faults.p99Millis() + " ms; " + faults);
         System.out.printf("%s, 3 of 5 failing: %s%n", strategy, faults);
