@@ -44,6 +44,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private final Object lock = new Object();
     private final HealthController health;
     private final Observers observers;
+    /** Shared by this balancer's endpoint states; see FailureWatch. */
+    private final FailureWatch failureWatch = new FailureWatch();
     /** The cumulative call counts of every endpoint, present and past. */
     private final BalancerCounters counters;
     /** Per-address state of the current snapshot, in the group's order. Guarded by lock. */
@@ -115,7 +117,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
                     s = new EndpointState(e, config.ticker(), decayNanos,
                             health.passive() ? health : null, observers,
                             config.concurrencyLimit() == null ? null
-                                    : config.concurrencyLimit().newLimiter());
+                                    : config.concurrencyLimit().newLimiter(), failureWatch);
                     added.add(s);
                 } else {
                     s.endpoint(e);

@@ -55,8 +55,11 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * `lastSuccessNanos` is when a success was last reported, for retries that prefer an endpoint
  * seen working since their call began (a hanging endpoint, or one whose failures are not
- * reported yet, has none). Every success reads the clock for it; it is written only when it is a
- * millisecond old, so a busy endpoint's successes write it at most once a millisecond.
+ * reported yet, has none). Successes note it only while the balancer's FailureWatch is on (a
+ * failure anywhere in the balancer in the last 10 s; retries follow failures) or when they read
+ * the clock anyway (peak EWMA, a non-zero score), so that a balancer whose calls all succeed
+ * reads no clock on a success; it is written only when it is a millisecond old, so a busy
+ * endpoint's successes write it at most once a millisecond.
  *
  * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
@@ -142,6 +145,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final HealthController health;
     /** The balancer's observers, told of every report. */
     private final Observers observers;
+    /** The balancer's note of recent failures: while on, successes note their time. */
+    private final FailureWatch watch;
     /** This endpoint's adaptive concurrency limit; null when the balancer has none. */
     final ConcurrencyLimit.Limiter limiter;
     /** Outcome counts and latency totals for metrics ({@link LoadBalancer#counters}). */
@@ -154,12 +159,13 @@ final class EndpointState extends EndpointStateFields implements Pick {
     Member rules;
 
     EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos, HealthController health,
-            Observers observers, ConcurrencyLimit.Limiter limiter) {
+            Observers observers, ConcurrencyLimit.Limiter limiter, FailureWatch watch) {
         this.endpoint = endpoint;
         this.ticker = ticker;
         this.decayNanos = decayNanos;
         this.skipNanos = Math.min(decayNanos >> SKIP_SHIFT, MAX_SKIP_NANOS);
         this.health = health;
+        this.watch = watch;
         this.observers = observers;
         this.limiter = limiter;
     }
@@ -184,16 +190,22 @@ final class EndpointState extends EndpointStateFields implements Pick {
         if (limiter != null) {
             limiter.onSample(Math.max(0, latencyNanos), inFlight() + 1);
         }
-        long now = ticker.read();
-        if (decayNanos != 0) {
-            observe(Math.max(0, latencyNanos), now);
-        }
-        if (failureScore != 0) {
-            score(false, now);
-        }
-        long last = lastSuccessNanos;
-        if (last == NEVER || now - last >= SUCCESS_GRAIN_NANOS) {
-            lastSuccessNanos = now;
+        boolean watching = watch.watching();
+        if (decayNanos != 0 || failureScore != 0 || watching) {
+            long now = ticker.read();
+            if (decayNanos != 0) {
+                observe(Math.max(0, latencyNanos), now);
+            }
+            if (failureScore != 0) {
+                score(false, now);
+            }
+            long last = lastSuccessNanos;
+            if (last == NEVER || now - last >= SUCCESS_GRAIN_NANOS) {
+                lastSuccessNanos = now;
+                if (watching) {
+                    watch.expire(now);
+                }
+            }
         }
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.SUCCESS, Math.max(0, latencyNanos));
         if (failureStreak != 0) {
@@ -222,6 +234,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
             observe(Math.max(Math.max(0, latencyNanos), latencyNanos(now)), now);
         }
         score(true, now);
+        watch.onFailure(now);
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.FAILURE, Math.max(0, latencyNanos));
         if (health != null) {
             int streak = (int) FAILURE_STREAK.getAndAdd(this, 1) + 1;

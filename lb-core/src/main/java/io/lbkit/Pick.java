@@ -92,8 +92,11 @@ public interface Pick {
      * nanoseconds (to within a millisecond), by the balancer's clock. A retry should prefer an
      * endpoint seen working since its call began: in the first milliseconds of a fault the
      * failing endpoints' failures may not be reported yet, and a hanging endpoint reports none
-     * until its calls time out, but neither reports successes. Reads live state without a lock
-     * and allocates nothing; see docs/failure-model.md.
+     * until its calls time out, but neither reports successes. Successes are timed only while
+     * the balancer has seen a failure in the last 10 s (retries follow failures; a balancer
+     * whose calls all succeed reads no clock for this), so a success before the first failure
+     * of such a period does not count. Reads live state without a lock and allocates nothing;
+     * see docs/failure-model.md.
      *
      * @param nanos how far back to look, in nanoseconds (negative: as 0)
      */

@@ -35,19 +35,20 @@ class CallCountersTest {
     @Test
     void counters_countEveryReportByOutcomeWithItsLatency() {
         try (LoadBalancer lb = balancer(EndpointGroup.of(A, B))) {
-            Pick a = lb.pick();
+            Pick a = lb.pick(); // round robin starts at a random offset: a is A or B, b the other
             Pick b = lb.pick();
-            assertTrue(a.endpoint().equals(A) && b.endpoint().equals(B));
+            assertTrue(!a.endpoint().equals(b.endpoint()), "round robin alternates");
             a.onSuccess(1_000);
             b.onFailure(7_000);
-            lb.pick().onSuccess(-5); // A again; a negative latency counts as 0
-            lb.pick().release(); // B
-            lb.pick(); // A, in flight: counts nowhere yet
+            lb.pick().onSuccess(-5); // a's again; a negative latency counts as 0
+            lb.pick().release(); // b's
+            lb.pick(); // a's, in flight: counts nowhere yet
             assertCounts(lb.counters(), 2, 1, 1, 1_000, 7_000);
-            assertCounts(lb.counters(A).orElseThrow(), 2, 0, 0, 1_000, 0);
-            assertCounts(lb.counters(B).orElseThrow(), 0, 1, 1, 0, 7_000);
-            assertEquals(2, lb.stats().get(0).successes(), "stats agree with the counters");
-            assertEquals(1, lb.stats().get(1).failures());
+            assertCounts(lb.counters(a.endpoint()).orElseThrow(), 2, 0, 0, 1_000, 0);
+            assertCounts(lb.counters(b.endpoint()).orElseThrow(), 0, 1, 1, 0, 7_000);
+            int ia = a.endpoint().equals(A) ? 0 : 1; // stats() lists the group's order: A, B
+            assertEquals(2, lb.stats().get(ia).successes(), "stats agree with the counters");
+            assertEquals(1, lb.stats().get(1 - ia).failures());
         }
     }
 
@@ -56,23 +57,27 @@ class CallCountersTest {
         DynamicEndpointGroup group = EndpointGroup.dynamic(A, B);
         try (LoadBalancer lb = balancer(group)) {
             CallCounters total = lb.counters();
-            CallCounters ofB = lb.counters(B).orElseThrow();
-            lb.pick().onSuccess(10); // A
-            Pick late = lb.pick(); // B, reported after B left
-            lb.pick().onFailure(20); // A
-            group.remove(B);
-            assertTrue(lb.counters(B).isEmpty(), "B is not in the snapshot");
+            Pick first = lb.pick(); // x: A or B (round robin starts at a random offset)
+            Endpoint x = first.endpoint();
+            Endpoint y = x.equals(A) ? B : A;
+            CallCounters ofY = lb.counters(y).orElseThrow();
+            first.onSuccess(10); // x
+            Pick late = lb.pick(); // y, reported after y left
+            assertEquals(y, late.endpoint());
+            lb.pick().onFailure(20); // x
+            group.remove(y);
+            assertTrue(lb.counters(y).isEmpty(), "y is not in the snapshot");
             assertCounts(total, 1, 1, 0, 10, 20);
             late.onSuccess(40);
             assertCounts(total, 2, 1, 0, 50, 20);
-            assertCounts(ofB, 1, 0, 0, 40, 0); // the old view still reads B's calls
-            group.add(B);
-            CallCounters again = lb.counters(B).orElseThrow();
-            assertFalse(again == ofB, "a rejoined endpoint has a new view");
+            assertCounts(ofY, 1, 0, 0, 40, 0); // the old view still reads y's calls
+            group.add(y);
+            CallCounters again = lb.counters(y).orElseThrow();
+            assertFalse(again == ofY, "a rejoined endpoint has a new view");
             assertCounts(again, 0, 0, 0, 0, 0);
             lb.pick().onSuccess(100);
             lb.pick().onSuccess(100);
-            assertCounts(total, 4, 1, 0, 250, 20); // B's first stint still counts
+            assertCounts(total, 4, 1, 0, 250, 20); // y's first stint still counts
             group.remove(A);
             group.remove(B);
             assertCounts(total, 4, 1, 0, 250, 20);
@@ -86,17 +91,19 @@ class CallCountersTest {
         try (LoadBalancer lb = LoadBalancer.builder(group).strategy(Strategy.roundRobin())
                 .outlierDetection(OutlierDetection.disabled()).ticker(now::get).build()) {
             BalancerCounters total = (BalancerCounters) lb.counters();
-            lb.pick().onSuccess(1); // A
-            Pick inFlight = lb.pick(); // B
-            group.remove(B);
+            Pick first = lb.pick(); // A or B: round robin starts at a random offset
+            first.onSuccess(1);
+            Pick inFlight = lb.pick(); // the other one
+            assertFalse(inFlight.endpoint().equals(first.endpoint()));
+            group.remove(inFlight.endpoint());
             now.addAndGet(BalancerCounters.GRACE_NANOS);
             assertCounts(total, 1, 0, 0, 1, 0);
-            assertEquals(1, total.departedCount(), "B has a call in flight: still live");
+            assertEquals(1, total.departedCount(), "the removed one has a call in flight: still live");
             inFlight.onFailure(9);
             assertCounts(total, 1, 1, 0, 1, 9);
             assertEquals(0, total.departedCount(), "idle and past the grace: folded");
             assertCounts(total, 1, 1, 0, 1, 9);
-            group.remove(A);
+            group.remove(first.endpoint());
             now.addAndGet(BalancerCounters.GRACE_NANOS - 1);
             assertCounts(total, 1, 1, 0, 1, 9);
             assertEquals(1, total.departedCount(), "idle but within the grace: still live");
@@ -113,11 +120,17 @@ class CallCountersTest {
         try (TrafficSplit split = TrafficSplit.builder().route("blue", blue, 1)
                 .route("green", green, 1).build()) {
             blue.pick().onSuccess(5);
-            green.pick().onFailure(6); // A
-            green.pick().onSuccess(7); // B
+            Pick failed = green.pick(); // A or B: round robin starts at a random offset
+            failed.onFailure(6);
+            green.pick().onSuccess(7); // the other one
             assertCounts(split.counters(), 2, 1, 0, 12, 6);
-            assertCounts(split.counters(A).orElseThrow(), 1, 1, 0, 5, 6);
-            assertCounts(split.counters(B).orElseThrow(), 1, 0, 0, 7, 0);
+            if (failed.endpoint().equals(A)) {
+                assertCounts(split.counters(A).orElseThrow(), 1, 1, 0, 5, 6);
+                assertCounts(split.counters(B).orElseThrow(), 1, 0, 0, 7, 0);
+            } else {
+                assertCounts(split.counters(A).orElseThrow(), 2, 0, 0, 12, 0);
+                assertCounts(split.counters(B).orElseThrow(), 0, 1, 0, 0, 6);
+            }
             assertTrue(split.counters(Endpoint.of("10.9.9.9", 80)).isEmpty());
             assertEquals(split.counters(A), split.counters(A), "same routes: equal views");
             assertFalse(split.counters(A).equals(split.counters(B)));

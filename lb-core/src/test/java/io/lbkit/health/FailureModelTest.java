@@ -260,4 +260,68 @@ class FailureModelTest {
         p.release();
         lb.close();
     }
+
+    /**
+     * Successes are timed for {@code succeededWithin} only within 10 s of a failure anywhere in
+     * the balancer (retries follow failures): a balancer whose calls all succeed reads no clock
+     * on a report with round robin or least request.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("clocklessStrategies")
+    void successes_areTimedOnlyWithinTenSecondsOfAFailure(String name, Strategy strategy) {
+        java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicInteger reads =
+                new java.util.concurrent.atomic.AtomicInteger();
+        Endpoint a = Endpoint.of("10.2.0.1", 80);
+        Endpoint b = Endpoint.of("10.2.0.2", 80);
+        LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(a, b)).strategy(strategy)
+                .ticker(() -> {
+                    reads.incrementAndGet();
+                    return now.get();
+                }).outlierDetection(OutlierDetection.disabled()).build();
+        for (int i = 0; i < 10; i++) {
+            Pick p = lb.pick();
+            int before = reads.get();
+            p.onSuccess(1);
+            assertEquals(before, reads.get(), "no failure yet: a success reads no clock");
+        }
+        Pick failed = lb.pick();
+        Endpoint bad = failed.endpoint();
+        failed.onFailure(1);
+        now.addAndGet(1_000_000_000L);
+        Pick good = pickOther(lb, bad);
+        good.onSuccess(1);
+        Pick probe = pickOther(lb, bad);
+        assertTrue(probe.succeededWithin(0), "1 s after a failure elsewhere, a success is timed");
+        probe.release();
+        now.addAndGet(10_000_000_001L); // the watch's window: 10 s after the latest failure
+        Pick late = pickOther(lb, bad);
+        late.onSuccess(1); // past the window: ends the watch (it read the clock once more)
+        now.addAndGet(5_000_000);
+        Pick after = pickOther(lb, bad);
+        int before = reads.get();
+        after.onSuccess(1);
+        assertEquals(before, reads.get(), "the watch is over: no clock read");
+        probe = pickOther(lb, bad);
+        assertFalse(probe.succeededWithin(1_000_000), "the untimed success is not seen");
+        probe.release();
+        lb.close();
+    }
+
+    static Stream<Arguments> clocklessStrategies() {
+        return Stream.of(Arguments.of("roundRobin", Strategy.roundRobin()),
+                Arguments.of("leastRequest", Strategy.leastRequest()));
+    }
+
+    /** A pick of the endpoint that is not {@code avoid}; other picks are released. */
+    private static Pick pickOther(LoadBalancer lb, Endpoint avoid) {
+        for (int i = 0; i < 64; i++) {
+            Pick p = lb.pick();
+            if (!p.endpoint().equals(avoid)) {
+                return p;
+            }
+            p.release();
+        }
+        throw new AssertionError("only " + avoid + " was picked");
+    }
 }

@@ -151,8 +151,10 @@ class RetryChoiceTest {
         Backend working = cycle.get(2);
         firstAttempt.status = 503;
         notReportedYet.status = 503;
-        turn(null, true, null); // its last success, 10 s before the call
-        clock.addAndGet(TimeUnit.SECONDS.toNanos(10));
+        // A failure starts the balancer's watch (successes are timed only within 10 s of one);
+        // notReportedYet's last success is 5 s before the call, working's just before it.
+        turn(false, true, null);
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(5));
         turn(null, null, true);
         BalancedHttpClient http = client(2);
 
