@@ -109,19 +109,14 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
          */
         public Builder tags(Iterable<Tag> tags) {
             requireNonNull(tags, "tags");
-            if (this.tags != null) {
-                throw new IllegalStateException("tags was already set to " + this.tags);
-            }
+            Names.checkUnset(this.tags, "tags");
             this.tags = Names.userTags(tags);
             return this;
         }
 
         /** Per-endpoint tags on every service's call meters; default false. */
         public Builder endpointTags(boolean on) {
-            if (this.endpointTags != null) {
-                throw new IllegalStateException("endpointTags was already set to "
-                        + this.endpointTags);
-            }
+            Names.checkUnset(this.endpointTags, "endpointTags");
             this.endpointTags = on;
             return this;
         }
@@ -131,10 +126,7 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
          * {@link LoadBalancerMetrics.Builder#latencyHistogram}.
          */
         public Builder latencyHistogram(boolean on) {
-            if (this.latencyHistogram != null) {
-                throw new IllegalStateException("latencyHistogram was already set to "
-                        + this.latencyHistogram);
-            }
+            Names.checkUnset(this.latencyHistogram, "latencyHistogram");
             this.latencyHistogram = on;
             return this;
         }

@@ -431,9 +431,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
         /** Extra tags on every meter, such as {@code Tags.of("zone", "eu-1a")}; default none. */
         public Builder tags(Iterable<Tag> tags) {
             requireNonNull(tags, "tags");
-            if (this.tags != null) {
-                throw new IllegalStateException("tags was already set to " + this.tags);
-            }
+            Names.checkUnset(this.tags, "tags");
             this.tags = Names.userTags(tags);
             return this;
         }
@@ -445,10 +443,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
          * binder on one Prometheus registry, which needs one tag set per meter name.
          */
         public Builder endpointTags(boolean on) {
-            if (this.endpointTags != null) {
-                throw new IllegalStateException("endpointTags was already set to "
-                        + this.endpointTags);
-            }
+            Names.checkUnset(this.endpointTags, "endpointTags");
             this.endpointTags = on;
             return this;
         }
@@ -462,10 +457,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
          * (BENCHMARKS.md, "Metrics on the call path").
          */
         public Builder latencyHistogram(boolean on) {
-            if (this.latencyHistogram != null) {
-                throw new IllegalStateException("latencyHistogram was already set to "
-                        + this.latencyHistogram);
-            }
+            Names.checkUnset(this.latencyHistogram, "latencyHistogram");
             this.latencyHistogram = on;
             return this;
         }

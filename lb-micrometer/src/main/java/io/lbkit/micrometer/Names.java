@@ -6,7 +6,10 @@ import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import java.util.Set;
 
-/** The tag keys lbkit's meters set themselves, and the check of a user's extra tags. */
+/**
+ * The tag keys lbkit's meters set themselves, the check of a user's extra tags, and the binders'
+ * builders' set-once check.
+ */
 final class Names {
     static final Set<String> RESERVED =
             Set.of("serviceId", "outcome", "reason", "type", "state", "endpoint", "result");
@@ -27,5 +30,16 @@ final class Names {
             }
         }
         return t;
+    }
+
+    /**
+     * A builder option is set at most once.
+     *
+     * @throws IllegalStateException naming the option and the value it already has
+     */
+    static void checkUnset(Object current, String option) {
+        if (current != null) {
+            throw new IllegalStateException(option + " was already set to " + current);
+        }
     }
 }

@@ -439,10 +439,7 @@ public final class LbkitTelemetry {
          * series: keep it for small groups or debugging.
          */
         public Builder endpointAttributes(boolean on) {
-            if (this.endpointAttributes != null) {
-                throw new IllegalStateException("endpointAttributes was already set to "
-                        + this.endpointAttributes);
-            }
+            checkUnset(this.endpointAttributes, "endpointAttributes");
             this.endpointAttributes = on;
             return this;
         }
@@ -457,10 +454,7 @@ public final class LbkitTelemetry {
          * update per call (BENCHMARKS.md, "Metrics on the call path").
          */
         public Builder durationHistogram(boolean on) {
-            if (this.durationHistogram != null) {
-                throw new IllegalStateException("durationHistogram was already set to "
-                        + this.durationHistogram);
-            }
+            checkUnset(this.durationHistogram, "durationHistogram");
             this.durationHistogram = on;
             return this;
         }
@@ -468,11 +462,16 @@ public final class LbkitTelemetry {
         /** The time source of {@code lbkit.discovery.last_update.age}; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
             requireNonNull(ticker, "ticker");
-            if (this.ticker != null) {
-                throw new IllegalStateException("ticker was already set to " + this.ticker);
-            }
+            checkUnset(this.ticker, "ticker");
             this.ticker = ticker;
             return this;
+        }
+
+        /** A builder option is set at most once: else a message naming it and its value. */
+        private static void checkUnset(Object current, String option) {
+            if (current != null) {
+                throw new IllegalStateException(option + " was already set to " + current);
+            }
         }
 
         public LbkitTelemetry build() {
