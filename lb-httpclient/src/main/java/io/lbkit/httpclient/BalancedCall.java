@@ -41,7 +41,7 @@ import javax.net.ssl.SSLHandshakeException;
 final class BalancedCall<T> {
 
     private final BalancedHttpClient client;
-    private final BalancedHttpClient.Service service;
+    private final Service service;
     private final HttpRequest request;
     private final BodyHandler<T> handler;
     private final PushPromiseHandler<T> pushHandler; // null when none
@@ -56,13 +56,13 @@ final class BalancedCall<T> {
     private final List<Throwable> failures = new ArrayList<>(2); // earlier attempts' exceptions
     private final HedgingCall<T> hedging; // null: attempts one at a time, by this class
 
-    BalancedCall(BalancedHttpClient client, BalancedHttpClient.Service service,
+    BalancedCall(BalancedHttpClient client, Service service,
             HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushHandler) {
         this(client, service, request, handler, pushHandler, null);
     }
 
     /** A call whose attempts {@code hedging} drives; null for one driven by this class. */
-    BalancedCall(BalancedHttpClient client, BalancedHttpClient.Service service,
+    BalancedCall(BalancedHttpClient client, Service service,
             HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushHandler,
             HedgingCall<T> hedging) {
         this.client = client;

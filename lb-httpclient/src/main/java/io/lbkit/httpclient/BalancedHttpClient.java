@@ -24,7 +24,6 @@ import java.net.http.WebSocket;
 import java.time.Duration;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +34,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.IntPredicate;
 import java.util.function.Predicate;
-import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -150,6 +148,16 @@ import javax.net.ssl.SSLParameters;
  * <h2>Host header</h2>
  * See {@link HostHeader}: by default backends see the endpoint's {@code host:port}.
  */
+/*
+ * Why one file of over 400 lines: this is the public face only, and all of it is API. The class
+ * javadoc above is the user's manual of routing, outcomes, retries, hedging and TLS (about 110
+ * lines); the HttpClient methods delegate one line each to the wrapped client, as the abstract
+ * class requires; the public nested Builder (its name is API) is about half the file, each option
+ * with its default and range. The machinery lives beside it, one job a file: Service (a routed
+ * service and its SNI client), BalancedCall (one call's attempts and retries), HedgingCall (a
+ * hedged call's racing attempts), ReplayableBody (the request body kept for replay),
+ * ReportingSubscriber (the outcome reported when the body ends), SetOnce (the builders' rule).
+ */
 public final class BalancedHttpClient extends HttpClient {
 
     /** Picks per retry spent looking for an endpoint the call has not tried yet: 8. */
@@ -193,8 +201,8 @@ public final class BalancedHttpClient extends HttpClient {
         for (Map.Entry<String, ServiceSpec> e : b.services.entrySet()) {
             ServiceSpec spec = e.getValue();
             RetryBudget budget = b.retryBudget != null ? b.retryBudget : RetryBudget.of();
-            m.put(e.getKey(), new Service(e.getKey(), spec.lb, budget, spec.stickyKey,
-                    spec.routeSelector, b.hedgePolicies.get(e.getKey())));
+            m.put(e.getKey(), new Service(e.getKey(), spec.lb(), budget, spec.stickyKey(),
+                    spec.routeSelector(), b.hedgePolicies.get(e.getKey())));
         }
         this.services = Map.copyOf(m);
     }
@@ -366,99 +374,9 @@ public final class BalancedHttpClient extends HttpClient {
         return "BalancedHttpClient" + services.keySet() + "[" + delegate + "]";
     }
 
-    /** The client for an attempt to {@code endpoint}. */
+    /** The client for an attempt to {@code endpoint}: see {@link Service#clientFor}. */
     HttpClient clientFor(Service service, Endpoint endpoint, boolean https) {
-        if (https && isIpLiteral(endpoint.host())) {
-            return service.tlsClient(this);
-        }
-        return delegate;
-    }
-
-    static boolean isIpLiteral(String host) {
-        if (host.indexOf(':') >= 0) {
-            return true; // IPv6
-        }
-        int dots = 0;
-        for (int i = 0; i < host.length(); i++) {
-            char c = host.charAt(i);
-            if (c == '.') {
-                dots++;
-            } else if (c < '0' || c > '9') {
-                return false;
-            }
-        }
-        return dots == 3;
-    }
-
-    /** A client like the delegate whose TLS handshakes ask for, and verify, {@code sniName}. */
-    HttpClient deriveTlsClient(String sniName) {
-        SSLParameters p = delegate.sslParameters();
-        SSLParameters copy = new SSLParameters(p.getCipherSuites(), p.getProtocols());
-        copy.setApplicationProtocols(p.getApplicationProtocols());
-        copy.setUseCipherSuitesOrder(p.getUseCipherSuitesOrder());
-        copy.setAlgorithmConstraints(p.getAlgorithmConstraints());
-        copy.setEndpointIdentificationAlgorithm(p.getEndpointIdentificationAlgorithm());
-        copy.setServerNames(List.of(new SNIHostName(sniName)));
-        HttpClient.Builder b = HttpClient.newBuilder()
-                .sslContext(delegate.sslContext())
-                .sslParameters(copy)
-                .followRedirects(delegate.followRedirects())
-                .version(delegate.version());
-        delegate.connectTimeout().ifPresent(b::connectTimeout);
-        delegate.proxy().ifPresent(b::proxy);
-        delegate.authenticator().ifPresent(b::authenticator);
-        delegate.cookieHandler().ifPresent(b::cookieHandler);
-        delegate.executor().ifPresent(b::executor);
-        return b.build();
-    }
-
-    /** One routed service. */
-    static final class Service {
-        final String name;
-        final LoadBalancer lb;
-        final RetryBudget budget;
-        final StickyKey stickyKey; // null: not sticky
-        final RouteSelector routeSelector; // null: no attribute routing; else lb is a TrafficSplit
-        final HedgePolicy hedgePolicy; // null: not hedged
-        private volatile HttpClient tlsClient;
-
-        Service(String name, LoadBalancer lb, RetryBudget budget, StickyKey stickyKey,
-                RouteSelector routeSelector, HedgePolicy hedgePolicy) {
-            this.name = name;
-            this.lb = lb;
-            this.budget = budget;
-            this.stickyKey = stickyKey;
-            this.routeSelector = routeSelector;
-            this.hedgePolicy = hedgePolicy;
-        }
-
-        /**
-         * The balancer for {@code request}'s attempts: the route its selector names, or the
-         * service's balancer (the whole split) when it names none.
-         *
-         * @throws IllegalArgumentException if the selector names a route the split does not have
-         */
-        LoadBalancer balancerFor(HttpRequest request) {
-            if (routeSelector == null) {
-                return lb;
-            }
-            Optional<String> route = routeSelector.route(request);
-            return route.isPresent() ? ((TrafficSplit) lb).route(route.get()) : lb;
-        }
-
-        HttpClient tlsClient(BalancedHttpClient owner) {
-            HttpClient c = tlsClient;
-            if (c == null) {
-                synchronized (this) {
-                    c = tlsClient;
-                    if (c == null) {
-                        c = owner.deriveTlsClient(name);
-                        tlsClient = c;
-                    }
-                }
-            }
-            return c;
-        }
+        return service.clientFor(delegate, endpoint, https);
     }
 
     /** Runs delayed retries when the wrapped client has no executor of its own. */
@@ -470,16 +388,8 @@ public final class BalancedHttpClient extends HttpClient {
         });
     }
 
-    private static final class ServiceSpec {
-        final LoadBalancer lb;
-        final StickyKey stickyKey;
-        final RouteSelector routeSelector;
-
-        ServiceSpec(LoadBalancer lb, StickyKey stickyKey, RouteSelector routeSelector) {
-            this.lb = lb;
-            this.stickyKey = stickyKey;
-            this.routeSelector = routeSelector;
-        }
+    /** A service as the builder was given it, before the client's defaults apply. */
+    private record ServiceSpec(LoadBalancer lb, StickyKey stickyKey, RouteSelector routeSelector) {
     }
 
     /**
@@ -504,12 +414,6 @@ public final class BalancedHttpClient extends HttpClient {
             this.delegate = requireNonNull(delegate, "delegate");
             if (delegate instanceof BalancedHttpClient) {
                 throw new IllegalArgumentException("delegate must not be a BalancedHttpClient");
-            }
-        }
-
-        private static void once(String field, Object earlier) {
-            if (earlier != null) {
-                throw new IllegalStateException(field + " was already set to " + earlier);
             }
         }
 
@@ -592,7 +496,7 @@ public final class BalancedHttpClient extends HttpClient {
             }
             if (services.containsKey(key)) {
                 throw new IllegalStateException("service " + key + " was already set to "
-                        + services.get(key).lb);
+                        + services.get(key).lb());
             }
             services.put(key, new ServiceSpec(lb, stickyKey, routeSelector));
             return this;
@@ -600,9 +504,7 @@ public final class BalancedHttpClient extends HttpClient {
 
         /** Attempts and backoff; default {@link RetryPolicy#of()} (3 attempts, 25..250 ms). */
         public Builder retryPolicy(RetryPolicy retryPolicy) {
-            requireNonNull(retryPolicy, "retryPolicy");
-            once("retryPolicy", this.retryPolicy);
-            this.retryPolicy = retryPolicy;
+            this.retryPolicy = SetOnce.set("retryPolicy", this.retryPolicy, retryPolicy);
             return this;
         }
 
@@ -612,9 +514,7 @@ public final class BalancedHttpClient extends HttpClient {
          * others' retries.
          */
         public Builder retryBudget(RetryBudget retryBudget) {
-            requireNonNull(retryBudget, "retryBudget");
-            once("retryBudget", this.retryBudget);
-            this.retryBudget = retryBudget;
+            this.retryBudget = SetOnce.set("retryBudget", this.retryBudget, retryBudget);
             return this;
         }
 
@@ -645,7 +545,7 @@ public final class BalancedHttpClient extends HttpClient {
                         + truncate(service) + "', which is not configured; configure it with "
                         + "service(...) first; services: " + services.keySet());
             }
-            once("hedgePolicy of " + key, hedgePolicies.get(key));
+            SetOnce.check("hedgePolicy of " + key, hedgePolicies.get(key));
             if (hedgePolicy.fixedDelay().isEmpty()) {
                 Map<HedgePolicy, String> owners = new IdentityHashMap<>();
                 hedgePolicies.forEach((name, p) -> owners.put(p, name));
@@ -670,9 +570,8 @@ public final class BalancedHttpClient extends HttpClient {
          * {@link BalancedHttpClient#isIdempotent}.
          */
         public Builder retryableRequest(Predicate<HttpRequest> retryableRequest) {
-            requireNonNull(retryableRequest, "retryableRequest");
-            once("retryableRequest", this.retryableRequest);
-            this.retryableRequest = retryableRequest;
+            this.retryableRequest =
+                    SetOnce.set("retryableRequest", this.retryableRequest, retryableRequest);
             return this;
         }
 
@@ -681,9 +580,7 @@ public final class BalancedHttpClient extends HttpClient {
          * {@link BalancedHttpClient#isServerFailure} (5xx except 501, 505).
          */
         public Builder failureStatus(IntPredicate failureStatus) {
-            requireNonNull(failureStatus, "failureStatus");
-            once("failureStatus", this.failureStatus);
-            this.failureStatus = failureStatus;
+            this.failureStatus = SetOnce.set("failureStatus", this.failureStatus, failureStatus);
             return this;
         }
 
@@ -692,17 +589,14 @@ public final class BalancedHttpClient extends HttpClient {
          * Statuses that are not also failure statuses are reported as successes.
          */
         public Builder retryableStatus(IntPredicate retryableStatus) {
-            requireNonNull(retryableStatus, "retryableStatus");
-            once("retryableStatus", this.retryableStatus);
-            this.retryableStatus = retryableStatus;
+            this.retryableStatus =
+                    SetOnce.set("retryableStatus", this.retryableStatus, retryableStatus);
             return this;
         }
 
         /** What backends see as {@code Host}; default {@link HostHeader#ENDPOINT}. */
         public Builder hostHeader(HostHeader hostHeader) {
-            requireNonNull(hostHeader, "hostHeader");
-            once("hostHeader", this.hostHeader);
-            this.hostHeader = hostHeader;
+            this.hostHeader = SetOnce.set("hostHeader", this.hostHeader, hostHeader);
             return this;
         }
 
@@ -713,7 +607,7 @@ public final class BalancedHttpClient extends HttpClient {
          * @param bytes 0..{@value BalancedHttpClient#MAX_REPLAY_BUFFER_LIMIT}
          */
         public Builder replayBufferLimit(int bytes) {
-            once("replayBufferLimit", this.replayBufferLimit);
+            SetOnce.check("replayBufferLimit", this.replayBufferLimit);
             if (bytes < 0 || bytes > MAX_REPLAY_BUFFER_LIMIT) {
                 throw new IllegalArgumentException("replayBufferLimit must be in 0.."
                         + MAX_REPLAY_BUFFER_LIMIT + " bytes, was " + bytes);
@@ -724,9 +618,7 @@ public final class BalancedHttpClient extends HttpClient {
 
         /** The time source for latencies; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            once("ticker", this.ticker);
-            this.ticker = ticker;
+            this.ticker = SetOnce.set("ticker", this.ticker, ticker);
             return this;
         }
 

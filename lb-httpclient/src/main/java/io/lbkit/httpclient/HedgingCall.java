@@ -66,7 +66,7 @@ import java.util.concurrent.TimeUnit;
 final class HedgingCall<T> {
 
     private final BalancedHttpClient client;
-    private final BalancedHttpClient.Service service;
+    private final Service service;
     private final HedgePolicy policy;
     private final HedgePolicy.HedgedCall hedges;
     private final BalancedCall<T> call;
@@ -80,7 +80,7 @@ final class HedgingCall<T> {
     private Future<?> timer;
     private boolean done;
 
-    HedgingCall(BalancedHttpClient client, BalancedHttpClient.Service service,
+    HedgingCall(BalancedHttpClient client, Service service,
             HttpRequest request, BodyHandler<T> handler, PushPromiseHandler<T> pushHandler) {
         this.client = client;
         this.service = service;

@@ -98,16 +98,10 @@ public final class HttpHealthProbe implements HealthProbe {
             }
         }
 
-        private static void once(String field, Object earlier) {
-            if (earlier != null) {
-                throw new IllegalStateException(field + " was already set to " + earlier);
-            }
-        }
-
         /** {@code http} (the default) or {@code https}. */
         public Builder scheme(String scheme) {
             requireNonNull(scheme, "scheme");
-            once("scheme", this.scheme);
+            SetOnce.check("scheme", this.scheme);
             if (!scheme.equals("http") && !scheme.equals("https")) {
                 throw new IllegalArgumentException("scheme must be http or https, was " + scheme);
             }
@@ -118,7 +112,7 @@ public final class HttpHealthProbe implements HealthProbe {
         /** The path (and query) to GET, starting with {@code /}; default {@code /health}. */
         public Builder path(String path) {
             requireNonNull(path, "path");
-            once("path", this.path);
+            SetOnce.check("path", this.path);
             if (!path.startsWith("/")) {
                 throw new IllegalArgumentException("path must start with '/', was '" + path + "'");
             }
@@ -129,9 +123,7 @@ public final class HttpHealthProbe implements HealthProbe {
 
         /** Which statuses mean healthy; default 200..299. */
         public Builder healthyStatus(IntPredicate healthyStatus) {
-            requireNonNull(healthyStatus, "healthyStatus");
-            once("healthyStatus", this.healthyStatus);
-            this.healthyStatus = healthyStatus;
+            this.healthyStatus = SetOnce.set("healthyStatus", this.healthyStatus, healthyStatus);
             return this;
         }
 
@@ -141,7 +133,7 @@ public final class HttpHealthProbe implements HealthProbe {
          */
         public Builder timeout(Duration timeout) {
             requireNonNull(timeout, "timeout");
-            once("timeout", this.timeout);
+            SetOnce.check("timeout", this.timeout);
             if (timeout.compareTo(Duration.ofMillis(1)) < 0
                     || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
                 throw new IllegalArgumentException(
