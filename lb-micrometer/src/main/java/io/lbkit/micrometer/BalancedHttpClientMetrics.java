@@ -36,19 +36,12 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
     private final List<RetryBudgetMetrics> budgets = new ArrayList<>();
 
     private BalancedHttpClientMetrics(Builder b) {
-        Tags tags = b.tags != null ? b.tags : Tags.empty();
+        Tags tags = b.options.tags();
         BalancedHttpClient client = b.client;
         Map<RetryBudget, TreeSet<String>> byBudget = new IdentityHashMap<>();
         for (String service : client.services()) {
-            LoadBalancerMetrics.Builder lb = LoadBalancerMetrics.builder(
-                    client.loadBalancer(service).orElseThrow(), service).tags(tags);
-            if (b.endpointTags != null) {
-                lb.endpointTags(b.endpointTags);
-            }
-            if (b.latencyHistogram != null) {
-                lb.latencyHistogram(b.latencyHistogram);
-            }
-            balancers.add(lb.build());
+            balancers.add(new LoadBalancerMetrics(client.loadBalancer(service).orElseThrow(),
+                    service, b.options));
             RetryBudget budget = client.retryBudget(service).orElseThrow();
             byBudget.computeIfAbsent(budget, k -> new TreeSet<>()).add(service);
         }
@@ -95,9 +88,7 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
      */
     public static final class Builder {
         private final BalancedHttpClient client;
-        private Tags tags;
-        private Boolean endpointTags;
-        private Boolean latencyHistogram;
+        private final MeterOptions options = new MeterOptions();
 
         private Builder(BalancedHttpClient client) {
             this.client = requireNonNull(client, "client");
@@ -108,16 +99,13 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
          * {@link LoadBalancerMetrics.Builder#tags}.
          */
         public Builder tags(Iterable<Tag> tags) {
-            requireNonNull(tags, "tags");
-            Names.checkUnset(this.tags, "tags");
-            this.tags = Names.userTags(tags);
+            options.tags(tags);
             return this;
         }
 
         /** Per-endpoint tags on every service's call meters; default false. */
         public Builder endpointTags(boolean on) {
-            Names.checkUnset(this.endpointTags, "endpointTags");
-            this.endpointTags = on;
+            options.endpointTags(on);
             return this;
         }
 
@@ -126,8 +114,7 @@ public final class BalancedHttpClientMetrics implements MeterBinder, AutoCloseab
          * {@link LoadBalancerMetrics.Builder#latencyHistogram}.
          */
         public Builder latencyHistogram(boolean on) {
-            Names.checkUnset(this.latencyHistogram, "latencyHistogram");
-            this.latencyHistogram = on;
+            options.latencyHistogram(on);
             return this;
         }
 

@@ -62,10 +62,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
-    private static final String CALLS_DESCRIPTION =
-            "Reported calls: their latency as reported, by outcome";
-    private static final String RELEASED_DESCRIPTION = "Picked calls released without an outcome";
-
     private final LoadBalancer lb;
     private final String service;
     private final Tags tags;
@@ -73,12 +69,13 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     private final boolean latencyHistogram;
     private final List<Binding> bindings = new CopyOnWriteArrayList<>();
 
-    private LoadBalancerMetrics(Builder b) {
-        this.lb = b.lb;
-        this.service = b.service;
-        this.tags = Tags.of("serviceId", b.service).and(b.tags != null ? b.tags : Tags.empty());
-        this.endpointTags = b.endpointTags != null && b.endpointTags;
-        this.latencyHistogram = b.latencyHistogram != null && b.latencyHistogram;
+    /** The meters of {@code lb} with {@code options}, as its builder or another binder set them. */
+    LoadBalancerMetrics(LoadBalancer lb, String service, MeterOptions options) {
+        this.lb = requireNonNull(lb, "lb");
+        this.service = checkService(service);
+        this.tags = Tags.of("serviceId", service).and(options.tags());
+        this.endpointTags = options.endpointTags();
+        this.latencyHistogram = options.latencyHistogram();
     }
 
     /**
@@ -112,14 +109,10 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        requireNonNull(registry, "registry");
-        if (registry.find("lbkit.calls.active").tags(tags).gauges().stream()
-                .anyMatch(g -> Tags.of(g.getId().getTags()).equals(tags))) {
-            // the registry would hand back the first binder's gauges and function timers, and
-            // this binder's counts would be lost
-            throw new IllegalStateException("a balancer is already bound to " + registry
-                    + " with the tags " + tags + "; give each balancer its own serviceId");
-        }
+        // the registry would hand back the first binder's gauges and function timers, and this
+        // binder's counts would be lost
+        Names.checkNotBound(registry, "lbkit.calls.active", tags,
+                "a balancer", "give each balancer its own serviceId");
         Binding b = new Binding(registry);
         bindings.add(b);
         b.start();
@@ -141,76 +134,6 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
     private static String lower(Enum<?> e) {
         return e.name().toLowerCase(Locale.ROOT);
-    }
-
-    /**
-     * The {@code lbkit.calls} meters (one per outcome) and the released counter of all endpoints
-     * together, or of one endpoint when endpoint tags are on. Lean: function meters over the
-     * balancer's counters. With the latency histogram: {@link Timer}s with a percentile
-     * histogram and a maximum, recorded per call. Both read {@code lbkit_calls_seconds_count}
-     * and {@code _sum} in Prometheus.
-     */
-    private static final class CallMeters {
-        /** The counters read; for one endpoint, the view of its current stint in the group. */
-        final CallCounters counters;
-        final Meter success;
-        final Meter failure;
-        final Meter released;
-        /** Null when lean. */
-        final Timer successTimer;
-        final Timer failureTimer;
-
-        CallMeters(MeterRegistry registry, boolean histogram, Tags tags, CallCounters counters) {
-            this.counters = counters;
-            if (histogram) {
-                successTimer = timer(registry, tags.and("outcome", "success"));
-                failureTimer = timer(registry, tags.and("outcome", "failure"));
-                success = successTimer;
-                failure = failureTimer;
-            } else {
-                successTimer = null;
-                failureTimer = null;
-                success = FunctionTimer.builder("lbkit.calls", counters,
-                                CallCounters::successes, CallCounters::successNanos,
-                                TimeUnit.NANOSECONDS)
-                        .description(CALLS_DESCRIPTION).tags(tags).tag("outcome", "success")
-                        .register(registry);
-                failure = FunctionTimer.builder("lbkit.calls", counters,
-                                CallCounters::failures, CallCounters::failureNanos,
-                                TimeUnit.NANOSECONDS)
-                        .description(CALLS_DESCRIPTION).tags(tags).tag("outcome", "failure")
-                        .register(registry);
-            }
-            released = FunctionCounter.builder("lbkit.calls.released", counters,
-                            CallCounters::releases)
-                    .description(RELEASED_DESCRIPTION).tags(tags).register(registry);
-        }
-
-        private static Timer timer(MeterRegistry registry, Tags tags) {
-            return Timer.builder("lbkit.calls").description(CALLS_DESCRIPTION).tags(tags)
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofNanos(100_000))
-                    .maximumExpectedValue(Duration.ofSeconds(30))
-                    .register(registry);
-        }
-
-        void record(LoadBalancerObserver.Outcome outcome, long latencyNanos) {
-            switch (outcome) {
-                case SUCCESS:
-                    successTimer.record(latencyNanos, TimeUnit.NANOSECONDS);
-                    break;
-                case FAILURE:
-                    failureTimer.record(latencyNanos, TimeUnit.NANOSECONDS);
-                    break;
-                default: // counted by the balancer
-            }
-        }
-
-        void removeFrom(MeterRegistry registry) {
-            registry.remove(success);
-            registry.remove(failure);
-            registry.remove(released);
-        }
     }
 
     /**
@@ -419,9 +342,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
     public static final class Builder {
         private final LoadBalancer lb;
         private final String service;
-        private Tags tags;
-        private Boolean endpointTags;
-        private Boolean latencyHistogram;
+        private final MeterOptions options = new MeterOptions();
 
         private Builder(LoadBalancer lb, String service) {
             this.lb = requireNonNull(lb, "lb");
@@ -430,9 +351,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
 
         /** Extra tags on every meter, such as {@code Tags.of("zone", "eu-1a")}; default none. */
         public Builder tags(Iterable<Tag> tags) {
-            requireNonNull(tags, "tags");
-            Names.checkUnset(this.tags, "tags");
-            this.tags = Names.userTags(tags);
+            options.tags(tags);
             return this;
         }
 
@@ -443,8 +362,7 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
          * binder on one Prometheus registry, which needs one tag set per meter name.
          */
         public Builder endpointTags(boolean on) {
-            Names.checkUnset(this.endpointTags, "endpointTags");
-            this.endpointTags = on;
+            options.endpointTags(on);
             return this;
         }
 
@@ -457,13 +375,12 @@ public final class LoadBalancerMetrics implements MeterBinder, AutoCloseable {
          * (BENCHMARKS.md, "Metrics on the call path").
          */
         public Builder latencyHistogram(boolean on) {
-            Names.checkUnset(this.latencyHistogram, "latencyHistogram");
-            this.latencyHistogram = on;
+            options.latencyHistogram(on);
             return this;
         }
 
         public LoadBalancerMetrics build() {
-            return new LoadBalancerMetrics(this);
+            return new LoadBalancerMetrics(lb, service, options);
         }
     }
 

@@ -2,13 +2,14 @@ package io.lbkit.micrometer;
 
 import static java.util.Objects.requireNonNull;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import java.util.Set;
 
 /**
- * The tag keys lbkit's meters set themselves, the check of a user's extra tags, and the binders'
- * builders' set-once check.
+ * The tag keys lbkit's meters set themselves, the check of a user's extra tags, the binders'
+ * builders' set-once check, and the binders' check that a registry does not hold their meters.
  */
 final class Names {
     static final Set<String> RESERVED =
@@ -40,6 +41,24 @@ final class Names {
     static void checkUnset(Object current, String option) {
         if (current != null) {
             throw new IllegalStateException(option + " was already set to " + current);
+        }
+    }
+
+    /**
+     * No binder of the same kind is bound to {@code registry} with exactly {@code tags}: its
+     * meter {@code meterName} is not there.
+     *
+     * @param what the kind of binder, as the message names it ("a balancer")
+     * @param advice what the message tells the user to do
+     * @throws IllegalStateException if one is
+     */
+    static void checkNotBound(MeterRegistry registry, String meterName, Tags tags, String what,
+            String advice) {
+        requireNonNull(registry, "registry");
+        if (registry.find(meterName).tags(tags).meters().stream()
+                .anyMatch(m -> Tags.of(m.getId().getTags()).equals(tags))) {
+            throw new IllegalStateException(what + " is already bound to " + registry
+                    + " with the tags " + tags + "; " + advice);
         }
     }
 }

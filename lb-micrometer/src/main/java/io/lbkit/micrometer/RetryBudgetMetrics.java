@@ -56,14 +56,7 @@ public final class RetryBudgetMetrics implements MeterBinder, AutoCloseable {
      *     lbkit sets
      */
     public static RetryBudgetMetrics of(RetryBudget budget, String service, Iterable<Tag> tags) {
-        requireNonNull(tags, "tags");
-        for (Tag tag : tags) {
-            if (Names.RESERVED.contains(tag.getKey())) {
-                throw new IllegalArgumentException("tags must not use the key '" + tag.getKey()
-                        + "', which lbkit sets; reserved: " + Names.RESERVED);
-            }
-        }
-        return new RetryBudgetMetrics(budget, service, tags);
+        return new RetryBudgetMetrics(budget, service, Names.userTags(tags));
     }
 
     /**
@@ -74,12 +67,8 @@ public final class RetryBudgetMetrics implements MeterBinder, AutoCloseable {
      */
     @Override
     public void bindTo(MeterRegistry registry) {
-        requireNonNull(registry, "registry");
-        if (registry.find("lbkit.retry.budget.requests").tags(tags).functionCounters().stream()
-                .anyMatch(c -> Tags.of(c.getId().getTags()).equals(tags))) {
-            throw new IllegalStateException("a retry budget is already bound to " + registry
-                    + " with the tags " + tags + "; give each its own serviceId");
-        }
+        Names.checkNotBound(registry, "lbkit.retry.budget.requests", tags,
+                "a retry budget", "give each its own serviceId");
         List<Meter> meters = new ArrayList<>();
         meters.add(FunctionCounter.builder("lbkit.retries", budget, RetryBudget::retriesGranted)
                 .description("Retries the retry budget granted (granted) or refused (denied)")
