@@ -5,6 +5,7 @@ import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
 
@@ -75,23 +76,25 @@ final class ConfigJson {
     }
 
     static void intField(String at, Map<String, ?> m, String key, IntConsumer setter) {
-        if (m.containsKey(key)) {
-            String path = at + "." + key;
-            int n = integer(path, m.get(key));
-            checked(path, () -> {
-                setter.accept(n);
-                return null;
-            });
-        }
+        field(at, m, key, ConfigJson::integer, setter::accept);
     }
 
     static void durationField(String at, Map<String, ?> m, String key,
             Consumer<Duration> setter) {
+        field(at, m, key, ConfigJson::duration, setter);
+    }
+
+    /**
+     * Hands field {@code key} of the object at {@code at}, when present, to {@code setter}, read
+     * by {@code read}; a value either rejects fails naming the field's path.
+     */
+    private static <V> void field(String at, Map<String, ?> m, String key,
+            BiFunction<String, Object, V> read, Consumer<V> setter) {
         if (m.containsKey(key)) {
             String path = at + "." + key;
-            Duration d = duration(path, m.get(key));
+            V value = read.apply(path, m.get(key));
             checked(path, () -> {
-                setter.accept(d);
+                setter.accept(value);
                 return null;
             });
         }

@@ -19,24 +19,23 @@ final class HealthProtocol {
     static final long SERVING = 1;
 
     static final MethodDescriptor<byte[], byte[]> CHECK =
-            MethodDescriptor.<byte[], byte[]>newBuilder()
-                    .setType(MethodDescriptor.MethodType.UNARY)
-                    .setFullMethodName("grpc.health.v1.Health/Check")
-                    .setRequestMarshaller(BytesMarshaller.INSTANCE)
-                    .setResponseMarshaller(BytesMarshaller.INSTANCE)
-                    .setIdempotent(true)
-                    .build();
+            method(MethodDescriptor.MethodType.UNARY, "Check").setIdempotent(true).build();
 
     /** Server streaming: the current status at once, then every change. */
     static final MethodDescriptor<byte[], byte[]> WATCH =
-            MethodDescriptor.<byte[], byte[]>newBuilder()
-                    .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
-                    .setFullMethodName("grpc.health.v1.Health/Watch")
-                    .setRequestMarshaller(BytesMarshaller.INSTANCE)
-                    .setResponseMarshaller(BytesMarshaller.INSTANCE)
-                    .build();
+            method(MethodDescriptor.MethodType.SERVER_STREAMING, "Watch").build();
 
     private HealthProtocol() {}
+
+    /** A method of the Health service, its messages passed as raw bytes. */
+    private static MethodDescriptor.Builder<byte[], byte[]> method(
+            MethodDescriptor.MethodType type, String name) {
+        return MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(type)
+                .setFullMethodName("grpc.health.v1.Health/" + name)
+                .setRequestMarshaller(BytesMarshaller.INSTANCE)
+                .setResponseMarshaller(BytesMarshaller.INSTANCE);
+    }
 
     /** HealthCheckRequest: field 1 (service), a length-delimited string; omitted when empty. */
     static byte[] encodeRequest(String service) {

@@ -10,14 +10,7 @@ import java.net.SocketAddress;
  * An address group from grpc's name resolution and the lbkit endpoint it stands for: the mapping
  * between grpc addresses and lbkit endpoints. Immutable.
  */
-final class ResolvedAddress {
-    final EquivalentAddressGroup eag;
-    final Endpoint endpoint;
-
-    private ResolvedAddress(EquivalentAddressGroup eag, Endpoint endpoint) {
-        this.eag = eag;
-        this.endpoint = endpoint;
-    }
+record ResolvedAddress(EquivalentAddressGroup eag, Endpoint endpoint) {
 
     /**
      * The endpoint an lbkit resolver attached, or one made from the first socket address

@@ -3,29 +3,18 @@ package io.lbkit.grpc;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.grpc.ForwardingServerCall;
-import io.grpc.ForwardingServerCallListener;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.NameResolverProvider;
 import io.grpc.NameResolverRegistry;
-import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
-import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.stub.ServerCalls;
 import io.lbkit.DynamicEndpointGroup;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +22,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,19 +57,19 @@ class LbkitHealthWatchIntegrationTest {
         return ch;
     }
 
-    private List<StandardServer> standardServers(int n) throws Exception {
-        List<StandardServer> servers = new ArrayList<>();
+    private List<StandardHealthServer> standardServers(int n) throws Exception {
+        List<StandardHealthServer> servers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            StandardServer s = new StandardServer("s" + i);
+            StandardHealthServer s = new StandardHealthServer("s" + i);
             resources.add(s::stop);
             servers.add(s);
         }
         return servers;
     }
 
-    private static String target(List<StandardServer> servers) {
+    private static String target(List<StandardHealthServer> servers) {
         StringBuilder sb = new StringBuilder("lbkit:///");
-        for (StandardServer s : servers) {
+        for (StandardHealthServer s : servers) {
             sb.append(sb.length() == 9 ? "" : ",").append("127.0.0.1:").append(s.port);
         }
         return sb.toString();
@@ -95,8 +83,8 @@ class LbkitHealthWatchIntegrationTest {
      */
     @Test
     void notServingServer_getsNoNewCallsWithin100ms() throws Exception {
-        List<StandardServer> servers = standardServers(3);
-        StandardServer sick = servers.get(1);
+        List<StandardHealthServer> servers = standardServers(3);
+        StandardHealthServer sick = servers.get(1);
         ManagedChannel ch = channel(target(servers),
                 Map.of("strategy", "round_robin", "healthCheck", Map.of()));
 
@@ -156,7 +144,7 @@ class LbkitHealthWatchIntegrationTest {
      */
     @Test
     void serverNotServingFromTheStart_neverGetsACall() throws Exception {
-        List<StandardServer> servers = standardServers(3);
+        List<StandardHealthServer> servers = standardServers(3);
         servers.get(2).manager.setStatus("", ServingStatus.NOT_SERVING);
         ManagedChannel ch = channel(target(servers),
                 Map.of("strategy", "round_robin", "healthCheck", Map.of()));
@@ -176,11 +164,11 @@ class LbkitHealthWatchIntegrationTest {
      */
     @Test
     void everyServerNotServing_callsFailFastNamingTheHealthAnswer() throws Exception {
-        List<StandardServer> servers = standardServers(2);
+        List<StandardHealthServer> servers = standardServers(2);
         ManagedChannel ch = channel(target(servers),
                 Map.of("strategy", "round_robin", "healthCheck", Map.of()));
         EchoServers.call(ch, CALL_DEADLINE);
-        for (StandardServer s : servers) {
+        for (StandardHealthServer s : servers) {
             s.manager.setStatus("", ServingStatus.NOT_SERVING);
         }
         StatusRuntimeException[] failure = {null};
@@ -214,8 +202,8 @@ class LbkitHealthWatchIntegrationTest {
     /** Watch asks about the configured service, as Check does. */
     @Test
     void watch_asksAboutTheConfiguredService() throws Exception {
-        List<StandardServer> servers = standardServers(2);
-        for (StandardServer s : servers) {
+        List<StandardHealthServer> servers = standardServers(2);
+        for (StandardHealthServer s : servers) {
             s.manager.setStatus("test.Echo", ServingStatus.SERVING);
         }
         servers.get(0).manager.setStatus("test.Echo", ServingStatus.NOT_SERVING);
@@ -237,11 +225,11 @@ class LbkitHealthWatchIntegrationTest {
     @Test
     void watchStreams_areCancelledWhenTheSubchannelGoesAwayAndWhenTheChannelShutsDown()
             throws Exception {
-        List<StandardServer> servers = standardServers(3);
+        List<StandardHealthServer> servers = standardServers(3);
         DynamicEndpointGroup group = EndpointGroup.dynamic();
         resources.add(group::close);
         List<Endpoint> all = new ArrayList<>();
-        for (StandardServer s : servers) {
+        for (StandardHealthServer s : servers) {
             all.add(Endpoint.of("127.0.0.1", s.port));
         }
         group.set(all);
@@ -374,90 +362,5 @@ class LbkitHealthWatchIntegrationTest {
             EchoServers.call(ch, CALL_DEADLINE);
             return b.calls.get() > 5;
         });
-    }
-
-    /**
-     * A grpc-java Netty server with grpc's standard health service ({@link HealthStatusManager})
-     * and the echo method, counting its calls and the Watch streams open on it.
-     */
-    private static final class StandardServer {
-        final HealthStatusManager manager = new HealthStatusManager();
-        final AtomicInteger calls = new AtomicInteger();
-        final AtomicLong lastCallNanos = new AtomicLong();
-        final java.util.Queue<Long> arrivals = new java.util.concurrent.ConcurrentLinkedQueue<>();
-        final AtomicInteger openWatches = new AtomicInteger();
-        final AtomicInteger watchCalls = new AtomicInteger();
-        final Server server;
-        final int port;
-
-        StandardServer(String name) throws Exception {
-            ServerServiceDefinition echo = ServerServiceDefinition.builder("test.Echo")
-                    .addMethod(EchoServers.WHO, ServerCalls.asyncUnaryCall((request, response) -> {
-                        long now = System.nanoTime();
-                        lastCallNanos.set(now);
-                        arrivals.add(now);
-                        calls.incrementAndGet();
-                        response.onNext(name);
-                        response.onCompleted();
-                    }))
-                    .build();
-            server = io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder
-                    .forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(echo)
-                    .addService(ServerInterceptors.intercept(manager.getHealthService(),
-                            new WatchCounter()))
-                    .build()
-                    .start();
-            port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-        }
-
-        long callsAfter(long nanos) {
-            return arrivals.stream().filter(t -> t - nanos > 0).count();
-        }
-
-        void stop() throws InterruptedException {
-            server.shutdownNow();
-            server.awaitTermination(5, TimeUnit.SECONDS);
-        }
-
-        /** Counts the Watch calls open on the server: started, not yet closed or cancelled. */
-        private final class WatchCounter implements ServerInterceptor {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call,
-                    Metadata headers, ServerCallHandler<Q, R> next) {
-                if (!call.getMethodDescriptor().getFullMethodName().endsWith("/Watch")) {
-                    return next.startCall(call, headers);
-                }
-                watchCalls.incrementAndGet();
-                openWatches.incrementAndGet();
-                AtomicBoolean ended = new AtomicBoolean();
-                Runnable end = () -> {
-                    if (ended.compareAndSet(false, true)) {
-                        openWatches.decrementAndGet();
-                    }
-                };
-                ServerCall<Q, R> counted = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-                    @Override
-                    public void close(Status status, Metadata trailers) {
-                        end.run();
-                        super.close(status, trailers);
-                    }
-                };
-                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(
-                        next.startCall(counted, headers)) {
-                    @Override
-                    public void onCancel() {
-                        end.run();
-                        super.onCancel();
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        end.run();
-                        super.onComplete();
-                    }
-                };
-            }
-        }
     }
 }
