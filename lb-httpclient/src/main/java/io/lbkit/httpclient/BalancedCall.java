@@ -38,6 +38,15 @@ import javax.net.ssl.SSLHandshakeException;
  * class's {@link #choose}, {@link #rewrite} and {@link Attempt}s, and calls {@code choose} (which
  * reads and the caller then extends {@link #tried}) only under its own lock.
  */
+/*
+ * Why one file of over 400 lines: one call's life, in the order it happens, over state only it
+ * holds (the tried endpoints, the call's balancer and start, the failures so far): choosing an
+ * endpoint (choose and its ranking), rewriting the request for it, sending it blocking or async,
+ * the retry rule and its backoff, and Attempt, the outcome of one attempt reported on its pick.
+ * Each part reads the others' fields; apart, they would need the call's state passed around or
+ * opened up. The racing of hedged attempts is HedgingCall; the body kept for replay,
+ * ReplayableBody; the body subscriber that reports, ReportingSubscriber.
+ */
 final class BalancedCall<T> {
 
     private final BalancedHttpClient client;

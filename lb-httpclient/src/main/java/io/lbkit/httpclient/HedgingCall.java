@@ -63,6 +63,12 @@ import java.util.concurrent.TimeUnit;
  * not kept reachable until its delay passes. A timer that fires late for an attempt that is no
  * longer the latest finds another generation and does nothing.
  */
+/*
+ * Why one file of over 400 lines: it is one state machine under one monitor (see the notes
+ * above): begin, hedge, onDone, retry and end each read and change the same guarded state, and
+ * the rules of what happens outside the lock hold only when all of them are seen together. About
+ * 90 lines are its documentation. The attempts themselves are BalancedCall's.
+ */
 final class HedgingCall<T> {
 
     private final BalancedHttpClient client;
