@@ -156,7 +156,8 @@ import javax.net.ssl.SSLParameters;
  * with its default and range. The machinery lives beside it, one job a file: Service (a routed
  * service and its SNI client), BalancedCall (one call's attempts and retries), HedgingCall (a
  * hedged call's racing attempts), ReplayableBody (the request body kept for replay),
- * ReportingSubscriber (the outcome reported when the body ends), SetOnce (the builders' rule).
+ * ReportingSubscriber (the outcome reported when the body ends), BuilderChecks (the builders'
+ * checks).
  */
 public final class BalancedHttpClient extends HttpClient {
 
@@ -411,10 +412,8 @@ public final class BalancedHttpClient extends HttpClient {
         private Ticker ticker;
 
         private Builder(HttpClient delegate) {
-            this.delegate = requireNonNull(delegate, "delegate");
-            if (delegate instanceof BalancedHttpClient) {
-                throw new IllegalArgumentException("delegate must not be a BalancedHttpClient");
-            }
+            this.delegate = BuilderChecks.plainClient(delegate, "delegate",
+                    "delegate must not be a BalancedHttpClient");
         }
 
         /**
@@ -504,7 +503,7 @@ public final class BalancedHttpClient extends HttpClient {
 
         /** Attempts and backoff; default {@link RetryPolicy#of()} (3 attempts, 25..250 ms). */
         public Builder retryPolicy(RetryPolicy retryPolicy) {
-            this.retryPolicy = SetOnce.set("retryPolicy", this.retryPolicy, retryPolicy);
+            this.retryPolicy = BuilderChecks.set("retryPolicy", this.retryPolicy, retryPolicy);
             return this;
         }
 
@@ -514,7 +513,7 @@ public final class BalancedHttpClient extends HttpClient {
          * others' retries.
          */
         public Builder retryBudget(RetryBudget retryBudget) {
-            this.retryBudget = SetOnce.set("retryBudget", this.retryBudget, retryBudget);
+            this.retryBudget = BuilderChecks.set("retryBudget", this.retryBudget, retryBudget);
             return this;
         }
 
@@ -545,7 +544,7 @@ public final class BalancedHttpClient extends HttpClient {
                         + truncate(service) + "', which is not configured; configure it with "
                         + "service(...) first; services: " + services.keySet());
             }
-            SetOnce.check("hedgePolicy of " + key, hedgePolicies.get(key));
+            BuilderChecks.check("hedgePolicy of " + key, hedgePolicies.get(key));
             if (hedgePolicy.fixedDelay().isEmpty()) {
                 Map<HedgePolicy, String> owners = new IdentityHashMap<>();
                 hedgePolicies.forEach((name, p) -> owners.put(p, name));
@@ -571,7 +570,7 @@ public final class BalancedHttpClient extends HttpClient {
          */
         public Builder retryableRequest(Predicate<HttpRequest> retryableRequest) {
             this.retryableRequest =
-                    SetOnce.set("retryableRequest", this.retryableRequest, retryableRequest);
+                    BuilderChecks.set("retryableRequest", this.retryableRequest, retryableRequest);
             return this;
         }
 
@@ -580,7 +579,7 @@ public final class BalancedHttpClient extends HttpClient {
          * {@link BalancedHttpClient#isServerFailure} (5xx except 501, 505).
          */
         public Builder failureStatus(IntPredicate failureStatus) {
-            this.failureStatus = SetOnce.set("failureStatus", this.failureStatus, failureStatus);
+            this.failureStatus = BuilderChecks.set("failureStatus", this.failureStatus, failureStatus);
             return this;
         }
 
@@ -590,13 +589,13 @@ public final class BalancedHttpClient extends HttpClient {
          */
         public Builder retryableStatus(IntPredicate retryableStatus) {
             this.retryableStatus =
-                    SetOnce.set("retryableStatus", this.retryableStatus, retryableStatus);
+                    BuilderChecks.set("retryableStatus", this.retryableStatus, retryableStatus);
             return this;
         }
 
         /** What backends see as {@code Host}; default {@link HostHeader#ENDPOINT}. */
         public Builder hostHeader(HostHeader hostHeader) {
-            this.hostHeader = SetOnce.set("hostHeader", this.hostHeader, hostHeader);
+            this.hostHeader = BuilderChecks.set("hostHeader", this.hostHeader, hostHeader);
             return this;
         }
 
@@ -607,7 +606,7 @@ public final class BalancedHttpClient extends HttpClient {
          * @param bytes 0..{@value BalancedHttpClient#MAX_REPLAY_BUFFER_LIMIT}
          */
         public Builder replayBufferLimit(int bytes) {
-            SetOnce.check("replayBufferLimit", this.replayBufferLimit);
+            BuilderChecks.check("replayBufferLimit", this.replayBufferLimit);
             if (bytes < 0 || bytes > MAX_REPLAY_BUFFER_LIMIT) {
                 throw new IllegalArgumentException("replayBufferLimit must be in 0.."
                         + MAX_REPLAY_BUFFER_LIMIT + " bytes, was " + bytes);
@@ -618,7 +617,7 @@ public final class BalancedHttpClient extends HttpClient {
 
         /** The time source for latencies; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            this.ticker = SetOnce.set("ticker", this.ticker, ticker);
+            this.ticker = BuilderChecks.set("ticker", this.ticker, ticker);
             return this;
         }
 

@@ -91,17 +91,14 @@ public final class HttpHealthProbe implements HealthProbe {
         private Duration timeout;
 
         private Builder(HttpClient client) {
-            this.client = requireNonNull(client, "client");
-            if (client instanceof BalancedHttpClient) {
-                throw new IllegalArgumentException(
-                        "client must be a plain HttpClient: probes must not be balanced");
-            }
+            this.client = BuilderChecks.plainClient(client, "client",
+                    "client must be a plain HttpClient: probes must not be balanced");
         }
 
         /** {@code http} (the default) or {@code https}. */
         public Builder scheme(String scheme) {
             requireNonNull(scheme, "scheme");
-            SetOnce.check("scheme", this.scheme);
+            BuilderChecks.check("scheme", this.scheme);
             if (!scheme.equals("http") && !scheme.equals("https")) {
                 throw new IllegalArgumentException("scheme must be http or https, was " + scheme);
             }
@@ -112,7 +109,7 @@ public final class HttpHealthProbe implements HealthProbe {
         /** The path (and query) to GET, starting with {@code /}; default {@code /health}. */
         public Builder path(String path) {
             requireNonNull(path, "path");
-            SetOnce.check("path", this.path);
+            BuilderChecks.check("path", this.path);
             if (!path.startsWith("/")) {
                 throw new IllegalArgumentException("path must start with '/', was '" + path + "'");
             }
@@ -123,7 +120,7 @@ public final class HttpHealthProbe implements HealthProbe {
 
         /** Which statuses mean healthy; default 200..299. */
         public Builder healthyStatus(IntPredicate healthyStatus) {
-            this.healthyStatus = SetOnce.set("healthyStatus", this.healthyStatus, healthyStatus);
+            this.healthyStatus = BuilderChecks.set("healthyStatus", this.healthyStatus, healthyStatus);
             return this;
         }
 
@@ -133,7 +130,7 @@ public final class HttpHealthProbe implements HealthProbe {
          */
         public Builder timeout(Duration timeout) {
             requireNonNull(timeout, "timeout");
-            SetOnce.check("timeout", this.timeout);
+            BuilderChecks.check("timeout", this.timeout);
             if (timeout.compareTo(Duration.ofMillis(1)) < 0
                     || timeout.compareTo(Duration.ofMinutes(1)) > 0) {
                 throw new IllegalArgumentException(

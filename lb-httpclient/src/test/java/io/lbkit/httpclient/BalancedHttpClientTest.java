@@ -34,6 +34,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+/**
+ * A balanced call end to end over real JDK HttpServer backends on loopback: routing and the
+ * request rewrite, one report per call, failure statuses, the retry rules with their bodies,
+ * response bodies of every kind reported when they end, no endpoint, cancellation, the builder.
+ */
+/*
+ * Why one file of over 400 lines: these are the behaviours the class javadoc of
+ * BalancedHttpClient promises for a call, one test each, over one pair of backends; hedging,
+ * the retry's endpoint choice, TLS, routes and sticky keys have their own test classes.
+ */
 @Timeout(30)
 class BalancedHttpClientTest {
 

@@ -54,6 +54,12 @@ import org.junit.jupiter.api.Timeout;
  * cache), so whichever endpoint the balancer picks first is the slow one, and the test asserts
  * where the hedge went instead of arranging it.
  */
+/*
+ * Why one file of over 400 lines: every test here runs against the same backends, whose answers
+ * depend on the shared record of the attempts each call made (the Server class and its record,
+ * about 200 lines); apart, each file would need that record and its backends passed in. The
+ * single-attempt rules are BalancedHttpClientTest and RetryChoiceTest.
+ */
 @Timeout(60)
 class HedgingTest {
 
@@ -246,6 +252,14 @@ class HedgingTest {
                 .build();
     }
 
+    /** A client of "orders" over {@code lb}, hedged after {@code delay}, paid by {@code budget}. */
+    private BalancedHttpClient.Builder hedgedAfter(Duration delay, RetryBudget budget) {
+        return BalancedHttpClient.newBuilder(plain)
+                .service("orders", lb)
+                .retryBudget(budget)
+                .hedgePolicy("orders", HedgePolicy.ofDelay(delay));
+    }
+
     /** A budget that grants exactly {@code hedges} retries: no ratio, a floor, a frozen clock. */
     private static RetryBudget budgetOf(int hedges) {
         return RetryBudget.builder().retryRatio(0).minRetriesPerSecond(hedges)
@@ -270,11 +284,7 @@ class HedgingTest {
     void send_hedgesToAnotherEndpoint_firstAnswerWins_loserAbortedAndReleased() throws Exception {
         startServers(3, slowFirst());
         RetryBudget budget = RetryBudget.of();
-        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
-                .service("orders", lb)
-                .retryBudget(budget)
-                .hedgePolicy("orders", HedgePolicy.ofDelay(Duration.ofMillis(100)))
-                .build();
+        BalancedHttpClient http = hedgedAfter(Duration.ofMillis(100), budget).build();
         int calls = 4;
         for (int i = 0; i < calls; i++) {
             String id = "c" + i;
@@ -355,11 +365,7 @@ class HedgingTest {
         startServers(2, slowFirst());
         int granted = 2;
         RetryBudget budget = budgetOf(granted);
-        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
-                .service("orders", lb)
-                .retryBudget(budget)
-                .hedgePolicy("orders", HedgePolicy.ofDelay(Duration.ofMillis(50)))
-                .build();
+        BalancedHttpClient http = hedgedAfter(Duration.ofMillis(50), budget).build();
         int calls = 4;
         int hedged = 0;
         for (int i = 0; i < calls; i++) {
@@ -386,11 +392,7 @@ class HedgingTest {
     void post_withoutIdempotencyKey_isNeverHedged_withOneIsHedgedWithItsBody() throws Exception {
         startServers(2, slowFirst());
         RetryBudget budget = RetryBudget.of();
-        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
-                .service("orders", lb)
-                .retryBudget(budget)
-                .hedgePolicy("orders", HedgePolicy.ofDelay(Duration.ofMillis(50)))
-                .build();
+        BalancedHttpClient http = hedgedAfter(Duration.ofMillis(50), budget).build();
         for (int i = 0; i < 2; i++) {
             String id = "p" + i;
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://orders/o"))
@@ -418,11 +420,7 @@ class HedgingTest {
     void failingHedge_startsNoRetry_theSlowAttemptAnswers() throws Exception {
         startServers(3, (id, arrival) -> arrival == 1 ? Answer.SLOW_200 : Answer.FAST_503);
         RetryBudget budget = RetryBudget.of();
-        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
-                .service("orders", lb)
-                .retryBudget(budget)
-                .hedgePolicy("orders", HedgePolicy.ofDelay(Duration.ofMillis(50)))
-                .build();
+        BalancedHttpClient http = hedgedAfter(Duration.ofMillis(50), budget).build();
         HttpResponse<String> r = http.send(get("f"), BodyHandlers.ofString());
         List<String> reached = seen.get("f");
         assertEquals(2, reached.size(), "no retry while the first attempt ran: " + reached);
@@ -436,12 +434,9 @@ class HedgingTest {
     void everyAttemptFailing_isBoundedByMaxAttempts_hedgesIncluded() throws Exception {
         startServers(3, (id, arrival) -> arrival == 1 ? Answer.SLOW_503 : Answer.FAST_503);
         RetryBudget budget = RetryBudget.of();
-        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
-                .service("orders", lb)
-                .retryBudget(budget)
+        BalancedHttpClient http = hedgedAfter(Duration.ofMillis(50), budget)
                 .retryPolicy(RetryPolicy.builder().maxAttempts(3)
                         .backoff(Duration.ZERO, Duration.ZERO).build())
-                .hedgePolicy("orders", HedgePolicy.ofDelay(Duration.ofMillis(50)))
                 .build();
         HttpResponse<String> r = http.send(get("e"), BodyHandlers.ofString());
         List<String> reached = seen.get("e");
@@ -483,11 +478,7 @@ class HedgingTest {
         startServers(3, (id, arrival) -> arrival == 1 && !id.startsWith("fast-")
                 ? Answer.SLOW_200 : Answer.FAST_200);
         RetryBudget budget = RetryBudget.of();
-        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain)
-                .service("orders", lb)
-                .retryBudget(budget)
-                .hedgePolicy("orders", HedgePolicy.ofDelay(Duration.ofMillis(5)))
-                .build();
+        BalancedHttpClient http = hedgedAfter(Duration.ofMillis(5), budget).build();
         int calls = 240;
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
