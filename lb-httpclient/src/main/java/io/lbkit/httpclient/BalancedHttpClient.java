@@ -154,8 +154,9 @@ import javax.net.ssl.SSLParameters;
  * lines); the HttpClient methods delegate one line each to the wrapped client, as the abstract
  * class requires; the public nested Builder (its name is API) is about half the file, each option
  * with its default and range. The machinery lives beside it, one job a file: Service (a routed
- * service and its SNI client), BalancedCall (one call's attempts and retries), HedgingCall (a
- * hedged call's racing attempts), ReplayableBody (the request body kept for replay),
+ * service, its name rule and its SNI client), BalancedCall (one call's attempts and retries),
+ * HedgingCall (a hedged call's racing attempts), HeaderRouteSelector (also the check of its
+ * routes against the split), ReplayableBody (the request body kept for replay),
  * ReportingSubscriber (the outcome reported when the body ends), BuilderChecks (the builders'
  * checks).
  */
@@ -448,7 +449,7 @@ public final class BalancedHttpClient extends HttpClient {
          *     the split does not have
          */
         public Builder routedService(String name, TrafficSplit split, RouteSelector routeSelector) {
-            return addService(name, split, null, checkRoutes(split, routeSelector));
+            return addService(name, split, null, HeaderRouteSelector.checkRoutes(split, routeSelector));
         }
 
         /**
@@ -460,39 +461,14 @@ public final class BalancedHttpClient extends HttpClient {
         public Builder routedService(String name, TrafficSplit split, RouteSelector routeSelector,
                 StickyKey stickyKey) {
             return addService(name, split, requireNonNull(stickyKey, "stickyKey"),
-                    checkRoutes(split, routeSelector));
-        }
-
-        private static RouteSelector checkRoutes(TrafficSplit split, RouteSelector selector) {
-            requireNonNull(split, "split");
-            requireNonNull(selector, "routeSelector");
-            if (selector instanceof HeaderRouteSelector) {
-                Set<String> known = split.weights().keySet();
-                for (String route : ((HeaderRouteSelector) selector).routes()) {
-                    if (!known.contains(route)) {
-                        throw new IllegalArgumentException("routeSelector names route '" + route
-                                + "', which the split does not have; its routes are " + known);
-                    }
-                }
-            }
-            return selector;
+                    HeaderRouteSelector.checkRoutes(split, routeSelector));
         }
 
         private Builder addService(String name, LoadBalancer lb, StickyKey stickyKey,
                 RouteSelector routeSelector) {
             requireNonNull(name, "name");
             requireNonNull(lb, "lb");
-            String key = name.strip().toLowerCase(Locale.ROOT);
-            if (key.isEmpty() || !key.matches("[a-z0-9._-]+")) {
-                throw new IllegalArgumentException("service name must be a host name of letters, "
-                        + "digits, '.', '-' and '_' without port, was '" + name + "'");
-            }
-            try {
-                Endpoint.of(key, 1); // lbkit's one host grammar: labels, lengths, IPv4 literals
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("service name must be a host name as written"
-                        + " in request URIs; " + e.getMessage(), e);
-            }
+            String key = Service.key(name);
             if (services.containsKey(key)) {
                 throw new IllegalStateException("service " + key + " was already set to "
                         + services.get(key).lb());

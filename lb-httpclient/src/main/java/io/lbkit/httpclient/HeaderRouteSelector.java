@@ -2,6 +2,7 @@ package io.lbkit.httpclient;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.TrafficSplit;
 import java.net.http.HttpRequest;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -35,6 +36,27 @@ final class HeaderRouteSelector implements RouteSelector {
         });
         this.name = name;
         this.routesByValue = Map.copyOf(m);
+    }
+
+    /**
+     * {@code selector}, checked against {@code split}: a header selector may name only routes
+     * the split has (any other selector is the user's and is not checked).
+     *
+     * @throws IllegalArgumentException naming the first route the split does not have
+     */
+    static RouteSelector checkRoutes(TrafficSplit split, RouteSelector selector) {
+        requireNonNull(split, "split");
+        requireNonNull(selector, "routeSelector");
+        if (selector instanceof HeaderRouteSelector) {
+            Set<String> known = split.weights().keySet();
+            for (String route : ((HeaderRouteSelector) selector).routes()) {
+                if (!known.contains(route)) {
+                    throw new IllegalArgumentException("routeSelector names route '" + route
+                            + "', which the split does not have; its routes are " + known);
+                }
+            }
+        }
+        return selector;
     }
 
     /** The route names this selector can return. */

@@ -1,5 +1,7 @@
 package io.lbkit.httpclient;
 
+import static java.util.Objects.requireNonNull;
+
 import io.lbkit.Endpoint;
 import io.lbkit.LoadBalancer;
 import io.lbkit.TrafficSplit;
@@ -8,6 +10,7 @@ import io.lbkit.retry.RetryBudget;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLParameters;
@@ -35,6 +38,27 @@ final class Service {
         this.stickyKey = stickyKey;
         this.routeSelector = routeSelector;
         this.hedgePolicy = hedgePolicy;
+    }
+
+    /**
+     * The key of service {@code name} (lower-case, stripped), as request URI hosts are matched.
+     *
+     * @throws IllegalArgumentException if the name is not a host name as written in URIs
+     */
+    static String key(String name) {
+        requireNonNull(name, "name");
+        String key = name.strip().toLowerCase(Locale.ROOT);
+        if (key.isEmpty() || !key.matches("[a-z0-9._-]+")) {
+            throw new IllegalArgumentException("service name must be a host name of letters, "
+                    + "digits, '.', '-' and '_' without port, was '" + name + "'");
+        }
+        try {
+            Endpoint.of(key, 1); // lbkit's one host grammar: labels, lengths, IPv4 literals
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("service name must be a host name as written"
+                    + " in request URIs; " + e.getMessage(), e);
+        }
+        return key;
     }
 
     /**
