@@ -12,8 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link LoadBalancer}. Thread-safe.
@@ -30,22 +28,11 @@ import java.util.concurrent.TimeUnit;
  *
  * Writers (group snapshots, health changes, slow-start ticks, close) change the states under
  * `lock`: a snapshot reuses the state of every address that stays, a health rule moves an
- * endpoint in or out of rotation. Each change bumps `changes` (changedLocked). The table is then
- * rebuilt single-flight (publish): one thread at a time, the `rebuilder`, plans it under the lock
- * (TablePlan.plan: eligible sets, tiers, weights, caps; O(n)), builds the pickers outside the
- * lock (a ring or Maglev table of many endpoints takes milliseconds), and publishes it under the
- * lock with one volatile write of `table`, only if nothing newer was published (`published`), so
- * an older table never replaces a newer one. It repeats while changes arrived during its build, at
- * most MAX_BUILDS times, then hands the rest to a scheduler task. A reporter that finds a
- * rebuilder at work returns at once: the rebuilder's next plan sees its change. So a report
- * never waits behind another thread's build, and one thread alone sees its change in effect when
- * its report returns. A snapshot or locality change waits (lock released) for a table that
- * reflects it, since users expect a group edit to be in effect when it returns. One rebuilder
- * means the strategy's newPicker is called by one thread at a time, as Strategy promises.
- *
- * Health events are tied to the change they describe (HealthController.tagEvents) and queued for
- * delivery when a table reflecting that change is published, in order; they are delivered
- * outside the lock. A pick that started before the table write may still return an endpoint that
+ * endpoint in or out of rotation. Each change is recorded (changedLocked), and TableRebuilds
+ * brings `table` up to date: one thread at a time plans it under the lock (TablePlan.plan) and
+ * builds the pickers outside it, and publishes it with one volatile write only if nothing newer
+ * was published. A reporter never waits behind another thread's build; a snapshot waits for the
+ * table that reflects it. A pick that started before the write may still return an endpoint that
  * was just removed; a pick that starts after it never does.
  *
  * The local zone and region (the only topology settings that change at run time) live in
@@ -53,13 +40,6 @@ import java.util.concurrent.TimeUnit;
  * rebuilds the table from the same states, so in-flight counts, latency and health carry over.
  */
 final class DefaultLoadBalancer implements LoadBalancer {
-
-    private static final System.Logger LOG = System.getLogger(LoadBalancer.class.getName());
-    /**
-     * 2: how many tables a reporting thread builds at most before it hands the changes still
-     * coming in to the scheduler. The second build covers every change made during the first.
-     */
-    static final int MAX_BUILDS = 2;
 
     private final EndpointGroup group;
     private final BalancerConfig config;
@@ -79,12 +59,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private boolean seenSnapshot;
     /** Guarded by lock. */
     private boolean panic;
-    /** The number of changes recorded (see changedLocked). Guarded by lock. */
-    private long changes;
-    /** The change count the published table reflects. Guarded by lock. */
-    private long published;
-    /** The thread planning, building and publishing tables; null when none. Guarded by lock. */
-    private Thread rebuilder;
+    /** Plans, builds and publishes `table` after each change, one thread at a time. */
+    private final TableRebuilds rebuilds;
     /** Written under lock; volatile for the lock-free getters. */
     private volatile Topology topology;
     private volatile Route table;
@@ -99,6 +75,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
         this.config = config.withListener(observers);
         this.decayNanos = config.strategy().latencyDecay().toNanos();
         this.health = new HealthController(this, lock, this.config);
+        this.rebuilds = new TableRebuilds(lock, health, config.scheduler(), this::planLocked,
+                () -> closed, route -> table = route);
         this.strict = config.strictPicks() ? new StrictPicks("LoadBalancer over " + group) : null;
         this.topology = config.topology();
         this.table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
@@ -176,127 +154,27 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /**
-     * Records a change that the routing table must reflect: bumps the change count and ties the
-     * health events queued so far to it. Call under the lock, then {@link #publish} without it.
+     * Records a change that the routing table must reflect. Call under the lock, then
+     * {@link TableRebuilds#publish} without it.
      */
     void changedLocked() {
-        changes++;
-        health.tagEvents(changes);
+        rebuilds.changedLocked();
     }
 
-    /**
-     * Brings the routing table up to date with the changes recorded so far. Call holding no lock,
-     * after {@link #changedLocked()}; then {@link HealthController#deliverEvents()}.
-     *
-     * <p>When no other thread is rebuilding, this thread becomes the rebuilder: it plans the
-     * table under the lock, builds it outside, publishes it under the lock, and repeats while
-     * changes arrived meanwhile, at most {@link #MAX_BUILDS} times before it hands what is left
-     * to the scheduler. So a thread alone sees its change in effect when this returns.
-     *
-     * <p>When another thread is rebuilding, that thread will publish this change too: a report
-     * ({@code await} false) returns at once; a group snapshot or locality change ({@code await}
-     * true) waits, with the lock released, until a table reflecting it is published, or until it
-     * may take over as rebuilder.
-     */
+    /** Brings the routing table up to date; see {@link TableRebuilds#publish}. */
     void publish(boolean await) {
-        TablePlan plan;
-        synchronized (lock) {
-            long target = changes;
-            boolean interrupted = false;
-            try {
-                while (rebuilder != null && await && rebuilder != Thread.currentThread()
-                        && !closed && published < target) {
-                    try {
-                        lock.wait();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            if (rebuilder != null || closed || published >= target) {
-                return;
-            }
-            rebuilder = Thread.currentThread();
-            plan = planLocked();
-        }
-        for (int builds = 1; ; builds++) {
-            Route route;
-            try {
-                route = plan.build();
-            } catch (RuntimeException | Error e) {
-                synchronized (lock) {
-                    health.flushEvents(plan.version); // the changes happened; say so
-                    releaseLocked();
-                }
-                throw e;
-            }
-            synchronized (lock) {
-                if (!closed && plan.version > published) {
-                    table = route;
-                    published = plan.version;
-                    health.flushEvents(published);
-                    if (plan.ramping) {
-                        health.rampPending();
-                    }
-                }
-                if (closed || published >= changes) {
-                    releaseLocked();
-                    return;
-                }
-                if (builds >= MAX_BUILDS && handOffLocked()) {
-                    return;
-                }
-                plan = planLocked();
-            }
-        }
+        rebuilds.publish(await);
     }
 
     /**
-     * Plans the table for the current states and changes, and updates the panic flag (queueing
-     * its event for this plan's publication). Call under the lock.
+     * Plans the table for the current states, and updates the panic flag (queueing its event
+     * for this plan's publication). Call under the lock.
      */
-    private TablePlan planLocked() {
-        TablePlan plan = TablePlan.plan(changes, states.values(), config, topology, health, group);
+    private TablePlan planLocked(long version) {
+        TablePlan plan = TablePlan.plan(version, states.values(), config, topology, health, group);
         setPanic(plan.panic, plan.eligible, plan.total);
         health.tagEvents(plan.version);
         return plan;
-    }
-
-    /** This thread stops being the rebuilder. Call under the lock. */
-    private void releaseLocked() {
-        rebuilder = null;
-        lock.notifyAll(); // waiting snapshots: published, or theirs to take over
-    }
-
-    /**
-     * Hands the changes still unpublished to a scheduler task, so that a stream of changes does
-     * not keep one reporter building; false if the scheduler refused it (then this thread goes
-     * on). Call under the lock, as the rebuilder.
-     */
-    private boolean handOffLocked() {
-        releaseLocked();
-        try {
-            config.scheduler().schedule(this::catchUp, 0, TimeUnit.NANOSECONDS);
-            return true;
-        } catch (RejectedExecutionException e) {
-            rebuilder = Thread.currentThread();
-            return false;
-        }
-    }
-
-    /** The scheduler's task after a hand-off: publishes what is left, unless a reporter did. */
-    private void catchUp() {
-        try {
-            publish(false);
-        } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, "lbkit routing table build failed", e);
-        } finally {
-            health.deliverEvents();
-        }
     }
 
     private void setPanic(boolean nowPanic, int healthy, int total) {
@@ -444,7 +322,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
         health.close();
         synchronized (lock) {
             closed = true;
-            lock.notifyAll(); // snapshots waiting for a table: there will be none
+            rebuilds.closedLocked();
             states = Map.of();
             table = RoutingTable.empty(NoEndpointAvailableException.Reason.CLOSED,
                     "load balancer over " + group + " was closed");

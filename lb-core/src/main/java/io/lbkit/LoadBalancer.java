@@ -39,6 +39,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * }
  * }</pre>
  */
+/*
+ * Why one file of over 400 lines: the interface is about 190 lines of contract (what a pick, a
+ * report, stats, panic and locality promise); the rest is LoadBalancer.Builder, whose name is API
+ * and whose sixteen options each carry their default, range and reason in javadoc. The builder
+ * only validates and copies into BalancerConfig; the engine is DefaultLoadBalancer.
+ */
 public interface LoadBalancer extends AutoCloseable {
 
     /** A builder for a balancer over the given group. */
