@@ -1,6 +1,7 @@
 package io.lbkit;
 
 import static io.lbkit.internal.Preconditions.checkOnce;
+import static io.lbkit.internal.Preconditions.checkRange;
 import static io.lbkit.internal.Preconditions.setOnce;
 import static java.util.Objects.requireNonNull;
 
@@ -313,11 +314,7 @@ public interface LoadBalancer extends AutoCloseable {
             if (concurrencyLimit != null) {
                 throw exclusive("maxRequestsPerEndpoint", "concurrencyLimit", concurrencyLimit);
             }
-            if (max < 1 || max > 1_000_000) {
-                throw new IllegalArgumentException(
-                        "maxRequestsPerEndpoint must be in 1..1000000, was " + max);
-            }
-            this.maxRequestsPerEndpoint = max;
+            this.maxRequestsPerEndpoint = checkRange("maxRequestsPerEndpoint", max, 1, 1_000_000);
             return this;
         }
 
@@ -413,11 +410,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder zoneMinClusterSize(int size) {
             checkOnce("zoneMinClusterSize", this.zoneMinClusterSize);
-            if (size < 1 || size > 10_000) {
-                throw new IllegalArgumentException(
-                        "zoneMinClusterSize must be in 1..10000, was " + size);
-            }
-            this.zoneMinClusterSize = size;
+            this.zoneMinClusterSize = checkRange("zoneMinClusterSize", size, 1, 10_000);
             return this;
         }
 
