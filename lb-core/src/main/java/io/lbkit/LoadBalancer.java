@@ -291,11 +291,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder panicThreshold(int percent) {
             checkOnce("panicThreshold", this.panicThreshold);
-            if (percent < 0 || percent > 100) {
-                throw new IllegalArgumentException(
-                        "panicThreshold must be in 0..100 percent, was " + percent);
-            }
-            this.panicThreshold = percent;
+            this.panicThreshold = checkPercent("panicThreshold", percent, 0, 100);
             return this;
         }
 
@@ -396,11 +392,8 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder overprovisioningFactor(int percent) {
             checkOnce("overprovisioningFactor", this.overprovisioningFactor);
-            if (percent < 100 || percent > 1_000) {
-                throw new IllegalArgumentException(
-                        "overprovisioningFactor must be in 100..1000 percent, was " + percent);
-            }
-            this.overprovisioningFactor = percent;
+            this.overprovisioningFactor = checkPercent("overprovisioningFactor", percent, 100,
+                    1_000);
             return this;
         }
 
@@ -412,6 +405,15 @@ public interface LoadBalancer extends AutoCloseable {
             checkOnce("zoneMinClusterSize", this.zoneMinClusterSize);
             this.zoneMinClusterSize = checkRange("zoneMinClusterSize", size, 1, 10_000);
             return this;
+        }
+
+        /** As {@link io.lbkit.internal.Preconditions#checkRange}, with the unit in the message. */
+        private static int checkPercent(String field, int percent, int min, int max) {
+            if (percent < min || percent > max) {
+                throw new IllegalArgumentException(
+                        field + " must be in " + min + ".." + max + " percent, was " + percent);
+            }
+            return percent;
         }
 
         /**
