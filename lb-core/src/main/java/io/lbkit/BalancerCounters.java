@@ -25,7 +25,7 @@ import java.util.Iterator;
  * Lock order: the balancer's lock, then this (membership is called under the balancer's lock),
  * then an EndpointCounters' own lock (its widening of the success count). Nothing here calls out.
  */
-final class BalancerCounters implements CallCounters {
+final class BalancerCounters extends SummingCounters {
 
     /** Departed endpoints still counted live, at most; beyond it the oldest is folded. */
     static final int MAX_DEPARTED = 1_024;
@@ -37,39 +37,17 @@ final class BalancerCounters implements CallCounters {
 
     private static final EndpointCounters[] NONE = new EndpointCounters[0];
 
-    private static final int SUCCESSES = 0;
-    private static final int FAILURES = 1;
-    private static final int RELEASES = 2;
-    private static final int SUCCESS_NANOS = 3;
-    private static final int FAILURE_NANOS = 4;
-    private static final int FIELDS = 5;
-
     /** Guarded by this. */
     private EndpointCounters[] current = NONE;
     /** Guarded by this. */
     private final ArrayDeque<EndpointCounters> departed = new ArrayDeque<>();
     /** When each departed endpoint left, in the same order. Guarded by this. */
     private final ArrayDeque<Long> departedAt = new ArrayDeque<>();
-    /** Final counts of folded endpoints, indexed as {@link #get}. Guarded by this. */
-    private final long[] retired = new long[FIELDS];
+    /** Final counts of folded endpoints, indexed by Field ordinal. Guarded by this. */
+    private final long[] retired = new long[Field.values().length];
 
     BalancerCounters(Ticker ticker) {
         this.ticker = ticker;
-    }
-
-    private static long get(CallCounters c, int field) {
-        switch (field) {
-            case SUCCESSES:
-                return c.successes();
-            case FAILURES:
-                return c.failures();
-            case RELEASES:
-                return c.releases();
-            case SUCCESS_NANOS:
-                return c.successNanos();
-            default:
-                return c.failureNanos();
-        }
     }
 
     /** The balancer took a new snapshot; call under its lock. */
@@ -93,12 +71,13 @@ final class BalancerCounters implements CallCounters {
     }
 
     private void fold(EndpointCounters c) {
-        for (int f = 0; f < FIELDS; f++) {
-            retired[f] += get(c, f);
+        for (Field f : Field.values()) {
+            retired[f.ordinal()] += f.of(c);
         }
     }
 
-    private synchronized long sum(int field) {
+    @Override
+    synchronized long sum(Field field) {
         if (!departed.isEmpty()) {
             long now = ticker.read();
             Iterator<Long> at = departedAt.iterator();
@@ -112,12 +91,12 @@ final class BalancerCounters implements CallCounters {
                 }
             }
         }
-        long n = retired[field];
+        long n = retired[field.ordinal()];
         for (EndpointCounters c : current) {
-            n += get(c, field);
+            n += field.of(c);
         }
         for (EndpointCounters c : departed) {
-            n += get(c, field);
+            n += field.of(c);
         }
         return n;
     }
@@ -125,31 +104,6 @@ final class BalancerCounters implements CallCounters {
     /** Departed endpoints still counted live; for tests. */
     synchronized int departedCount() {
         return departed.size();
-    }
-
-    @Override
-    public long successes() {
-        return sum(SUCCESSES);
-    }
-
-    @Override
-    public long failures() {
-        return sum(FAILURES);
-    }
-
-    @Override
-    public long releases() {
-        return sum(RELEASES);
-    }
-
-    @Override
-    public long successNanos() {
-        return sum(SUCCESS_NANOS);
-    }
-
-    @Override
-    public long failureNanos() {
-        return sum(FAILURE_NANOS);
     }
 
     @Override

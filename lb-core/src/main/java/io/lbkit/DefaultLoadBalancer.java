@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.lbkit.health.HealthEvent;
 import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,10 +26,14 @@ import java.util.concurrent.CompletableFuture;
  * read the chosen endpoint's in-flight sum (and its limiter's limit) and, at its cap, move on to
  * the next candidate.
  *
- * Writers (group snapshots, health changes, slow-start ticks, close) are serialised by `lock`.
- * They reuse the state of every address that stays, build a new RoutingTable with the eligible
- * endpoints and publish it with one volatile write. A pick that started before the write may
- * still return an endpoint that was just removed; a pick that starts after it never does.
+ * Writers (group snapshots, health changes, slow-start ticks, close) change the states under
+ * `lock`: a snapshot reuses the state of every address that stays, a health rule moves an
+ * endpoint in or out of rotation. Each change is recorded (changedLocked), and TableRebuilds
+ * brings `table` up to date: one thread at a time plans it under the lock (TablePlan.plan) and
+ * builds the pickers outside it, and publishes it with one volatile write only if nothing newer
+ * was published. A reporter never waits behind another thread's build; a snapshot waits for the
+ * table that reflects it. A pick that started before the write may still return an endpoint that
+ * was just removed; a pick that starts after it never does.
  *
  * The local zone and region (the only topology settings that change at run time) live in
  * `topology`, written under the lock and volatile so that the getters need no lock; a change
@@ -56,6 +59,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
     private boolean seenSnapshot;
     /** Guarded by lock. */
     private boolean panic;
+    /** Plans, builds and publishes `table` after each change, one thread at a time. */
+    private final TableRebuilds rebuilds;
     /** Written under lock; volatile for the lock-free getters. */
     private volatile Topology topology;
     private volatile Route table;
@@ -70,6 +75,8 @@ final class DefaultLoadBalancer implements LoadBalancer {
         this.config = config.withListener(observers);
         this.decayNanos = config.strategy().latencyDecay().toNanos();
         this.health = new HealthController(this, lock, this.config);
+        this.rebuilds = new TableRebuilds(lock, health, config.scheduler(), this::planLocked,
+                () -> closed, route -> table = route);
         this.strict = config.strictPicks() ? new StrictPicks("LoadBalancer over " + group) : null;
         this.topology = config.topology();
         this.table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
@@ -77,37 +84,38 @@ final class DefaultLoadBalancer implements LoadBalancer {
         synchronized (lock) {
             health.start();
         }
-        this.subscription = group.subscribe(this::onEndpoints);
+        this.subscription = group.subscribe(endpoints -> onEndpoints(endpoints, false));
         // subscribe() delivers the current snapshot before it returns unless another thread is
         // delivering this group's snapshots at that moment; build() promises a table when the
         // group is ready, so then take the current snapshot here. The queued delivery comes
         // later and is applied in its turn, followed by any newer ones.
         CompletableFuture<List<Endpoint>> ready = group.whenReady();
         if (ready.isDone() && !ready.isCompletedExceptionally()) {
-            try {
-                synchronized (lock) {
-                    if (!seenSnapshot) {
-                        onEndpointsLocked(group.endpoints());
-                    }
-                }
-            } finally {
-                health.deliverEvents();
-            }
+            onEndpoints(group.endpoints(), true);
         }
     }
 
-    private void onEndpoints(List<Endpoint> endpoints) {
+    /**
+     * Applies a snapshot of the group and publishes its table before it returns.
+     *
+     * @param ifFirst apply it only if no snapshot was applied yet
+     */
+    private void onEndpoints(List<Endpoint> endpoints, boolean ifFirst) {
         try {
-            onEndpointsLocked(endpoints);
+            if (applyLocked(endpoints, ifFirst)) {
+                publish(true);
+                observers.onEndpoints(endpoints); // in order: the group delivers serially
+            }
         } finally {
             health.deliverEvents();
         }
     }
 
-    private void onEndpointsLocked(List<Endpoint> endpoints) {
+    /** Takes the snapshot's states; false if it was not applied. */
+    private boolean applyLocked(List<Endpoint> endpoints, boolean ifFirst) {
         synchronized (lock) {
-            if (closed) {
-                return;
+            if (closed || (ifFirst && seenSnapshot)) {
+                return false;
             }
             Map<String, EndpointState> next = new LinkedHashMap<>(endpoints.size() * 2);
             List<EndpointState> added = new ArrayList<>();
@@ -135,9 +143,9 @@ final class DefaultLoadBalancer implements LoadBalancer {
             health.left(removed);
             health.joined(added, !seenSnapshot);
             seenSnapshot = true;
-            rebuildLocked();
+            changedLocked();
+            return true;
         }
-        observers.onEndpoints(endpoints); // outside the lock; in order: the group delivers serially
     }
 
     /** The current snapshot's states. Call under the lock. */
@@ -146,191 +154,27 @@ final class DefaultLoadBalancer implements LoadBalancer {
     }
 
     /**
-     * Builds and publishes the routing table from the current states, then queues the health
-     * events for it; they are delivered by {@link HealthController#deliverEvents()} once the lock
-     * is released. Call under the lock.
+     * Records a change that the routing table must reflect. Call under the lock, then
+     * {@link TableRebuilds#publish} without it.
      */
-    void rebuildLocked() {
-        try {
-            rebuild();
-        } finally {
-            health.flushEvents();
-        }
+    void changedLocked() {
+        rebuilds.changedLocked();
     }
 
-    private void rebuild() {
-        if (closed) {
-            return;
-        }
-        Collection<EndpointState> all = states.values();
-        if (all.isEmpty()) {
-            table = RoutingTable.empty(NoEndpointAvailableException.Reason.EMPTY,
-                    group + " has no endpoints");
-            setPanic(false, 0, 0);
-            return;
-        }
-        List<EndpointState> eligible = new ArrayList<>(all.size());
-        for (EndpointState s : all) {
-            if (eligible(s)) {
-                eligible.add(s);
-            }
-        }
-        int percent = config.panicPercent();
-        List<EndpointState> chosen = eligible;
-        if (percent > 0 && eligible.size() * 100L < (long) percent * all.size()) {
-            chosen = panicSet(all, eligible);
-        }
-        boolean nowPanic = chosen != eligible;
-        setPanic(nowPanic, eligible.size(), all.size());
-        if (chosen.isEmpty()) {
-            table = RoutingTable.empty(NoEndpointAvailableException.Reason.NONE_ELIGIBLE,
-                    "none of the " + all.size() + " endpoints of " + group
-                            + " is eligible (down, ejected or circuit open) and panic routing"
-                            + " is off");
-            return;
-        }
-        long now = config.ticker().read();
-        boolean[] ramping = new boolean[1];
-        if (nowPanic) {
-            table = flat(chosen, now, ramping);
-        } else {
-            table = tiered(all, now, ramping);
-        }
-        if (ramping[0]) {
-            health.rampPending();
-        }
+    /** Brings the routing table up to date; see {@link TableRebuilds#publish}. */
+    void publish(boolean await) {
+        rebuilds.publish(await);
     }
 
     /**
-     * The route when not in panic: eligible endpoints split into tiers by priority and, within a
-     * priority, by zone (local zone, local region, the rest); each tier's share follows
-     * {@link Topology#spill}.
+     * Plans the table for the current states, and updates the panic flag (queueing its event
+     * for this plan's publication). Call under the lock.
      */
-    private Route tiered(Collection<EndpointState> all, long now, boolean[] ramping) {
-        Topology topology = this.topology;
-        // Tiers keyed by priority * 3 + zone tier, in that order.
-        java.util.TreeMap<Integer, List<EndpointState>> eligibleByTier = new java.util.TreeMap<>();
-        java.util.TreeMap<Integer, int[]> counts = new java.util.TreeMap<>(); // {healthy, total}
-        java.util.TreeMap<Integer, Integer> priorityTotals = new java.util.TreeMap<>();
-        for (EndpointState s : all) {
-            priorityTotals.merge(s.endpoint().priority(), 1, Integer::sum);
-        }
-        for (EndpointState s : all) {
-            int p = s.endpoint().priority();
-            int key = p * 3 + topology.zoneTier(s.endpoint(), priorityTotals.get(p));
-            int[] c = counts.computeIfAbsent(key, k -> new int[2]);
-            c[1]++;
-            if (eligible(s)) {
-                c[0]++;
-                eligibleByTier.computeIfAbsent(key, k -> new ArrayList<>()).add(s);
-            }
-        }
-        List<RoutingTable> tables = new ArrayList<>();
-        List<Double> shares = new ArrayList<>();
-        // Priorities first: each level's health, then the spill across levels.
-        List<Integer> priorities = new ArrayList<>(priorityTotals.keySet());
-        double[] priorityHealth = new double[priorities.size()];
-        for (int i = 0; i < priorities.size(); i++) {
-            int p = priorities.get(i);
-            int healthy = 0;
-            for (int t = 0; t < 3; t++) {
-                int[] c = counts.get(p * 3 + t);
-                healthy += c == null ? 0 : c[0];
-            }
-            priorityHealth[i] = topology.health(healthy, priorityTotals.get(p));
-        }
-        double[] priorityLoad = Topology.spill(priorityHealth);
-        for (int i = 0; i < priorities.size(); i++) {
-            if (priorityLoad[i] == 0) {
-                continue;
-            }
-            int p = priorities.get(i);
-            double[] zoneHealth = new double[3];
-            for (int t = 0; t < 3; t++) {
-                int[] c = counts.get(p * 3 + t);
-                zoneHealth[t] = c == null ? 0 : topology.health(c[0], c[1]);
-            }
-            double[] zoneLoad = Topology.spill(zoneHealth);
-            for (int t = 0; t < 3; t++) {
-                List<EndpointState> members = eligibleByTier.get(p * 3 + t);
-                if (zoneLoad[t] > 0 && members != null) {
-                    tables.add(flat(members, now, ramping));
-                    shares.add(priorityLoad[i] * zoneLoad[t]);
-                }
-            }
-        }
-        if (tables.size() == 1) {
-            return tables.get(0);
-        }
-        double[] s = new double[shares.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = shares.get(i);
-        }
-        return new TieredRoute(tables.toArray(new RoutingTable[0]), s);
-    }
-
-    /**
-     * Panic routing: too few endpoints are eligible, so calls also go to those that are out only
-     * on their active checks' word (DOWN, but neither ejected nor with an open circuit, nor
-     * failing their real calls): a health check that fails everywhere at once is more often
-     * wrong than right. Endpoints known to be failing, by outlier ejection, an open circuit or
-     * their {@link FailureScore}, are added back only when no other endpoint is left (the last
-     * resort), never while a working one remains: their calls would fail. Returns
-     * {@code eligible} itself when panic adds nothing.
-     */
-    private List<EndpointState> panicSet(Collection<EndpointState> all,
-            List<EndpointState> eligible) {
-        long now = config.ticker().read();
-        List<EndpointState> set = new ArrayList<>(all.size());
-        for (EndpointState s : all) {
-            if (eligible(s) || !knownFailing(s, now)) {
-                set.add(s);
-            }
-        }
-        if (set.size() > eligible.size()) {
-            return set;
-        }
-        return eligible.isEmpty() ? new ArrayList<>(all) : eligible;
-    }
-
-    /** Ejected, circuit open, or failing its real calls now. Call under the lock. */
-    static boolean knownFailing(EndpointState s, long now) {
-        return s.rules.ejected() || s.rules.circuitOpen()
-                || FailureScore.failing(s.failureScore(now));
-    }
-
-    static boolean eligible(EndpointState s) {
-        return s.rules.eligible();
-    }
-
-    /** One flat table over {@code chosen}, with effective weights and in-flight caps. */
-    private RoutingTable flat(List<EndpointState> chosen, long now, boolean[] ramping) {
-        int n = chosen.size();
-        EndpointState[] picked = new EndpointState[n];
-        int[] weights = new int[n];
-        int[] caps = null;
-        int max = config.maxRequestsPerEndpoint();
-        for (int i = 0; i < n; i++) {
-            EndpointState s = chosen.get(i);
-            picked[i] = s;
-            weights[i] = health.effectiveWeight(s, now);
-            ramping[0] |= s.rules.ramping();
-            int cap = max > 0 ? max : Integer.MAX_VALUE;
-            if (s.rules.halfOpen()) {
-                cap = Math.min(cap, config.circuitBreaker().trialCalls());
-            }
-            if (cap != Integer.MAX_VALUE) {
-                if (caps == null) {
-                    caps = new int[n];
-                    Arrays.fill(caps, Integer.MAX_VALUE);
-                }
-                caps[i] = cap;
-            }
-        }
-        return RoutingTable.of(picked, weights, caps, config.strategy(), config.ticker(),
-                "all " + n + " eligible endpoints of " + group + " are at their "
-                        + (config.concurrencyLimit() != null ? "concurrency limits"
-                                : "in-flight caps"));
+    private TablePlan planLocked(long version) {
+        TablePlan plan = TablePlan.plan(version, states.values(), config, topology, health, group);
+        setPanic(plan.panic, plan.eligible, plan.total);
+        health.tagEvents(plan.version);
+        return plan;
     }
 
     private void setPanic(boolean nowPanic, int healthy, int total) {
@@ -450,11 +294,16 @@ final class DefaultLoadBalancer implements LoadBalancer {
                 return;
             }
             topology = t.withLocality(zone, region);
-            if (seenSnapshot) { // before the first snapshot the table stays "not ready"
-                rebuildLocked(); // does nothing once closed
+            if (!seenSnapshot || closed) { // before the first snapshot the table stays "not ready"
+                return;
             }
+            changedLocked();
         }
-        health.deliverEvents();
+        try {
+            publish(true);
+        } finally {
+            health.deliverEvents();
+        }
     }
 
     @Override
@@ -473,6 +322,7 @@ final class DefaultLoadBalancer implements LoadBalancer {
         health.close();
         synchronized (lock) {
             closed = true;
+            rebuilds.closedLocked();
             states = Map.of();
             table = RoutingTable.empty(NoEndpointAvailableException.Reason.CLOSED,
                     "load balancer over " + group + " was closed");

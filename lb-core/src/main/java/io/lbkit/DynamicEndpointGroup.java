@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.BiPredicate;
 
 /**
  * An endpoint group the application changes at run time: servers join and leave the pool.
@@ -31,19 +32,14 @@ public final class DynamicEndpointGroup extends AbstractEndpointGroup {
      */
     public boolean add(Endpoint endpoint) {
         requireNonNull(endpoint, "endpoint");
-        boolean changed;
-        synchronized (writeLock) {
-            List<Endpoint> next = new ArrayList<>(endpoints());
-            int i = indexOf(next, endpoint.address());
+        return edit(endpoint.address(), (next, i) -> {
             if (i >= 0) {
                 next.set(i, endpoint);
             } else {
                 next.add(endpoint);
             }
-            changed = publish(next);
-        }
-        deliverPublished();
-        return changed;
+            return true;
+        });
     }
 
     /**
@@ -53,14 +49,27 @@ public final class DynamicEndpointGroup extends AbstractEndpointGroup {
      */
     public boolean remove(Endpoint endpoint) {
         requireNonNull(endpoint, "endpoint");
-        boolean changed;
-        synchronized (writeLock) {
-            List<Endpoint> next = new ArrayList<>(endpoints());
-            int i = indexOf(next, endpoint.address());
+        return edit(endpoint.address(), (next, i) -> {
             if (i < 0) {
                 return false;
             }
-            next.remove(i);
+            next.remove(i.intValue());
+            return true;
+        });
+    }
+
+    /**
+     * Applies {@code change} to a copy of the current endpoints, given the index of
+     * {@code address} in it (-1 if absent), and publishes the copy, unless {@code change}
+     * returns false (then nothing changes). Returns whether the snapshot changed.
+     */
+    private boolean edit(String address, BiPredicate<List<Endpoint>, Integer> change) {
+        boolean changed;
+        synchronized (writeLock) {
+            List<Endpoint> next = new ArrayList<>(endpoints());
+            if (!change.test(next, indexOf(next, address))) {
+                return false;
+            }
             changed = publish(next);
         }
         deliverPublished();

@@ -224,11 +224,7 @@ public final class Endpoint {
         public Builder zone(String zone) {
             requireNonNull(zone, "zone");
             set.check("zone", this.zone);
-            if (zone.isBlank()) {
-                throw new IllegalArgumentException("zone must not be blank");
-            }
-            checkPrintable("zone", zone);
-            this.zone = zone;
+            this.zone = checkName("zone", zone);
             return this;
         }
 
@@ -240,11 +236,7 @@ public final class Endpoint {
         public Builder region(String region) {
             requireNonNull(region, "region");
             set.check("region", this.region);
-            if (region.isBlank()) {
-                throw new IllegalArgumentException("region must not be blank");
-            }
-            checkPrintable("region", region);
-            this.region = region;
+            this.region = checkName("region", region);
             return this;
         }
 
@@ -276,6 +268,15 @@ public final class Endpoint {
         }
 
         /** Control characters in a zone or region are garbage (a binary file, say), not a name. */
+        /** A zone or region name: not blank, no control characters. */
+        private static String checkName(String field, String value) {
+            if (value.isBlank()) {
+                throw new IllegalArgumentException(field + " must not be blank");
+            }
+            checkPrintable(field, value);
+            return value;
+        }
+
         private static void checkPrintable(String field, String value) {
             for (int i = 0; i < value.length(); i++) {
                 if (Character.isISOControl(value.charAt(i))) {

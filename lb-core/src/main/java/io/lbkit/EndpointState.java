@@ -74,6 +74,11 @@ import java.util.concurrent.atomic.LongAdder;
  * lives and survives rebuilds with this state) gets every success and failure with the calls
  * in flight (one more adder sum); the routing table reads its limit() on the pick path.
  */
+/*
+ * Why one file of over 400 lines: one endpoint's lock-free state and the Pick over it; every
+ * report method reads and writes the same padded fields (see EndpointStateFields), and the
+ * implementation notes above, which say why each one is safe without a lock, are 60 lines.
+ */
 final class EndpointState extends EndpointStateFields implements Pick {
 
     private static final VarHandle FAILURE_STREAK;

@@ -9,6 +9,7 @@ import io.lbkit.internal.health.OutlierDetectionRule;
 import io.lbkit.internal.health.RuleContext;
 import io.lbkit.internal.health.SlowStartRule;
 import java.lang.System.Logger.Level;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -52,8 +53,13 @@ final class HealthController implements RuleContext {
     /** The failure streak at which a report must call {@link #onFailure}. */
     final int streakThreshold;
 
-    /** Events waiting for the next table publication. Guarded by {@link #lock}. */
+    /** Events not yet tied to a change. Guarded by {@link #lock}. */
     private final List<HealthEvent> pendingEvents = new ArrayList<>();
+    /**
+     * Events tied to a change, in order, waiting for a table that reflects it; each with the
+     * change count it needs. Guarded by {@link #lock}.
+     */
+    private final ArrayDeque<Tagged> tagged = new ArrayDeque<>();
     /** Published events waiting for delivery outside the lock, in order. */
     private final SerialQueue deliveries = new SerialQueue(LOG, "health listener");
     /** Guarded by {@link #lock}. */
@@ -224,7 +230,7 @@ final class HealthController implements RuleContext {
     }
 
     /**
-     * Under the lock: queues an event. Events are delivered by {@link #flushEvents()} once the
+     * Under the lock: queues an event. Events are delivered by {@link #flushEvents} once the
      * routing table reflects them, so a listener that picks on an event sees the new table.
      *
      * @param m the endpoint concerned, null for a balancer-wide event (panic)
@@ -262,13 +268,12 @@ final class HealthController implements RuleContext {
     public void apply(Member m, BooleanSupplier change) {
         try {
             synchronized (lock) {
-                if (closed || (m != null && m.removed())) {
+                if (closed || (m != null && m.removed()) || !change.getAsBoolean()) {
                     return;
                 }
-                if (change.getAsBoolean()) {
-                    lb.rebuildLocked();
-                }
+                lb.changedLocked();
             }
+            lb.publish(false); // builds outside the lock; returns at once if another thread is
         } catch (RuntimeException | Error e) {
             LOG.log(Level.ERROR, "lbkit health task failed", e);
         } finally {
@@ -279,18 +284,31 @@ final class HealthController implements RuleContext {
     // ---- events ----------------------------------------------------------------------------
 
     /**
-     * Under the lock, after a table was published: queues the pending events for delivery by
-     * {@link #deliverEvents()}, in order.
+     * Under the lock, when a change was recorded (or a table planned) with this change count:
+     * the events queued so far describe it, so they wait for a table that reflects it.
      */
-    void flushEvents() {
-        if (pendingEvents.isEmpty()) {
-            return;
-        }
+    void tagEvents(long version) {
         for (HealthEvent event : pendingEvents) {
-            deliveries.enqueue(() -> deliver(event));
+            tagged.add(new Tagged(version, event));
         }
         pendingEvents.clear();
     }
+
+    /**
+     * Under the lock, after a table reflecting the changes up to {@code version} was published:
+     * queues their events for delivery by {@link #deliverEvents()}, in order.
+     */
+    void flushEvents(long version) {
+        Tagged t;
+        while ((t = tagged.peek()) != null && t.version <= version) {
+            tagged.poll();
+            HealthEvent event = t.event;
+            deliveries.enqueue(() -> deliver(event));
+        }
+    }
+
+    /** An event and the change count a table must reflect before it is delivered. */
+    private record Tagged(long version, HealthEvent event) {}
 
     /**
      * Delivers the published events: call it holding no lock, after any change that may have

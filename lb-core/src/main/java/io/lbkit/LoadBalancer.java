@@ -1,6 +1,7 @@
 package io.lbkit;
 
 import static io.lbkit.internal.Preconditions.checkOnce;
+import static io.lbkit.internal.Preconditions.checkRange;
 import static io.lbkit.internal.Preconditions.setOnce;
 import static java.util.Objects.requireNonNull;
 
@@ -38,6 +39,12 @@ import java.util.concurrent.ScheduledExecutorService;
  *     pick.onFailure(System.nanoTime() - start);
  * }
  * }</pre>
+ */
+/*
+ * Why one file of over 400 lines: the interface is about 190 lines of contract (what a pick, a
+ * report, stats, panic and locality promise); the rest is LoadBalancer.Builder, whose name is API
+ * and whose sixteen options each carry their default, range and reason in javadoc. The builder
+ * only validates and copies into BalancerConfig; the engine is DefaultLoadBalancer.
  */
 public interface LoadBalancer extends AutoCloseable {
 
@@ -284,11 +291,7 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder panicThreshold(int percent) {
             checkOnce("panicThreshold", this.panicThreshold);
-            if (percent < 0 || percent > 100) {
-                throw new IllegalArgumentException(
-                        "panicThreshold must be in 0..100 percent, was " + percent);
-            }
-            this.panicThreshold = percent;
+            this.panicThreshold = checkPercent("panicThreshold", percent, 0, 100);
             return this;
         }
 
@@ -307,11 +310,7 @@ public interface LoadBalancer extends AutoCloseable {
             if (concurrencyLimit != null) {
                 throw exclusive("maxRequestsPerEndpoint", "concurrencyLimit", concurrencyLimit);
             }
-            if (max < 1 || max > 1_000_000) {
-                throw new IllegalArgumentException(
-                        "maxRequestsPerEndpoint must be in 1..1000000, was " + max);
-            }
-            this.maxRequestsPerEndpoint = max;
+            this.maxRequestsPerEndpoint = checkRange("maxRequestsPerEndpoint", max, 1, 1_000_000);
             return this;
         }
 
@@ -393,11 +392,8 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder overprovisioningFactor(int percent) {
             checkOnce("overprovisioningFactor", this.overprovisioningFactor);
-            if (percent < 100 || percent > 1_000) {
-                throw new IllegalArgumentException(
-                        "overprovisioningFactor must be in 100..1000 percent, was " + percent);
-            }
-            this.overprovisioningFactor = percent;
+            this.overprovisioningFactor = checkPercent("overprovisioningFactor", percent, 100,
+                    1_000);
             return this;
         }
 
@@ -407,12 +403,17 @@ public interface LoadBalancer extends AutoCloseable {
          */
         public Builder zoneMinClusterSize(int size) {
             checkOnce("zoneMinClusterSize", this.zoneMinClusterSize);
-            if (size < 1 || size > 10_000) {
-                throw new IllegalArgumentException(
-                        "zoneMinClusterSize must be in 1..10000, was " + size);
-            }
-            this.zoneMinClusterSize = size;
+            this.zoneMinClusterSize = checkRange("zoneMinClusterSize", size, 1, 10_000);
             return this;
+        }
+
+        /** As {@link io.lbkit.internal.Preconditions#checkRange}, with the unit in the message. */
+        private static int checkPercent(String field, int percent, int min, int max) {
+            if (percent < min || percent > max) {
+                throw new IllegalArgumentException(
+                        field + " must be in " + min + ".." + max + " percent, was " + percent);
+            }
+            return percent;
         }
 
         /**

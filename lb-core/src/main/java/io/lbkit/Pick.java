@@ -32,10 +32,22 @@ package io.lbkit;
  * garbage collector finds a handle dropped without a report, frees its slot; both are counted in
  * {@link EndpointStats#pickMisuses()} and logged.
  *
- * <p><b>What a report costs.</b> Usually a few atomic adds. A report that crosses a health
- * threshold (a failure streak, a half-open trial's outcome) also takes the balancer's lock and
- * rebuilds its routing table on the reporting thread, which for ring strategies with many
- * endpoints can take milliseconds; health listeners then run on that thread too.
+ * <p><b>What a report costs.</b> Usually a few atomic adds, and never a lock. A report that
+ * crosses a health threshold (a failure streak, a half-open trial's outcome) also takes the
+ * balancer's lock briefly to change the endpoint's health state (an O(n) plan of the table, no
+ * picker build under the lock), then:
+ * <ul>
+ *   <li>if no other thread is rebuilding the routing table, it rebuilds it on the reporting
+ *       thread, outside the lock, so that its change is in effect when the report returns: at
+ *       most two table builds (the second covers every change that arrived during the first;
+ *       changes still arriving after that are left to the balancer's scheduler). A build costs
+ *       microseconds for the simple strategies and milliseconds for the hash strategies with
+ *       many endpoints (see BENCHMARKS.md, "Table build time");
+ *   <li>if another thread is rebuilding, it returns at once, and that thread publishes its change
+ *       with its next build: concurrent reports never wait behind each other's builds.
+ * </ul>
+ * Health listeners may then run on the reporting thread, after the table that reflects their
+ * event is published and outside the balancer's lock.
  */
 public interface Pick {
 

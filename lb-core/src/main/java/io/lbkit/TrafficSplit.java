@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +38,12 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@link NoEndpointAvailableException} (each route's reason is in its own exception and stats).
  * Falling back throws and catches nothing, so a fallback pick costs about what a direct one does.
  * A pick from {@link #route(String)} stays on that route.
+ */
+/*
+ * Why one file of over 400 lines: one balancer, the split, implementing every method of
+ * LoadBalancer over its routes (picks with fallback, stats, counters, panic, locality, each a few
+ * lines that read the same immutable Table), plus its public nested Builder, whose name is API.
+ * The counters' sums live in SummingCounters.
  */
 public final class TrafficSplit implements LoadBalancer {
 
@@ -257,7 +262,7 @@ public final class TrafficSplit implements LoadBalancer {
         for (int i = 0; i < all.length; i++) {
             all[i] = t.routes[i].counters();
         }
-        return new SummedCounters(all);
+        return SummingCounters.of(all);
     }
 
     /** The sum of the counters of the routes that have the endpoint now. */
@@ -269,71 +274,7 @@ public final class TrafficSplit implements LoadBalancer {
             lb.counters(endpoint).ifPresent(found::add);
         }
         return found.isEmpty() ? Optional.empty()
-                : Optional.of(new SummedCounters(found.toArray(new CallCounters[0])));
-    }
-
-    /** Counters that add up others'; equal when they add up the same views. */
-    private static final class SummedCounters implements CallCounters {
-        private final CallCounters[] parts;
-
-        SummedCounters(CallCounters[] parts) {
-            this.parts = parts;
-        }
-
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof SummedCounters && Arrays.equals(parts, ((SummedCounters) o).parts);
-        }
-
-        @Override
-        public int hashCode() {
-            return Arrays.hashCode(parts);
-        }
-
-        @Override
-        public long successes() {
-            long n = 0;
-            for (CallCounters c : parts) {
-                n += c.successes();
-            }
-            return n;
-        }
-
-        @Override
-        public long failures() {
-            long n = 0;
-            for (CallCounters c : parts) {
-                n += c.failures();
-            }
-            return n;
-        }
-
-        @Override
-        public long releases() {
-            long n = 0;
-            for (CallCounters c : parts) {
-                n += c.releases();
-            }
-            return n;
-        }
-
-        @Override
-        public long successNanos() {
-            long n = 0;
-            for (CallCounters c : parts) {
-                n += c.successNanos();
-            }
-            return n;
-        }
-
-        @Override
-        public long failureNanos() {
-            long n = 0;
-            for (CallCounters c : parts) {
-                n += c.failureNanos();
-            }
-            return n;
-        }
+                : Optional.of(SummingCounters.of(found.toArray(new CallCounters[0])));
     }
 
     /** Whether any route is in panic. */
