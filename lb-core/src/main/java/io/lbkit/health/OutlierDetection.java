@@ -206,43 +206,43 @@ public final class OutlierDetection {
          * (1.9 standard deviations, as Envoy's {@code success_rate_stdev_factor}).
          */
         public Builder successRateStdevFactor(int thousandths) {
-            successRateStdevFactor = set.range("successRateStdevFactor", successRateStdevFactor, thousandths,
-                    0, 10_000);
+            successRateStdevFactor = set.range("successRateStdevFactor", successRateStdevFactor,
+                    thousandths, 0, 10_000);
             return this;
         }
 
         /** Endpoints with enough volume the success-rate detector needs, 1..10,000; default 5. */
         public Builder successRateMinimumHosts(int n) {
-            successRateMinimumHosts = set.range("successRateMinimumHosts", successRateMinimumHosts, n,
-                    1, 10_000);
+            successRateMinimumHosts = set.range("successRateMinimumHosts", successRateMinimumHosts,
+                    n, 1, 10_000);
             return this;
         }
 
         /** Calls per interval an endpoint needs to be judged by success rate, 1..10^9; default 100. */
         public Builder successRateRequestVolume(int n) {
-            successRateRequestVolume = set.range("successRateRequestVolume", successRateRequestVolume, n,
-                    1, 1_000_000_000);
+            successRateRequestVolume = set.range("successRateRequestVolume",
+                    successRateRequestVolume, n, 1, 1_000_000_000);
             return this;
         }
 
         /** Failure percentage that ejects, 0 (off)..100; default 0 (off; Envoy uses 85 when on). */
         public Builder failurePercentageThreshold(int percent) {
-            failurePercentageThreshold = set.range("failurePercentageThreshold", failurePercentageThreshold, percent,
-                    0, 100);
+            failurePercentageThreshold = set.range("failurePercentageThreshold",
+                    failurePercentageThreshold, percent, 0, 100);
             return this;
         }
 
         /** Endpoints the failure-percentage detector needs, 1..10,000; default 5. */
         public Builder failurePercentageMinimumHosts(int n) {
-            failurePercentageMinimumHosts = set.range("failurePercentageMinimumHosts", failurePercentageMinimumHosts, n,
-                    1, 10_000);
+            failurePercentageMinimumHosts = set.range("failurePercentageMinimumHosts",
+                    failurePercentageMinimumHosts, n, 1, 10_000);
             return this;
         }
 
         /** Calls per interval an endpoint needs to be judged by failure percentage; default 50. */
         public Builder failurePercentageRequestVolume(int n) {
-            failurePercentageRequestVolume = set.range("failurePercentageRequestVolume", failurePercentageRequestVolume, n,
-                    1, 1_000_000_000);
+            failurePercentageRequestVolume = set.range("failurePercentageRequestVolume",
+                    failurePercentageRequestVolume, n, 1, 1_000_000_000);
             return this;
         }
 

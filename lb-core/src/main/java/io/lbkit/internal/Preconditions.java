@@ -138,8 +138,8 @@ public final class Preconditions {
      * that each setter's body is one validated assignment:
      * {@code rise = set.range("rise", rise, n, 1, 100);}. Each method checks in the same order:
      * not null, not set before ({@link IllegalStateException} naming the earlier value), in range
-     * ({@link IllegalArgumentException} naming the field and the range). Not thread-safe:
-     * confined to its builder.
+     * ({@link IllegalArgumentException} naming the field and the range); a value rejected does not
+     * count as set, so the caller may correct it. Not thread-safe: confined to its builder.
      */
     public static final class SetOnce {
         private final Set<String> set = new HashSet<>();
@@ -166,14 +166,13 @@ public final class Preconditions {
          */
         public <T> T value(String field, T earlier, T value) {
             requireNonNull(value, field);
-            check(field, earlier);
-            return value;
+            return mark(field, earlier, value);
         }
 
         /** @return {@code value}, checked as {@link Preconditions#checkRange(String, int, int, int)} */
         public int range(String field, int earlier, int value, int min, int max) {
-            check(field, earlier);
-            return checkRange(field, value, min, max);
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max));
         }
 
         /**
@@ -183,8 +182,8 @@ public final class Preconditions {
         public Duration range(String field, Duration earlier, Duration value, Duration min,
                 Duration max) {
             requireNonNull(value, field);
-            check(field, earlier);
-            return checkRange(field, value, min, max);
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max));
         }
 
         /**
@@ -194,8 +193,8 @@ public final class Preconditions {
         public Duration range(String field, Duration earlier, Duration value, Duration min,
                 Duration max, String range) {
             requireNonNull(value, field);
-            check(field, earlier);
-            return checkRange(field, value, min, max, range);
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max, range));
         }
 
         /**
@@ -204,8 +203,18 @@ public final class Preconditions {
          */
         public double range(String field, double earlier, double value, double min, double max,
                 String range) {
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max, range));
+        }
+
+        private void checkUnset(String field, Object earlier) {
+            checkOnce(field, set.contains(field), earlier);
+        }
+
+        /** Records a value that passed its checks: one rejected does not count as set. */
+        private <T> T mark(String field, Object earlier, T value) {
             check(field, earlier);
-            return checkRange(field, value, min, max, range);
+            return value;
         }
     }
 }
