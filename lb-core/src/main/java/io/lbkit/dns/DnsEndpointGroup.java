@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.lbkit.AbstractEndpointGroup;
 import io.lbkit.Endpoint;
 import io.lbkit.Ticker;
+import io.lbkit.internal.Backoff;
+import io.lbkit.internal.OwnedScheduler;
 import io.lbkit.internal.Preconditions;
 import java.lang.System.Logger.Level;
 import java.net.InetSocketAddress;
@@ -12,12 +14,10 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -95,12 +95,10 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
     private final Lookups.Source source;
     private final long minTtlNanos;
     private final long maxTtlNanos;
-    private final long initialBackoffNanos;
-    private final long maxBackoffNanos;
+    private final Backoff backoff;
     private final boolean allowEmpty;
     private final Ticker ticker;
-    private final ScheduledExecutorService scheduler;
-    private final boolean ownsScheduler;
+    private final OwnedScheduler scheduler;
     /** The pool of the source's queries, shut down on close; null when the source has none. */
     private final ExecutorService queryPool;
 
@@ -120,30 +118,23 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
     DnsEndpointGroup(String description, Lookups.Source source, Duration minTtl, Duration maxTtl,
             Duration initialBackoff, Duration maxBackoff, boolean allowEmpty, Ticker ticker,
             ScheduledExecutorService scheduler) {
-        this(description, source, minTtl, maxTtl, initialBackoff, maxBackoff, allowEmpty, ticker,
-                scheduler, null);
+        this(description, source, minTtl, maxTtl, Backoff.of(initialBackoff, maxBackoff),
+                allowEmpty, ticker, scheduler, null);
     }
 
-    DnsEndpointGroup(String description, Lookups.Source source, Duration minTtl, Duration maxTtl,
-            Duration initialBackoff, Duration maxBackoff, boolean allowEmpty, Ticker ticker,
+    private DnsEndpointGroup(String description, Lookups.Source source, Duration minTtl,
+            Duration maxTtl, Backoff backoff, boolean allowEmpty, Ticker ticker,
             ScheduledExecutorService scheduler, ExecutorService queryPool) {
         this.queryPool = queryPool;
         this.description = description;
         this.source = source;
         this.minTtlNanos = minTtl.toNanos();
         this.maxTtlNanos = maxTtl.toNanos();
-        this.initialBackoffNanos = initialBackoff.toNanos();
-        this.maxBackoffNanos = maxBackoff.toNanos();
+        this.backoff = backoff;
         this.allowEmpty = allowEmpty;
         this.ticker = ticker;
-        this.ownsScheduler = scheduler == null;
-        this.scheduler = scheduler != null ? scheduler
-                : Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "lbkit-dns " + description);
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.next = this.scheduler.schedule(this::refresh, 0, TimeUnit.NANOSECONDS);
+        this.scheduler = OwnedScheduler.of(scheduler, "lbkit-dns " + description);
+        this.next = this.scheduler.executor().schedule(this::refresh, 0, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -252,16 +243,9 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
                 + millis(ticker.read() - lastSuccessNanos) + " ms ago";
     }
 
-    /**
-     * The delay after the n-th consecutive failure: min(initial * 2^(n-1), max), less a random
-     * jitter of up to 20%, so that many clients that failed together do not retry together.
-     */
+    /** The delay after the n-th consecutive failure ({@link Backoff#nanos}). */
     long backoffNanos(int failures) {
-        int shift = Math.min(failures - 1, 62);
-        long base = initialBackoffNanos > (maxBackoffNanos >> shift) ? maxBackoffNanos
-                : Math.min(maxBackoffNanos, initialBackoffNanos << shift);
-        double jitter = 1.0 - 0.2 * ThreadLocalRandom.current().nextDouble();
-        return Math.max(1, (long) (base * jitter));
+        return backoff.nanos(failures);
     }
 
     /** Consecutive failed or empty resolutions since the last success; for tests. */
@@ -279,7 +263,8 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
             return;
         }
         try {
-            next = scheduler.schedule(this::refresh, delayNanos, TimeUnit.NANOSECONDS);
+            next = scheduler.executor().schedule(this::refresh, delayNanos,
+                    TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             if (!isClosed()) {
                 LOG.log(Level.ERROR, this + ": the scheduler rejected the next refresh;"
@@ -300,9 +285,7 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
         if (pending != null) {
             pending.cancel(false);
         }
-        if (ownsScheduler) {
-            scheduler.shutdownNow();
-        }
+        scheduler.close();
         if (queryPool != null) {
             queryPool.shutdownNow();
         }
@@ -401,31 +384,31 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
 
         /** The shortest refresh interval, whatever the TTL; 1 ms..1 day, default 1 s. */
         public Builder minTtl(Duration minTtl) {
-            this.minTtl = checkRange("minTtl", this.minTtl, minTtl);
+            this.minTtl = duration("minTtl", this.minTtl, minTtl);
             return this;
         }
 
         /** The longest refresh interval, whatever the TTL; 1 ms..1 day, default 5 min. */
         public Builder maxTtl(Duration maxTtl) {
-            this.maxTtl = checkRange("maxTtl", this.maxTtl, maxTtl);
+            this.maxTtl = duration("maxTtl", this.maxTtl, maxTtl);
             return this;
         }
 
         /** How long to wait for each nameserver's answer; 1 ms..1 day, default 2 s. */
         public Builder queryTimeout(Duration queryTimeout) {
-            this.queryTimeout = checkRange("queryTimeout", this.queryTimeout, queryTimeout);
+            this.queryTimeout = duration("queryTimeout", this.queryTimeout, queryTimeout);
             return this;
         }
 
         /** The first retry delay after a failure; 1 ms..1 day, default 1 s. */
         public Builder initialBackoff(Duration initialBackoff) {
-            this.initialBackoff = checkRange("initialBackoff", this.initialBackoff, initialBackoff);
+            this.initialBackoff = duration("initialBackoff", this.initialBackoff, initialBackoff);
             return this;
         }
 
         /** The longest retry delay; 1 ms..1 day, at least initialBackoff; default 30 s. */
         public Builder maxBackoff(Duration maxBackoff) {
-            this.maxBackoff = checkRange("maxBackoff", this.maxBackoff, maxBackoff);
+            this.maxBackoff = duration("maxBackoff", this.maxBackoff, maxBackoff);
             return this;
         }
 
@@ -436,7 +419,7 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
          * fails and is retried after the backoff.
          */
         public Builder refreshTimeout(Duration refreshTimeout) {
-            this.refreshTimeout = checkRange("refreshTimeout", this.refreshTimeout, refreshTimeout);
+            this.refreshTimeout = duration("refreshTimeout", this.refreshTimeout, refreshTimeout);
             return this;
         }
 
@@ -507,12 +490,9 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
                 throw new IllegalArgumentException(
                         "minTtl (" + min + ") must not exceed maxTtl (" + max + ")");
             }
-            Duration b0 = initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF;
-            Duration b1 = maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF;
-            if (b0.compareTo(b1) > 0) {
-                throw new IllegalArgumentException(
-                        "initialBackoff (" + b0 + ") must not exceed maxBackoff (" + b1 + ")");
-            }
+            Backoff backoff = Backoff.of(
+                    initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF,
+                    maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF);
             List<InetSocketAddress> servers = nameservers != null ? nameservers
                     : ResolvConf.nameservers(ResolvConf.DEFAULT_PATH);
             Ticker clock = ticker != null ? ticker : Ticker.system();
@@ -529,7 +509,7 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
                     ? Lookups.srvSource(resolver, name,
                             maxSrvTargets != null ? maxSrvTargets : DEFAULT_MAX_SRV_TARGETS)
                     : Lookups.addressSource(resolver, name, port);
-            return new DnsEndpointGroup(description, source, min, max, b0, b1,
+            return new DnsEndpointGroup(description, source, min, max, backoff,
                     allowEmpty != null && allowEmpty, clock, scheduler, pool);
         }
 
@@ -548,15 +528,10 @@ public final class DnsEndpointGroup extends AbstractEndpointGroup {
             return pool;
         }
 
-        /** A Duration option's whole check: set once, not null, in 1 ms..1 day. */
-        private static Duration checkRange(String field, Duration earlier, Duration d) {
-            Preconditions.checkOnce(field, earlier);
-            requireNonNull(d, field);
-            if (d.compareTo(MIN_DURATION) < 0 || d.compareTo(MAX_DURATION) > 0) {
-                throw new IllegalArgumentException(
-                        field + " must be in 1 ms..1 day (PT0.001S..PT24H), was " + d);
-            }
-            return d;
+        /** A duration option's whole check: set once, not null, in 1 ms..1 day. */
+        private static Duration duration(String field, Duration earlier, Duration d) {
+            return Preconditions.setOnce(field, earlier, d, MIN_DURATION, MAX_DURATION,
+                    "1 ms..1 day (PT0.001S..PT24H)");
         }
     }
 }

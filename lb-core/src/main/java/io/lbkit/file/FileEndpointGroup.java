@@ -6,6 +6,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.lbkit.AbstractEndpointGroup;
 import io.lbkit.Endpoint;
+import io.lbkit.internal.OwnedScheduler;
 import io.lbkit.internal.Quote;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -21,7 +22,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -66,8 +66,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
 
     private final Path path;
     private final boolean allowEmpty;
-    private final ScheduledExecutorService scheduler;
-    private final boolean ownsScheduler;
+    private final OwnedScheduler scheduler;
     private final WatchService watchService; // null when not watching
     private final ScheduledFuture<?> poll;
 
@@ -81,14 +80,12 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
             boolean allowEmpty, ScheduledExecutorService scheduler) {
         this.path = path;
         this.allowEmpty = allowEmpty;
-        this.ownsScheduler = scheduler == null;
-        this.scheduler = scheduler != null ? scheduler
-                : Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "lbkit-file " + path));
+        this.scheduler = OwnedScheduler.of(scheduler, "lbkit-file " + path);
         reload();
         this.watchService = watch ? startWatching() : null;
         long interval = pollInterval.toNanos();
-        this.poll = this.scheduler.scheduleWithFixedDelay(this::reload, interval, interval,
-                TimeUnit.NANOSECONDS);
+        this.poll = this.scheduler.executor().scheduleWithFixedDelay(this::reload, interval,
+                interval, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -207,7 +204,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
                 key.pollEvents(); // which file changed does not matter: the content decides
                 boolean valid = key.reset();
                 try {
-                    scheduler.execute(this::reload);
+                    scheduler.executor().execute(this::reload);
                 } catch (RejectedExecutionException e) {
                     return; // closed
                 }
@@ -243,9 +240,7 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
         super.close();
         poll.cancel(false);
         closeQuietly(watchService);
-        if (ownsScheduler) {
-            scheduler.shutdownNow();
-        }
+        scheduler.close();
     }
 
     @Override
@@ -273,14 +268,8 @@ public final class FileEndpointGroup extends AbstractEndpointGroup {
 
         /** How often to check the file besides watching it; 10 ms..1 day, default 5 s. */
         public Builder pollInterval(Duration pollInterval) {
-            requireNonNull(pollInterval, "pollInterval");
-            checkOnce("pollInterval", this.pollInterval);
-            if (pollInterval.compareTo(Duration.ofMillis(10)) < 0
-                    || pollInterval.compareTo(Duration.ofDays(1)) > 0) {
-                throw new IllegalArgumentException(
-                        "pollInterval must be in 10 ms..1 day (PT0.01S..PT24H), was " + pollInterval);
-            }
-            this.pollInterval = pollInterval;
+            this.pollInterval = setOnce("pollInterval", this.pollInterval, pollInterval,
+                    Duration.ofMillis(10), Duration.ofDays(1), "10 ms..1 day (PT0.01S..PT24H)");
             return this;
         }
 

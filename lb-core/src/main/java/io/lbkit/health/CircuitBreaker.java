@@ -63,23 +63,20 @@ public final class CircuitBreaker {
 
         /** Failures in a row that open the circuit, 1..10,000; default 5. */
         public Builder failureThreshold(int n) {
-            set.check("failureThreshold", failureThreshold);
-            failureThreshold = Preconditions.checkRange("failureThreshold", n, 1, 10_000);
+            failureThreshold = set.range("failureThreshold", failureThreshold, n, 1, 10_000);
             return this;
         }
 
         /** How long the circuit stays open before trial calls, 10 ms..1 h; default 10 s. */
         public Builder openDuration(Duration d) {
-            set.check("openDuration", openDuration);
-            openDuration = Preconditions.checkRange("openDuration", d, Duration.ofMillis(10),
-                    Duration.ofHours(1));
+            openDuration = set.range("openDuration", openDuration, d,
+                    Duration.ofMillis(10), Duration.ofHours(1));
             return this;
         }
 
         /** Concurrent trial calls when half-open, and successes that close it, 1..1,000; default 3. */
         public Builder trialCalls(int n) {
-            set.check("trialCalls", trialCalls);
-            trialCalls = Preconditions.checkRange("trialCalls", n, 1, 1_000);
+            trialCalls = set.range("trialCalls", trialCalls, n, 1, 1_000);
             return this;
         }
 

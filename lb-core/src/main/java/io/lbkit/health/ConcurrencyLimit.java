@@ -1,5 +1,7 @@
 package io.lbkit.health;
 
+import io.lbkit.internal.Preconditions;
+
 /**
  * How many calls one endpoint may have in flight, learnt from the latency it answers with instead
  * of fixed: an adaptive concurrency limit. Immutable and thread-safe; one {@code ConcurrencyLimit}
@@ -125,16 +127,12 @@ public interface ConcurrencyLimit {
         public static final int DEFAULT_WINDOW_SAMPLES = 25;
 
         private int initialLimit = DEFAULT_INITIAL_LIMIT;
-        private boolean initialSet;
         private int minLimit = DEFAULT_MIN_LIMIT;
         private int maxLimit = DEFAULT_MAX_LIMIT;
-        private boolean boundsSet;
         private double tolerance = DEFAULT_TOLERANCE;
-        private boolean toleranceSet;
         private double smoothing = DEFAULT_SMOOTHING;
-        private boolean smoothingSet;
         private int windowSamples = DEFAULT_WINDOW_SAMPLES;
-        private boolean windowSet;
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         GradientBuilder() {}
 
@@ -145,16 +143,8 @@ public interface ConcurrencyLimit {
          * @throws IllegalArgumentException if out of range
          */
         public GradientBuilder initialLimit(int initialLimit) {
-            if (initialSet) {
-                throw new IllegalStateException("initialLimit was already set to "
-                        + this.initialLimit);
-            }
-            if (initialLimit < 1 || initialLimit > MAX_LIMIT) {
-                throw new IllegalArgumentException("initialLimit must be in 1.." + MAX_LIMIT
-                        + ", was " + initialLimit);
-            }
-            this.initialLimit = initialLimit;
-            initialSet = true;
+            this.initialLimit = set.range("initialLimit", this.initialLimit, initialLimit, 1,
+                    MAX_LIMIT);
             return this;
         }
 
@@ -166,21 +156,14 @@ public interface ConcurrencyLimit {
          * @throws IllegalArgumentException if out of range
          */
         public GradientBuilder limitBounds(int min, int max) {
-            if (boundsSet) {
-                throw new IllegalStateException("limitBounds was already set to " + minLimit
-                        + ".." + maxLimit);
-            }
-            if (max < 1 || max > MAX_LIMIT) {
-                throw new IllegalArgumentException("limitBounds max must be in 1.." + MAX_LIMIT
-                        + ", was " + max);
-            }
+            set.check("limitBounds", minLimit + ".." + maxLimit);
+            Preconditions.checkRange("limitBounds max", max, 1, MAX_LIMIT);
             if (min < 1 || min > max) {
                 throw new IllegalArgumentException("limitBounds min must be in 1..max (" + max
                         + "), was " + min);
             }
             this.minLimit = min;
             this.maxLimit = max;
-            boundsSet = true;
             return this;
         }
 
@@ -192,14 +175,7 @@ public interface ConcurrencyLimit {
          * @throws IllegalArgumentException if out of range
          */
         public GradientBuilder tolerance(double tolerance) {
-            if (toleranceSet) {
-                throw new IllegalStateException("tolerance was already set to " + this.tolerance);
-            }
-            if (!(tolerance >= 1 && tolerance <= 10)) {
-                throw new IllegalArgumentException("tolerance must be in 1..10, was " + tolerance);
-            }
-            this.tolerance = tolerance;
-            toleranceSet = true;
+            this.tolerance = set.range("tolerance", this.tolerance, tolerance, 1, 10, "1..10");
             return this;
         }
 
@@ -210,14 +186,11 @@ public interface ConcurrencyLimit {
          * @throws IllegalArgumentException if out of range
          */
         public GradientBuilder smoothing(double smoothing) {
-            if (smoothingSet) {
-                throw new IllegalStateException("smoothing was already set to " + this.smoothing);
-            }
+            set.check("smoothing", this.smoothing);
             if (!(smoothing > 0 && smoothing <= 1)) {
                 throw new IllegalArgumentException("smoothing must be in (0, 1], was " + smoothing);
             }
             this.smoothing = smoothing;
-            smoothingSet = true;
             return this;
         }
 
@@ -228,16 +201,8 @@ public interface ConcurrencyLimit {
          * @throws IllegalArgumentException if out of range
          */
         public GradientBuilder windowSamples(int windowSamples) {
-            if (windowSet) {
-                throw new IllegalStateException("windowSamples was already set to "
-                        + this.windowSamples);
-            }
-            if (windowSamples < 1 || windowSamples > 10_000) {
-                throw new IllegalArgumentException("windowSamples must be in 1..10000, was "
-                        + windowSamples);
-            }
-            this.windowSamples = windowSamples;
-            windowSet = true;
+            this.windowSamples = set.range("windowSamples", this.windowSamples, windowSamples, 1,
+                    10_000);
             return this;
         }
 

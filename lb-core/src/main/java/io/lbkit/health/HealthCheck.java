@@ -88,36 +88,32 @@ public final class HealthCheck {
 
         /** Time between checks of one endpoint, 10 ms..1 h; default 2 s. */
         public Builder interval(Duration d) {
-            set.check("interval", interval);
-            interval = Preconditions.checkRange("interval", d, Duration.ofMillis(10), Duration.ofHours(1));
+            interval = set.range("interval", interval, d,
+                    Duration.ofMillis(10), Duration.ofHours(1));
             return this;
         }
 
         /** How long one check may take before it counts as failed, 1 ms..1 min; default 1 s. */
         public Builder timeout(Duration d) {
-            set.check("timeout", timeout);
-            timeout = Preconditions.checkRange("timeout", d, Duration.ofMillis(1), Duration.ofMinutes(1));
+            timeout = set.range("timeout", timeout, d, Duration.ofMillis(1), Duration.ofMinutes(1));
             return this;
         }
 
         /** Passing checks in a row that mark a DOWN endpoint UP, 1..100; default 2. */
         public Builder rise(int n) {
-            set.check("rise", rise);
-            rise = Preconditions.checkRange("rise", n, 1, 100);
+            rise = set.range("rise", rise, n, 1, 100);
             return this;
         }
 
         /** Failed checks in a row that mark an UP endpoint DOWN, 1..100; default 3. */
         public Builder fall(int n) {
-            set.check("fall", fall);
-            fall = Preconditions.checkRange("fall", n, 1, 100);
+            fall = set.range("fall", fall, n, 1, 100);
             return this;
         }
 
         /** Random spread of the interval, 0..50 percent; default 10, so probes do not align. */
         public Builder jitterPercent(int percent) {
-            set.check("jitterPercent", jitterPercent);
-            jitterPercent = Preconditions.checkRange("jitterPercent", percent, 0, 50);
+            jitterPercent = set.range("jitterPercent", jitterPercent, percent, 0, 50);
             return this;
         }
 

@@ -164,31 +164,29 @@ public final class OutlierDetection {
 
         /** Failures in a row that eject, 0 (off)..1,000; default 5. */
         public Builder consecutiveFailures(int n) {
-            set.check("consecutiveFailures", consecutiveFailures);
-            consecutiveFailures = Preconditions.checkRange("consecutiveFailures", n, 0, 1_000);
+            consecutiveFailures = set.range("consecutiveFailures", consecutiveFailures, n,
+                    0, 1_000);
             return this;
         }
 
         /** How often rate detection runs, 100 ms..1 h; default 10 s. */
         public Builder interval(Duration d) {
-            set.check("interval", interval);
-            interval = Preconditions.checkRange("interval", d, Duration.ofMillis(100), Duration.ofHours(1));
+            interval = set.range("interval", interval, d,
+                    Duration.ofMillis(100), Duration.ofHours(1));
             return this;
         }
 
         /** The first ejection's length, 10 ms..1 h; default 30 s. */
         public Builder baseEjectionTime(Duration d) {
-            set.check("baseEjectionTime", baseEjectionTime);
-            baseEjectionTime = Preconditions.checkRange("baseEjectionTime", d, Duration.ofMillis(10),
-                    Duration.ofHours(1));
+            baseEjectionTime = set.range("baseEjectionTime", baseEjectionTime, d,
+                    Duration.ofMillis(10), Duration.ofHours(1));
             return this;
         }
 
         /** The longest ejection, 10 ms..24 h; default 300 s. Must be at least the base time. */
         public Builder maxEjectionTime(Duration d) {
-            set.check("maxEjectionTime", maxEjectionTime);
-            maxEjectionTime = Preconditions.checkRange("maxEjectionTime", d, Duration.ofMillis(10),
-                    Duration.ofHours(24));
+            maxEjectionTime = set.range("maxEjectionTime", maxEjectionTime, d,
+                    Duration.ofMillis(10), Duration.ofHours(24));
             return this;
         }
 
@@ -198,8 +196,8 @@ public final class OutlierDetection {
          * are ejected (see the class comment).
          */
         public Builder maxEjectionPercent(int percent) {
-            set.check("maxEjectionPercent", maxEjectionPercent);
-            maxEjectionPercent = Preconditions.checkRange("maxEjectionPercent", percent, 0, 100);
+            maxEjectionPercent = set.range("maxEjectionPercent", maxEjectionPercent, percent,
+                    0, 100);
             return this;
         }
 
@@ -208,48 +206,43 @@ public final class OutlierDetection {
          * (1.9 standard deviations, as Envoy's {@code success_rate_stdev_factor}).
          */
         public Builder successRateStdevFactor(int thousandths) {
-            set.check("successRateStdevFactor", successRateStdevFactor);
-            successRateStdevFactor = Preconditions.checkRange("successRateStdevFactor", thousandths, 0,
-                    10_000);
+            successRateStdevFactor = set.range("successRateStdevFactor", successRateStdevFactor,
+                    thousandths, 0, 10_000);
             return this;
         }
 
         /** Endpoints with enough volume the success-rate detector needs, 1..10,000; default 5. */
         public Builder successRateMinimumHosts(int n) {
-            set.check("successRateMinimumHosts", successRateMinimumHosts);
-            successRateMinimumHosts = Preconditions.checkRange("successRateMinimumHosts", n, 1, 10_000);
+            successRateMinimumHosts = set.range("successRateMinimumHosts", successRateMinimumHosts,
+                    n, 1, 10_000);
             return this;
         }
 
         /** Calls per interval an endpoint needs to be judged by success rate, 1..10^9; default 100. */
         public Builder successRateRequestVolume(int n) {
-            set.check("successRateRequestVolume", successRateRequestVolume);
-            successRateRequestVolume = Preconditions.checkRange("successRateRequestVolume", n, 1,
-                    1_000_000_000);
+            successRateRequestVolume = set.range("successRateRequestVolume",
+                    successRateRequestVolume, n, 1, 1_000_000_000);
             return this;
         }
 
         /** Failure percentage that ejects, 0 (off)..100; default 0 (off; Envoy uses 85 when on). */
         public Builder failurePercentageThreshold(int percent) {
-            set.check("failurePercentageThreshold", failurePercentageThreshold);
-            failurePercentageThreshold = Preconditions.checkRange("failurePercentageThreshold", percent, 0,
-                    100);
+            failurePercentageThreshold = set.range("failurePercentageThreshold",
+                    failurePercentageThreshold, percent, 0, 100);
             return this;
         }
 
         /** Endpoints the failure-percentage detector needs, 1..10,000; default 5. */
         public Builder failurePercentageMinimumHosts(int n) {
-            set.check("failurePercentageMinimumHosts", failurePercentageMinimumHosts);
-            failurePercentageMinimumHosts = Preconditions.checkRange("failurePercentageMinimumHosts", n, 1,
-                    10_000);
+            failurePercentageMinimumHosts = set.range("failurePercentageMinimumHosts",
+                    failurePercentageMinimumHosts, n, 1, 10_000);
             return this;
         }
 
         /** Calls per interval an endpoint needs to be judged by failure percentage; default 50. */
         public Builder failurePercentageRequestVolume(int n) {
-            set.check("failurePercentageRequestVolume", failurePercentageRequestVolume);
-            failurePercentageRequestVolume = Preconditions.checkRange("failurePercentageRequestVolume", n, 1,
-                    1_000_000_000);
+            failurePercentageRequestVolume = set.range("failurePercentageRequestVolume",
+                    failurePercentageRequestVolume, n, 1, 1_000_000_000);
             return this;
         }
 

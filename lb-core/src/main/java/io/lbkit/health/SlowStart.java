@@ -81,15 +81,13 @@ public final class SlowStart {
          * ramp rises quickly then flattens; below, it starts slowly.
          */
         public Builder aggression(int hundredths) {
-            set.check("aggression", aggression);
-            aggression = Preconditions.checkRange("aggression", hundredths, 10, 1_000);
+            aggression = set.range("aggression", aggression, hundredths, 10, 1_000);
             return this;
         }
 
         /** The starting share of the weight, 1..100 percent; default 10 (Envoy's). */
         public Builder minWeightPercent(int percent) {
-            set.check("minWeightPercent", minWeightPercent);
-            minWeightPercent = Preconditions.checkRange("minWeightPercent", percent, 1, 100);
+            minWeightPercent = set.range("minWeightPercent", minWeightPercent, percent, 1, 100);
             return this;
         }
 

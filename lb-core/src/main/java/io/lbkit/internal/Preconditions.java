@@ -11,6 +11,10 @@ import java.util.Set;
  * throws {@link IllegalStateException} naming the earlier value; a value out of range throws
  * {@link IllegalArgumentException} naming the field and the range. Thread-safe (stateless),
  * except {@link SetOnce}, which is confined to its builder like the builder itself.
+ *
+ * <p>Every builder of lb-core and of lb-etcd uses these checks (the module exports this package
+ * to {@code io.lbkit.etcd} only; see docs/layout.md), so a setter's body is one validated
+ * assignment and the messages read the same everywhere.
  */
 public final class Preconditions {
 
@@ -81,8 +85,61 @@ public final class Preconditions {
     }
 
     /**
-     * The options a builder has set, for builders whose options all have default values. Not
-     * thread-safe: confined to its builder.
+     * For a range the docs write in their own words ("1 s..1 h", "0 ms..1 min"): the message
+     * quotes {@code range} as given.
+     *
+     * @return {@code value}
+     * @throws NullPointerException naming the field if value is null
+     * @throws IllegalArgumentException "{@code field} must be in {@code range}, was value"
+     */
+    public static Duration checkRange(String field, Duration value, Duration min, Duration max,
+            String range) {
+        requireNonNull(value, field);
+        if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+            throw new IllegalArgumentException(field + " must be in " + range + ", was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * For a closed range of doubles; NaN is out of every range.
+     *
+     * @param range the range as the docs write it, "0..0.5"
+     * @return {@code value}
+     * @throws IllegalArgumentException "{@code field} must be in {@code range}, was value"
+     */
+    public static double checkRange(String field, double value, double min, double max,
+            String range) {
+        if (!(value >= min && value <= max)) {
+            throw new IllegalArgumentException(field + " must be in " + range + ", was " + value);
+        }
+        return value;
+    }
+
+    /**
+     * The whole check of a builder's setter for a duration kept in a nullable field, set once
+     * and in range: {@code this.x = setOnce("x", this.x, x, MIN, MAX, "1 ms..1 h")}.
+     *
+     * @param range the range as the docs write it; the message quotes it as given
+     * @return {@code value}
+     * @throws NullPointerException naming the field if value is null
+     * @throws IllegalStateException "{@code field} was already set to {@code earlier}"
+     * @throws IllegalArgumentException "{@code field} must be in {@code range}, was value"
+     */
+    public static Duration setOnce(String field, Duration earlier, Duration value, Duration min,
+            Duration max, String range) {
+        requireNonNull(value, field);
+        checkOnce(field, earlier);
+        return checkRange(field, value, min, max, range);
+    }
+
+    /**
+     * The options a builder has set, for builders whose options all have default values, so
+     * that each setter's body is one validated assignment:
+     * {@code rise = set.range("rise", rise, n, 1, 100);}. Each method checks in the same order:
+     * not null, not set before ({@link IllegalStateException} naming the earlier value), in range
+     * ({@link IllegalArgumentException} naming the field and the range); a value rejected does not
+     * count as set, so the caller may correct it. Not thread-safe: confined to its builder.
      */
     public static final class SetOnce {
         private final Set<String> set = new HashSet<>();
@@ -95,6 +152,69 @@ public final class Preconditions {
          */
         public void check(String field, Object earlier) {
             checkOnce(field, !set.add(field), earlier);
+        }
+
+        /** Whether {@code field} was set, for options that exclude each other. */
+        public boolean isSet(String field) {
+            return set.contains(field);
+        }
+
+        /**
+         * A non-null option with no range.
+         *
+         * @return {@code value}
+         */
+        public <T> T value(String field, T earlier, T value) {
+            requireNonNull(value, field);
+            return mark(field, earlier, value);
+        }
+
+        /** @return {@code value}, checked as {@link Preconditions#checkRange(String, int, int, int)} */
+        public int range(String field, int earlier, int value, int min, int max) {
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max));
+        }
+
+        /**
+         * @return {@code value}, checked as
+         *     {@link Preconditions#checkRange(String, Duration, Duration, Duration)}
+         */
+        public Duration range(String field, Duration earlier, Duration value, Duration min,
+                Duration max) {
+            requireNonNull(value, field);
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max));
+        }
+
+        /**
+         * @return {@code value}, checked as
+         *     {@link Preconditions#checkRange(String, Duration, Duration, Duration, String)}
+         */
+        public Duration range(String field, Duration earlier, Duration value, Duration min,
+                Duration max, String range) {
+            requireNonNull(value, field);
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max, range));
+        }
+
+        /**
+         * @return {@code value}, checked as
+         *     {@link Preconditions#checkRange(String, double, double, double, String)}
+         */
+        public double range(String field, double earlier, double value, double min, double max,
+                String range) {
+            checkUnset(field, earlier);
+            return mark(field, earlier, checkRange(field, value, min, max, range));
+        }
+
+        private void checkUnset(String field, Object earlier) {
+            checkOnce(field, set.contains(field), earlier);
+        }
+
+        /** Records a value that passed its checks: one rejected does not count as set. */
+        private <T> T mark(String field, Object earlier, T value) {
+            check(field, earlier);
+            return value;
         }
     }
 }

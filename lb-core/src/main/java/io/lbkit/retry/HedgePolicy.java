@@ -3,6 +3,7 @@ package io.lbkit.retry;
 import static java.util.Objects.requireNonNull;
 
 import io.lbkit.Ticker;
+import io.lbkit.internal.Preconditions;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -263,15 +264,12 @@ public final class HedgePolicy {
     public static final class Builder {
         private Duration delay;
         private double percentile = DEFAULT_PERCENTILE;
-        private boolean percentileSet;
         private Duration minDelay = DEFAULT_MIN_DELAY;
         private Duration maxDelay = DEFAULT_MAX_DELAY;
-        private boolean boundsSet;
         private int maxHedges = DEFAULT_MAX_HEDGES;
-        private boolean maxHedgesSet;
         private Duration window = DEFAULT_WINDOW;
-        private boolean windowSet;
         private Ticker ticker;
+        private final Preconditions.SetOnce set = new Preconditions.SetOnce();
 
         private Builder() {}
 
@@ -284,17 +282,13 @@ public final class HedgePolicy {
          */
         public Builder delay(Duration delay) {
             requireNonNull(delay, "delay");
-            if (this.delay != null) {
-                throw new IllegalStateException("delay was already set to " + this.delay);
-            }
-            if (percentileSet || boundsSet || windowSet) {
+            Preconditions.checkOnce("delay", this.delay);
+            if (set.isSet("percentile") || set.isSet("delayBounds") || set.isSet("window")) {
                 throw new IllegalStateException("delay excludes percentile, delayBounds and "
                         + "window, and one of them was set");
             }
-            if (delay.isNegative() || delay.compareTo(MAX_DELAY) > 0) {
-                throw new IllegalArgumentException("delay must be in 0 ms..1 min, was " + delay);
-            }
-            this.delay = delay;
+            this.delay = Preconditions.checkRange("delay", delay, Duration.ZERO, MAX_DELAY,
+                    "0 ms..1 min");
             return this;
         }
 
@@ -305,16 +299,9 @@ public final class HedgePolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder percentile(double percentile) {
-            if (percentileSet) {
-                throw new IllegalStateException("percentile was already set to " + this.percentile);
-            }
             requirePercentileMode("percentile");
-            if (!(percentile >= MIN_PERCENTILE && percentile <= MAX_PERCENTILE)) {
-                throw new IllegalArgumentException("percentile must be in " + MIN_PERCENTILE
-                        + ".." + MAX_PERCENTILE + ", was " + percentile);
-            }
-            this.percentile = percentile;
-            percentileSet = true;
+            this.percentile = set.range("percentile", this.percentile, percentile, MIN_PERCENTILE,
+                    MAX_PERCENTILE, MIN_PERCENTILE + ".." + MAX_PERCENTILE);
             return this;
         }
 
@@ -329,22 +316,15 @@ public final class HedgePolicy {
         public Builder delayBounds(Duration min, Duration max) {
             requireNonNull(min, "min");
             requireNonNull(max, "max");
-            if (boundsSet) {
-                throw new IllegalStateException("delayBounds was already set to " + minDelay
-                        + ".." + maxDelay);
-            }
+            set.check("delayBounds", minDelay + ".." + maxDelay);
             requirePercentileMode("delayBounds");
             if (max.isNegative() || max.isZero() || max.compareTo(MAX_DELAY) > 0) {
                 throw new IllegalArgumentException(
                         "delayBounds max must be in (0 ms, 1 min], was " + max);
             }
-            if (min.isNegative() || min.compareTo(max) > 0) {
-                throw new IllegalArgumentException(
-                        "delayBounds min must be in 0 ms..max (" + max + "), was " + min);
-            }
-            this.minDelay = min;
+            this.minDelay = Preconditions.checkRange("delayBounds min", min, Duration.ZERO, max,
+                    "0 ms..max (" + max + ")");
             this.maxDelay = max;
-            boundsSet = true;
             return this;
         }
 
@@ -355,17 +335,9 @@ public final class HedgePolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder window(Duration window) {
-            requireNonNull(window, "window");
-            if (windowSet) {
-                throw new IllegalStateException("window was already set to " + this.window);
-            }
             requirePercentileMode("window");
-            if (window.compareTo(Duration.ofSeconds(1)) < 0
-                    || window.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("window must be in 1 s..1 h, was " + window);
-            }
-            this.window = window;
-            windowSet = true;
+            this.window = set.range("window", this.window, window, Duration.ofSeconds(1),
+                    Duration.ofHours(1), "1 s..1 h");
             return this;
         }
 
@@ -376,25 +348,13 @@ public final class HedgePolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder maxHedges(int maxHedges) {
-            if (maxHedgesSet) {
-                throw new IllegalStateException("maxHedges was already set to " + this.maxHedges);
-            }
-            if (maxHedges < 1 || maxHedges > MAX_HEDGES) {
-                throw new IllegalArgumentException(
-                        "maxHedges must be in 1.." + MAX_HEDGES + ", was " + maxHedges);
-            }
-            this.maxHedges = maxHedges;
-            maxHedgesSet = true;
+            this.maxHedges = set.range("maxHedges", this.maxHedges, maxHedges, 1, MAX_HEDGES);
             return this;
         }
 
         /** The time source of the latency window; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            if (this.ticker != null) {
-                throw new IllegalStateException("ticker was already set to " + this.ticker);
-            }
-            this.ticker = ticker;
+            this.ticker = Preconditions.setOnce("ticker", this.ticker, ticker);
             return this;
         }
 

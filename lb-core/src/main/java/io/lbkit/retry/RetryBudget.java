@@ -1,7 +1,5 @@
 package io.lbkit.retry;
 
-import static java.util.Objects.requireNonNull;
-
 import io.lbkit.Ticker;
 import io.lbkit.internal.Preconditions;
 import java.time.Duration;
@@ -212,12 +210,8 @@ public final class RetryBudget {
          * @throws IllegalArgumentException if out of range
          */
         public Builder retryRatio(double retryRatio) {
-            set.check("retryRatio", this.retryRatio);
-            if (!(retryRatio >= 0 && retryRatio <= MAX_RETRY_RATIO)) {
-                throw new IllegalArgumentException(
-                        "retryRatio must be in 0.." + MAX_RETRY_RATIO + ", was " + retryRatio);
-            }
-            this.retryRatio = retryRatio;
+            this.retryRatio = set.range("retryRatio", this.retryRatio, retryRatio, 0,
+                    MAX_RETRY_RATIO, "0.." + MAX_RETRY_RATIO);
             return this;
         }
 
@@ -228,8 +222,7 @@ public final class RetryBudget {
          * @throws IllegalArgumentException if out of range
          */
         public Builder minRetriesPerSecond(int minRetriesPerSecond) {
-            set.check("minRetriesPerSecond", this.minRetriesPerSecond);
-            this.minRetriesPerSecond = Preconditions.checkRange("minRetriesPerSecond",
+            this.minRetriesPerSecond = set.range("minRetriesPerSecond", this.minRetriesPerSecond,
                     minRetriesPerSecond, 0, MAX_MIN_RETRIES_PER_SECOND);
             return this;
         }
@@ -241,21 +234,14 @@ public final class RetryBudget {
          * @throws IllegalArgumentException if out of range
          */
         public Builder window(Duration window) {
-            requireNonNull(window, "window");
-            set.check("window", this.window);
-            if (window.compareTo(Duration.ofSeconds(1)) < 0
-                    || window.compareTo(Duration.ofHours(1)) > 0) {
-                throw new IllegalArgumentException("window must be in 1 s..1 h, was " + window);
-            }
-            this.window = window;
+            this.window = set.range("window", this.window, window, Duration.ofSeconds(1),
+                    Duration.ofHours(1), "1 s..1 h");
             return this;
         }
 
         /** The time source; default {@link Ticker#system()}. */
         public Builder ticker(Ticker ticker) {
-            requireNonNull(ticker, "ticker");
-            Preconditions.checkOnce("ticker", this.ticker);
-            this.ticker = ticker;
+            this.ticker = Preconditions.setOnce("ticker", this.ticker, ticker);
             return this;
         }
 

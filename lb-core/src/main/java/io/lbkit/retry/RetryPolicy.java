@@ -160,9 +160,8 @@ public final class RetryPolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder maxAttempts(int maxAttempts) {
-            set.check("maxAttempts", this.maxAttempts);
-            this.maxAttempts = Preconditions.checkRange("maxAttempts", maxAttempts, 1,
-                    MAX_ATTEMPTS);
+            this.maxAttempts = set.range("maxAttempts", this.maxAttempts, maxAttempts,
+                    1, MAX_ATTEMPTS);
             return this;
         }
 
@@ -178,15 +177,9 @@ public final class RetryPolicy {
             requireNonNull(base, "base");
             requireNonNull(max, "max");
             set.check("backoff", baseBackoff + ".." + maxBackoff);
-            if (max.isNegative() || max.compareTo(MAX_BACKOFF) > 0) {
-                throw new IllegalArgumentException(
-                        "backoff max must be in 0 ms..1 min, was " + max);
-            }
-            if (base.isNegative() || base.compareTo(max) > 0) {
-                throw new IllegalArgumentException(
-                        "backoff base must be in 0 ms..max (" + max + "), was " + base);
-            }
-            this.baseBackoff = base;
+            Preconditions.checkRange("backoff max", max, Duration.ZERO, MAX_BACKOFF, "0 ms..1 min");
+            this.baseBackoff = Preconditions.checkRange("backoff base", base, Duration.ZERO, max,
+                    "0 ms..max (" + max + ")");
             this.maxBackoff = max;
             return this;
         }

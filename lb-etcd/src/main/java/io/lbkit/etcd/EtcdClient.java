@@ -3,6 +3,7 @@ package io.lbkit.etcd;
 import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonObject;
+import io.lbkit.internal.Preconditions;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.URI;
@@ -510,14 +511,14 @@ public final class EtcdClient implements AutoCloseable {
          * the JDK's default context.
          */
         public Builder sslContext(SSLContext sslContext) {
-            this.sslContext = BuilderChecks.setOnce("sslContext", this.sslContext, sslContext);
+            this.sslContext = Preconditions.setOnce("sslContext", this.sslContext, sslContext);
             return this;
         }
 
         /** How long to wait for a member to accept a connection; 1 ms..10 min, default 2 s. */
         public Builder connectTimeout(Duration connectTimeout) {
-            this.connectTimeout = BuilderChecks.duration("connectTimeout", this.connectTimeout, connectTimeout,
-                    MIN_DURATION, MAX_DURATION, "1 ms..10 min");
+            this.connectTimeout = Preconditions.setOnce("connectTimeout", this.connectTimeout,
+                    connectTimeout, MIN_DURATION, MAX_DURATION, "1 ms..10 min (PT0.001S..PT10M)");
             return this;
         }
 
@@ -526,8 +527,8 @@ public final class EtcdClient implements AutoCloseable {
          * 1 ms..10 min, default 5 s.
          */
         public Builder requestTimeout(Duration requestTimeout) {
-            this.requestTimeout = BuilderChecks.duration("requestTimeout", this.requestTimeout, requestTimeout,
-                    MIN_DURATION, MAX_DURATION, "1 ms..10 min");
+            this.requestTimeout = Preconditions.setOnce("requestTimeout", this.requestTimeout,
+                    requestTimeout, MIN_DURATION, MAX_DURATION, "1 ms..10 min (PT0.001S..PT10M)");
             return this;
         }
 

@@ -8,6 +8,9 @@ import com.google.gson.JsonObject;
 import io.lbkit.AbstractEndpointGroup;
 import io.lbkit.Endpoint;
 import io.lbkit.Ticker;
+import io.lbkit.internal.Backoff;
+import io.lbkit.internal.OwnedScheduler;
+import io.lbkit.internal.Preconditions;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,10 +19,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -89,12 +90,10 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     private final String prefix;
     private final String keyBase64;
     private final String rangeEndBase64;
-    private final long initialBackoffNanos;
-    private final long maxBackoffNanos;
+    private final Backoff backoff;
     private final long checkIntervalNanos;
     private final Ticker ticker;
-    private final ScheduledExecutorService scheduler;
-    private final boolean ownsScheduler;
+    private final OwnedScheduler scheduler;
     private final SerialExecutor serial;
 
     private volatile EtcdWatch watch;
@@ -111,26 +110,18 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     private boolean created;
     private long lastSuccessNanos;
 
-    private EtcdEndpointGroup(EtcdClient client, String prefix, Duration initialBackoff,
-            Duration maxBackoff, Duration checkInterval, Ticker ticker,
-            ScheduledExecutorService scheduler) {
+    private EtcdEndpointGroup(EtcdClient client, String prefix, Backoff backoff,
+            Duration checkInterval, Ticker ticker, ScheduledExecutorService scheduler) {
         this.client = client;
         this.prefix = prefix;
         byte[] key = prefix.getBytes(StandardCharsets.UTF_8);
         this.keyBase64 = Json.base64(key);
         this.rangeEndBase64 = Json.base64(Json.prefixEnd(key));
-        this.initialBackoffNanos = initialBackoff.toNanos();
-        this.maxBackoffNanos = maxBackoff.toNanos();
+        this.backoff = backoff;
         this.checkIntervalNanos = checkInterval.toNanos();
         this.ticker = ticker;
-        this.ownsScheduler = scheduler == null;
-        this.scheduler = scheduler != null ? scheduler
-                : Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "lbkit-etcd " + prefix);
-                    t.setDaemon(true);
-                    return t;
-                });
-        this.serial = new SerialExecutor(this.scheduler, toString());
+        this.scheduler = OwnedScheduler.of(scheduler, "lbkit-etcd " + prefix);
+        this.serial = new SerialExecutor(this.scheduler.executor(), toString());
         serial.execute(() -> connect(true));
     }
 
@@ -404,7 +395,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
     /** Logs a failure and schedules the next attempt: a watch from the last revision seen. */
     private void fail(String what) {
         int n = ++failures;
-        long delay = backoffNanos(n);
+        long delay = backoff.nanos(n);
         boolean ready = whenReady().isDone();
         LOG.log(Level.WARNING, () -> this + ": " + what + " (attempt " + n + "); " + keeping()
                 + "; retrying in " + millis(delay) + " ms");
@@ -452,18 +443,6 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         update(list);
     }
 
-    /**
-     * The delay after the n-th consecutive failure: min(initial * 2^(n-1), max), less a random
-     * jitter of up to 20%, so that many clients that lost etcd together do not return together.
-     */
-    private long backoffNanos(int n) {
-        int shift = Math.min(n - 1, 62);
-        long base = initialBackoffNanos > (maxBackoffNanos >> shift) ? maxBackoffNanos
-                : Math.min(maxBackoffNanos, initialBackoffNanos << shift);
-        double jitter = 1.0 - 0.2 * ThreadLocalRandom.current().nextDouble();
-        return Math.max(1, (long) (base * jitter));
-    }
-
     private static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
@@ -495,9 +474,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         if (w != null) {
             w.cancel();
         }
-        if (ownsScheduler) {
-            scheduler.shutdownNow();
-        }
+        scheduler.close();
     }
 
     @Override
@@ -560,7 +537,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
 
         /** The time source (for the "last heard from etcd" of log lines); default the system's. */
         public Builder ticker(Ticker ticker) {
-            this.ticker = BuilderChecks.setOnce("ticker", this.ticker, ticker);
+            this.ticker = Preconditions.setOnce("ticker", this.ticker, ticker);
             return this;
         }
 
@@ -570,7 +547,7 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
          * by {@link EtcdEndpointGroup#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            this.scheduler = BuilderChecks.setOnce("scheduler", this.scheduler, scheduler);
+            this.scheduler = Preconditions.setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
@@ -580,20 +557,18 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
          * @throws IllegalArgumentException if initialBackoff exceeds maxBackoff
          */
         public EtcdEndpointGroup build() {
-            Duration b0 = initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF;
-            Duration b1 = maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF;
-            if (b0.compareTo(b1) > 0) {
-                throw new IllegalArgumentException(
-                        "initialBackoff (" + b0 + ") must not exceed maxBackoff (" + b1 + ")");
-            }
-            return new EtcdEndpointGroup(client, prefix, b0, b1,
+            Backoff backoff = Backoff.of(
+                    initialBackoff != null ? initialBackoff : DEFAULT_INITIAL_BACKOFF,
+                    maxBackoff != null ? maxBackoff : DEFAULT_MAX_BACKOFF);
+            return new EtcdEndpointGroup(client, prefix, backoff,
                     checkInterval != null ? checkInterval : DEFAULT_CHECK_INTERVAL,
                     ticker != null ? ticker : Ticker.system(), scheduler);
         }
 
+        /** A duration option's whole check: set once, not null, in 1 ms..1 h. */
         private static Duration checkRange(String field, Duration earlier, Duration d) {
-            return BuilderChecks.duration(field, earlier, d, MIN_DURATION, MAX_DURATION,
-                    "1 ms..1 h");
+            return Preconditions.setOnce(field, earlier, d, MIN_DURATION, MAX_DURATION,
+                    "1 ms..1 h (PT0.001S..PT1H)");
         }
     }
 }

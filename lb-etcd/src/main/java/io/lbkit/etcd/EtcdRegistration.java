@@ -4,11 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.gson.JsonObject;
 import io.lbkit.Endpoint;
+import io.lbkit.internal.OwnedScheduler;
+import io.lbkit.internal.Preconditions;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,7 @@ import java.util.concurrent.TimeoutException;
  * Why one file of over 400 lines: the registration is one lease's life (grant, put, keep alive,
  * re-register after loss, drain, revoke, the shutdown hook), each step scheduled by the one before
  * and guarded by the same lock; the public nested Builder with its documented options is the rest.
- * The transport and option checks are in EtcdClient and BuilderChecks.
+ * The transport is in EtcdClient; the option checks are lb-core's Preconditions.
  */
 /*
  * Implementation notes: every step that talks to etcd (register, renew, deregister) runs under
@@ -65,8 +66,7 @@ public final class EtcdRegistration implements AutoCloseable {
     private final Endpoint endpoint;
     private final long ttlSeconds;
     private final Duration drainTime;
-    private final ScheduledExecutorService scheduler;
-    private final boolean ownsScheduler;
+    private final OwnedScheduler scheduler;
     private final Thread shutdownHook;
     private final CompletableFuture<EtcdRegistration> registered = new CompletableFuture<>();
     private final CompletableFuture<Void> deregistered = new CompletableFuture<>();
@@ -89,13 +89,7 @@ public final class EtcdRegistration implements AutoCloseable {
         this.endpoint = endpoint;
         this.ttlSeconds = ttl.toSeconds();
         this.drainTime = drainTime;
-        this.ownsScheduler = scheduler == null;
-        this.scheduler = scheduler != null ? scheduler
-                : Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "lbkit-etcd-registration " + key);
-                    t.setDaemon(true);
-                    return t;
-                });
+        this.scheduler = OwnedScheduler.of(scheduler, "lbkit-etcd-registration " + key);
         if (deregisterOnShutdown) {
             shutdownHook = new Thread(this::close, "lbkit-etcd-deregister " + key);
             Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -246,7 +240,7 @@ public final class EtcdRegistration implements AutoCloseable {
             return;
         }
         try {
-            next = scheduler.schedule(() -> {
+            next = scheduler.executor().schedule(() -> {
                 try {
                     step.run();
                 } catch (RuntimeException | Error e) {
@@ -306,7 +300,8 @@ public final class EtcdRegistration implements AutoCloseable {
         }
         if (drain) {
             try {
-                scheduler.schedule(this::deregister, drainTime.toNanos(), TimeUnit.NANOSECONDS);
+                scheduler.executor().schedule(this::deregister, drainTime.toNanos(),
+                        TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 deregister();
             }
@@ -335,9 +330,7 @@ public final class EtcdRegistration implements AutoCloseable {
         }
         registered.completeExceptionally(new IllegalStateException(this + " was closed"));
         deregistered.complete(null);
-        if (ownsScheduler) {
-            scheduler.shutdownNow();
-        }
+        scheduler.close();
     }
 
     private void awaitDeregistered() {
@@ -377,9 +370,7 @@ public final class EtcdRegistration implements AutoCloseable {
             }
         }
         removeShutdownHook();
-        if (ownsScheduler) {
-            scheduler.shutdownNow();
-        }
+        scheduler.close();
     }
 
     /** The current lease ID, 0 when none; for tests. */
@@ -425,7 +416,7 @@ public final class EtcdRegistration implements AutoCloseable {
          */
         public Builder ttl(Duration ttl) {
             requireNonNull(ttl, "ttl");
-            BuilderChecks.checkOnce("ttl", this.ttl);
+            Preconditions.checkOnce("ttl", this.ttl);
             if (ttl.compareTo(Duration.ofSeconds(2)) < 0 || ttl.compareTo(Duration.ofHours(1)) > 0
                     || ttl.toNanos() % 1_000_000_000L != 0) {
                 throw new IllegalArgumentException(
@@ -441,8 +432,8 @@ public final class EtcdRegistration implements AutoCloseable {
          * the time clients need to see the mark plus the time the server's calls take.
          */
         public Builder drainTime(Duration drainTime) {
-            this.drainTime = BuilderChecks.duration("drainTime", this.drainTime, drainTime,
-                    Duration.ZERO, Duration.ofMinutes(10), "0..10 min");
+            this.drainTime = Preconditions.setOnce("drainTime", this.drainTime, drainTime,
+                    Duration.ZERO, Duration.ofMinutes(10), "0..10 min (PT0S..PT10M)");
             return this;
         }
 
@@ -452,7 +443,7 @@ public final class EtcdRegistration implements AutoCloseable {
          * false.
          */
         public Builder deregisterOnShutdown(boolean deregisterOnShutdown) {
-            BuilderChecks.checkOnce("deregisterOnShutdown", this.deregisterOnShutdown);
+            Preconditions.checkOnce("deregisterOnShutdown", this.deregisterOnShutdown);
             this.deregisterOnShutdown = deregisterOnShutdown;
             return this;
         }
@@ -462,7 +453,7 @@ public final class EtcdRegistration implements AutoCloseable {
          * scheduler is not shut down by {@link EtcdRegistration#close()}.
          */
         public Builder scheduler(ScheduledExecutorService scheduler) {
-            this.scheduler = BuilderChecks.setOnce("scheduler", this.scheduler, scheduler);
+            this.scheduler = Preconditions.setOnce("scheduler", this.scheduler, scheduler);
             return this;
         }
 
