@@ -41,7 +41,16 @@ import java.util.concurrent.atomic.LongAdder;
  * least decay/1024, at most 1 ms, after the last update): with two threads calling the same few
  * endpoints, rewriting the estimate on every report moved its line between the cores on every
  * call (peak EWMA at 2 threads cost 3-5x its 1-thread time); the pickers read the line, so it now
- * stays shared.
+ * stays shared. Whether that window has passed is noted by the picks, which read the clock anyway
+ * to decay the estimate: a pick that finds the estimate at least the window old sets the flag
+ * `sampleDue` (once per update), and a success reads the clock for its sample only when the sample
+ * is slower than the estimate or the flag is set; the update clears the flag. So most successes
+ * on a working endpoint read no clock (each one did, a second clock read per call beside the
+ * pick's; see BENCHMARKS.md). The window is thus measured to the latest pick rather than to the
+ * report: a faster sample arriving after the window but before any pick has looked is skipped,
+ * and the next one after a pick is applied, weighted by the whole time since the last update.
+ * An endpoint that no pick evaluates (the only one of its table) takes only its slower samples
+ * until its stats are read (which also sets the flag); no pick uses its estimate meanwhile.
  *
  * The failure score (see FailureScore) is two more volatile fields of the same kind, score and
  * stamp: a failure reads the clock and writes both; a success reads the score and, only when it
@@ -57,9 +66,9 @@ import java.util.concurrent.atomic.LongAdder;
  * seen working since their call began (a hanging endpoint, or one whose failures are not
  * reported yet, has none). Successes note it only while the balancer's FailureWatch is on (a
  * failure anywhere in the balancer in the last 10 s; retries follow failures) or when they read
- * the clock anyway (peak EWMA, a non-zero score), so that a balancer whose calls all succeed
- * reads no clock on a success; it is written only when it is a millisecond old, so a busy
- * endpoint's successes write it at most once a millisecond.
+ * the clock anyway (a peak-EWMA sample applied, a non-zero score), so that a balancer whose calls
+ * all succeed reads no clock on most successes; it is written only when it is a millisecond old,
+ * so a busy endpoint's successes write it at most once a millisecond.
  *
  * Health: a report touches only the failure streak (an atomic add on failure; on success a read,
  * and a write only if it was non-zero) and the `trial` flag. Crossing a threshold, or any
@@ -196,10 +205,14 @@ final class EndpointState extends EndpointStateFields implements Pick {
             limiter.onSample(Math.max(0, latencyNanos), inFlight() + 1);
         }
         boolean watching = watch.watching();
-        if (decayNanos != 0 || failureScore != 0 || watching) {
+        double rtt = Math.min(Math.max(0, latencyNanos), MAX_LATENCY_NANOS);
+        // A sample is applied only when it is slower than the estimate (the peak) or a pick has
+        // seen the estimate due for one; otherwise it would be skipped anyway, without a clock.
+        boolean sample = decayNanos != 0 && (rtt >= ewmaNanos || sampleDue);
+        if (sample || failureScore != 0 || watching) {
             long now = ticker.read();
-            if (decayNanos != 0) {
-                observe(Math.max(0, latencyNanos), now);
+            if (sample) {
+                observe(rtt, now);
             }
             if (failureScore != 0) {
                 score(false, now);
@@ -365,6 +378,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
             return 0;
         }
         long age = now - stampNanos;
+        if (age >= skipNanos && !sampleDue) {
+            sampleDue = true; // once per update: the next faster sample is applied
+        }
         if (age <= decayNanos >> FRESH_SHIFT) {
             return e;
         }
@@ -387,13 +403,17 @@ final class EndpointState extends EndpointStateFields implements Pick {
             double w = x < 1.0 / 64 ? 1 - x + x * x / 2 : Math.exp(-x);
             ewmaNanos = prev * w + rtt * (1 - w);
         } else {
-            // Faster than the estimate and within skipNanos of its last update: applying it would
+            // Faster than the estimate and within skipNanos of its last update (a failure, or a
+            // success racing with a pick that read a later clock): applying it would
             // move the estimate by (prev - rtt)(1 - e^-x) < prev / 1024. Skipped, so that a busy
             // endpoint's estimate is not rewritten (and its cache line not taken from the other
             // cores' pickers) on every call; the next sample applied carries the whole interval.
             return;
         }
         stampNanos = now;
+        if (sampleDue) {
+            sampleDue = false;
+        }
     }
 
     /** Called under the balancer's lock, with what the health rules say. */
@@ -425,6 +445,11 @@ abstract class EndpointStateHot extends EndpointStatePadBefore {
     volatile Endpoint endpoint;
     volatile double ewmaNanos;
     volatile long stampNanos;
+    /**
+     * Whether a pick has seen the estimate at least skipNanos old since its last update: the
+     * next sample faster than it is applied. Set by picks, cleared by the update.
+     */
+    volatile boolean sampleDue;
     /** Failures reported in a row; reset by a success. */
     volatile int failureStreak;
     /** When the current failure streak began (its first failure's report). */

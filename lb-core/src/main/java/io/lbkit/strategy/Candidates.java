@@ -26,7 +26,10 @@ public interface Candidates {
      * The candidate's peak-EWMA latency in nanoseconds, decayed to {@code now}; 0 until a call
      * completes, and 0 again when no call has completed for 5 s (the estimate expired, so the
      * candidate is tried again as if new). Tracked only for strategies whose {@link Strategy#latencyDecay()} is positive;
-     * 0 otherwise.
+     * 0 otherwise. Reading it is what lets the candidate's next faster sample in (a report reads
+     * no clock and skips a faster sample until a read has found the estimate due for one, see
+     * {@link Strategy#peakEwma()}), so a latency-tracking strategy should read the estimate of
+     * every candidate it considers, even of a single one.
      *
      * @param now a reading of {@link #ticker()}
      */

@@ -45,7 +45,13 @@ final class PeakEwma implements Strategy {
     public Picker newPicker(Candidates c) {
         int n = c.size();
         if (n == 1) {
-            return () -> 0;
+            // Nothing to compare, but the estimate is still read: that is what lets the
+            // endpoint's next faster sample in (see Candidates#latencyNanos), so its latency
+            // figure keeps following its calls.
+            return () -> {
+                c.latencyNanos(0, c.ticker().read());
+                return 0;
+            };
         }
         TwoChoices draws = new TwoChoices(c, random);
         return () -> {

@@ -130,10 +130,11 @@ public interface Strategy {
      * fast-failing endpoint never looks fast; as with {@link #leastRequest()}, a known-failing
      * winner triggers up to 8 more draws. An estimate with no new sample for 5 s expires, so an
      * endpoint avoided for its latency or failures gets one real call every 5 s and a recovered
-     * one is back within seconds (docs/failure-model.md). A sample faster than the estimate that
-     * arrives within decay/1024 (at most 1 ms) of the estimate's last update is skipped, since it
+     * one is back within seconds (docs/failure-model.md). A sample faster than the estimate is
+     * skipped until a pick finds the estimate at least decay/1024 (at most 1 ms) old, since it
      * would move the estimate by less than 1/1024 of its value: a busy endpoint's estimate is
-     * then rewritten about once per that interval rather than on every call.
+     * then rewritten about once per that interval rather than on every call, and a report of a
+     * faster sample reads no clock.
      */
     static Strategy peakEwma() {
         return PeakEwma.DEFAULT;
