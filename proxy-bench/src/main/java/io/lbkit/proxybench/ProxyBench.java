@@ -3,6 +3,7 @@ package io.lbkit.proxybench;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
+import io.lbkit.cli.CommandLine;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.proxybench.Options.Case;
 import io.lbkit.strategy.Strategy;
@@ -43,15 +44,7 @@ public final class ProxyBench {
      * @throws Exception if a backend or HAProxy cannot be started
      */
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("lb-proxy-bench: " + e.getMessage());
-            System.err.println("try --help");
-            System.exit(2);
-            return;
-        }
+        Options o = CommandLine.parseOrExit("lb-proxy-bench", "try --help", Options::parse, args);
         if (o.help) {
             OUT.print(Options.HELP);
             return;

@@ -34,10 +34,10 @@ class OptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Options.parse("--duration", "21"));
         assertTrue(e.getMessage().contains("--duration"), e.getMessage());
-        assertTrue(e.getMessage().contains("[1, 20]"), e.getMessage());
+        assertTrue(e.getMessage().contains("1..20"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
                 () -> Options.parse("--concurrency", "zero"));
-        assertTrue(e.getMessage().contains("--concurrency") && e.getMessage().contains("[1, 256]"),
+        assertTrue(e.getMessage().contains("--concurrency") && e.getMessage().contains("1..256"),
                 e.getMessage());
     }
 

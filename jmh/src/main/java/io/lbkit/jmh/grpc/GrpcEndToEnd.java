@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.lbkit.cli.CommandLine;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,14 +92,7 @@ public final class GrpcEndToEnd {
      * @param args the options
      */
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("GrpcEndToEnd: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+        Options o = CommandLine.parseOrExit("GrpcEndToEnd", "try --help", Options::parse, args);
         if (o.help) {
             System.out.print(Options.HELP);
             return;
