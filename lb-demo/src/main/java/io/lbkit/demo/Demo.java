@@ -382,12 +382,9 @@ public final class Demo {
         private static List<String> strategies(String value) {
             List<String> list = new ArrayList<>();
             for (String s : value.split(",")) {
-                String k = s.strip().toLowerCase(Locale.ROOT);
-                if (!STRATEGIES.containsKey(k)) {
-                    throw new IllegalArgumentException("--strategies: unknown '"
-                            + CommandLine.quote(s) + "', choose from " + STRATEGIES.keySet());
-                }
-                list.add(k);
+                list.add(CommandLine.oneOf("--strategies", "strategy",
+                        s.strip().toLowerCase(Locale.ROOT), List.copyOf(STRATEGIES.keySet()),
+                        name -> name));
             }
             return List.copyOf(list);
         }

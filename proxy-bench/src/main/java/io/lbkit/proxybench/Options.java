@@ -61,13 +61,7 @@ final class Options {
         }
 
         static Case of(String id) {
-            for (Case c : values()) {
-                if (c.id.equals(id)) {
-                    return c;
-                }
-            }
-            throw new IllegalArgumentException("--cases: unknown case '" + CommandLine.quote(id)
-                    + "'; allowed: lbkit-rr, lbkit-lr, haproxy, direct, direct-async");
+            return CommandLine.oneOf("--cases", "case", id, List.of(values()), c -> c.id);
         }
     }
 

@@ -82,14 +82,7 @@ public final class CommandLine {
      * @throws IllegalArgumentException naming the option and the range
      */
     public int intIn(int min, int max) {
-        String value = value();
-        int v;
-        try {
-            v = Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be an integer in " + min + ".."
-                    + max + ", was '" + quote(value) + "'", e);
-        }
+        int v = integer(value(), "an integer in " + min + ".." + max);
         if (v < min || v > max) {
             throw new IllegalArgumentException(option + " must be in " + min + ".." + max
                     + ", was " + v);
@@ -166,17 +159,48 @@ public final class CommandLine {
     }
 
     private int positive(String value) {
-        int n;
-        try {
-            n = Integer.parseInt(value.strip());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be a positive integer, was '"
-                    + quote(value) + "'", e);
-        }
+        int n = integer(value, "a positive integer");
         if (n < 1) {
             throw new IllegalArgumentException(option + " must be at least 1, was " + n);
         }
         return n;
+    }
+
+    /** {@code value} as an int, else the error "the option must be {@code expected}, was ...". */
+    private int integer(String value, String expected) {
+        try {
+            return Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " must be " + expected + ", was '"
+                    + quote(value) + "'", e);
+        }
+    }
+
+    /**
+     * The one of {@code choices} whose name is {@code given}, for an option whose value names
+     * one of a fixed set.
+     *
+     * @param option the option, for the message (with the noun: "{@code --cases}" and
+     *     "{@code case}" read "{@code --cases: unknown case 'x'; allowed: a, b}")
+     * @param noun what a choice is called in the message
+     * @param given the name given
+     * @param choices the choices, in the order the message lists them
+     * @param name a choice's name
+     * @param <T> the choices' type
+     * @throws IllegalArgumentException quoting {@code given} and listing the names allowed
+     */
+    public static <T> T oneOf(String option, String noun, String given, List<T> choices,
+            Function<T, String> name) {
+        List<String> names = new ArrayList<>();
+        for (T c : choices) {
+            String n = name.apply(c);
+            if (n.equals(given)) {
+                return c;
+            }
+            names.add(n);
+        }
+        throw new IllegalArgumentException(option + ": unknown " + noun + " '" + quote(given)
+                + "'; allowed: " + String.join(", ", names));
     }
 
     /**

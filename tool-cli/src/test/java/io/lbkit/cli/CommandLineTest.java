@@ -70,6 +70,17 @@ class CommandLineTest {
     }
 
     @Test
+    void oneOf_findsByName_orListsTheNamesAllowed() {
+        List<String> choices = List.of("grpc-rr", "lbkit-rr");
+        assertEquals("lbkit-rr", CommandLine.oneOf("--policies", "policy", "lbkit-rr", choices,
+                c -> c));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CommandLine.oneOf("--policies", "policy", "envoy\n", choices, c -> c));
+        assertEquals("--policies: unknown policy 'envoy\\u000a'; allowed: grpc-rr, lbkit-rr",
+                e.getMessage());
+    }
+
+    @Test
     void value_beforeNext_isAProgrammingError() {
         assertThrows(IllegalStateException.class, () -> new CommandLine("a").value());
         assertThrows(java.util.NoSuchElementException.class, () -> new CommandLine().next());

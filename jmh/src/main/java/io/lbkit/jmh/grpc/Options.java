@@ -59,13 +59,7 @@ final class Options {
         }
 
         static Policy of(String id) {
-            for (Policy p : values()) {
-                if (p.id.equals(id)) {
-                    return p;
-                }
-            }
-            throw new IllegalArgumentException("--policies: unknown policy '"
-                    + CommandLine.quote(id) + "'; allowed: grpc-rr, grpc-pf, lbkit-rr, lbkit-lr, lbkit-ewma");
+            return CommandLine.oneOf("--policies", "policy", id, List.of(values()), p -> p.id);
         }
     }
 
