@@ -3,6 +3,7 @@ package io.lbkit.proxybench;
 import io.lbkit.cli.CommandLine;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -12,7 +13,8 @@ import java.util.Set;
  * The benchmark's command-line options, validated when parsed: a value out of range fails
  * naming the option and its range. Immutable; thread-safe.
  */
-final class Options {
+record Options(boolean help, Duration duration, Duration warmup, int concurrency, int backends,
+        int bodyBytes, Set<Case> cases) {
 
     static final String HELP = String.join("\n",
             "usage: java -jar proxy-bench/target/lb-proxy-bench.jar [options]",
@@ -65,23 +67,8 @@ final class Options {
         }
     }
 
-    final boolean help;
-    final Duration duration;
-    final Duration warmup;
-    final int concurrency;
-    final int backends;
-    final int bodyBytes;
-    final Set<Case> cases;
-
-    Options(boolean help, Duration duration, Duration warmup, int concurrency, int backends,
-            int bodyBytes, Set<Case> cases) {
-        this.help = help;
-        this.duration = duration;
-        this.warmup = warmup;
-        this.concurrency = concurrency;
-        this.backends = backends;
-        this.bodyBytes = bodyBytes;
-        this.cases = cases;
+    Options {
+        cases = Collections.unmodifiableSet(EnumSet.copyOf(cases)); // in run order
     }
 
     /**

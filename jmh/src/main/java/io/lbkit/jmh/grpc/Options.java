@@ -9,7 +9,8 @@ import java.util.List;
  * {@link GrpcEndToEnd}'s command-line options, validated when parsed: a value out of range fails
  * naming the option and its range. Immutable; thread-safe.
  */
-final class Options {
+record Options(boolean help, int rounds, Duration phase, Duration warmup, int inFlight, int servers,
+        List<Policy> policies) {
 
     static final String HELP = String.join("\n",
             "usage: java -cp jmh/target/benchmarks.jar io.lbkit.jmh.grpc.GrpcEndToEnd [options]",
@@ -63,23 +64,8 @@ final class Options {
         }
     }
 
-    final boolean help;
-    final int rounds;
-    final Duration phase;
-    final Duration warmup;
-    final int inFlight;
-    final int servers;
-    final List<Policy> policies;
-
-    private Options(boolean help, int rounds, Duration phase, Duration warmup, int inFlight,
-            int servers, List<Policy> policies) {
-        this.help = help;
-        this.rounds = rounds;
-        this.phase = phase;
-        this.warmup = warmup;
-        this.inFlight = inFlight;
-        this.servers = servers;
-        this.policies = List.copyOf(policies);
+    Options {
+        policies = List.copyOf(policies);
     }
 
     /**
