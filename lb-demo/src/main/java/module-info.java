@@ -2,6 +2,7 @@
 module io.lbkit.demo {
     requires io.lbkit.httpclient;
     requires io.lbkit.etcd;
+    requires io.lbkit.cli;
     requires jdk.httpserver;
     requires java.logging;
 }

@@ -1,7 +1,5 @@
 package io.lbkit.jmh;
 
-import io.lbkit.Endpoint;
-import io.lbkit.Ticker;
 import io.lbkit.strategy.Candidates;
 import io.lbkit.strategy.Picker;
 import io.lbkit.strategy.Strategy;
@@ -42,43 +40,7 @@ public class HashBuildBenchmark {
     public void setUp() {
         s = LbkitPickBenchmark.strategy(strategy);
         Workload w = new Workload(endpoints);
-        Endpoint[] eps = new Endpoint[endpoints];
-        int[] weights = new int[endpoints];
-        for (int i = 0; i < endpoints; i++) {
-            eps[i] = Endpoint.of(Workload.host(i), 8080, w.weight(i));
-            weights[i] = w.weight(i);
-        }
-        candidates = new Candidates() {
-            @Override
-            public int size() {
-                return eps.length;
-            }
-
-            @Override
-            public Endpoint endpoint(int index) {
-                return eps[index];
-            }
-
-            @Override
-            public int weight(int index) {
-                return weights[index];
-            }
-
-            @Override
-            public int inFlight(int index) {
-                return 0;
-            }
-
-            @Override
-            public double latencyNanos(int index, long now) {
-                return 0;
-            }
-
-            @Override
-            public Ticker ticker() {
-                return Ticker.system();
-            }
-        };
+        candidates = FixedCandidates.idle(w);
     }
 
     @Benchmark

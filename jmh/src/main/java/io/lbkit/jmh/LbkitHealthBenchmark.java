@@ -4,7 +4,6 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
-import io.lbkit.Pick;
 import io.lbkit.health.CircuitBreaker;
 import io.lbkit.health.HealthCheck;
 import io.lbkit.health.HealthProbe;
@@ -16,15 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * The cost of health tracking and topology on the call path: {@code pick()} + {@code onSuccess}
@@ -46,10 +38,7 @@ import org.openjdk.jmh.annotations.TearDown;
  *     DOWN, so every pick first draws a tier (local zone 70%, region 30%).
  * </ul>
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-public class LbkitHealthBenchmark {
+public class LbkitHealthBenchmark extends PickAndReportBenchmark {
 
     @Param({"roundRobin", "leastRequest", "peakEwma", "maglev"})
     public String strategy;
@@ -59,11 +48,6 @@ public class LbkitHealthBenchmark {
 
     @Param({"off", "defaults", "all", "tiers"})
     public String setup;
-
-    private LoadBalancer lb;
-    private boolean keyed;
-    private long[] keys;
-    private long[] latencies;
 
     @Setup
     public void setUp() throws InterruptedException {
@@ -106,23 +90,20 @@ public class LbkitHealthBenchmark {
             default:
                 throw new IllegalArgumentException("setup " + setup);
         }
-        lb = b.build();
+        measure(b.build(), strategy, w);
         // Wait (bounded) until the first probes have applied and any slow start is over.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline && !settled(down.size())) {
             Thread.sleep(20);
         }
         if (!settled(down.size())) {
-            throw new IllegalStateException("balancer did not settle: " + lb.stats());
+            throw new IllegalStateException("balancer did not settle: " + lb().stats());
         }
-        keyed = LbkitPickBenchmark.HASHING.contains(strategy);
-        keys = w.keys();
-        latencies = w.latencies();
     }
 
     private boolean settled(int expectedDown) {
         int downs = 0;
-        for (EndpointStats s : lb.stats()) {
+        for (EndpointStats s : lb().stats()) {
             if (s.health() == HealthStatus.DOWN) {
                 downs++;
             } else if (s.weightPercent() != 100) {
@@ -130,18 +111,5 @@ public class LbkitHealthBenchmark {
             }
         }
         return downs == expectedDown;
-    }
-
-    @TearDown
-    public void tearDown() {
-        lb.close();
-    }
-
-    @Benchmark
-    public Endpoint pickAndReport(Cursor cursor) {
-        int i = cursor.next();
-        Pick p = keyed ? lb.pick(keys[i]) : lb.pick();
-        p.onSuccess(latencies[i]);
-        return p.endpoint();
     }
 }

@@ -1,10 +1,7 @@
 package io.lbkit.jmh;
 
-import io.lbkit.Endpoint;
-import io.lbkit.Ticker;
 import io.lbkit.strategy.Candidates;
 import io.lbkit.strategy.Picker;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -45,7 +42,7 @@ public class LbkitPickerBenchmark {
     @Setup
     public void setUp() {
         Workload w = new Workload(endpoints);
-        picker = LbkitPickBenchmark.strategy(strategy).newPicker(new FixedCandidates(w));
+        picker = LbkitPickBenchmark.strategy(strategy).newPicker(FixedCandidates.loaded(w));
         keyed = LbkitPickBenchmark.HASHING.contains(strategy);
         keys = w.keys();
     }
@@ -54,55 +51,5 @@ public class LbkitPickerBenchmark {
     public int pick(Cursor cursor) {
         int i = cursor.next();
         return keyed ? picker.pick(keys[i]) : picker.pick();
-    }
-
-    /** Candidates whose load never changes. Thread-safe (immutable). */
-    static final class FixedCandidates implements Candidates {
-        private final List<Endpoint> endpoints;
-        private final int[] weights;
-        private final int[] loads;
-        private final double[] latencies;
-
-        FixedCandidates(Workload w) {
-            endpoints = List.copyOf(w.lbkitEndpoints());
-            weights = new int[w.size()];
-            latencies = new double[w.size()];
-            loads = w.loads();
-            long[] sample = w.latencies();
-            for (int i = 0; i < weights.length; i++) {
-                weights[i] = w.weight(i);
-                latencies[i] = sample[i & Workload.MASK];
-            }
-        }
-
-        @Override
-        public int size() {
-            return weights.length;
-        }
-
-        @Override
-        public Endpoint endpoint(int index) {
-            return endpoints.get(index);
-        }
-
-        @Override
-        public int weight(int index) {
-            return weights[index];
-        }
-
-        @Override
-        public int inFlight(int index) {
-            return loads[index];
-        }
-
-        @Override
-        public double latencyNanos(int index, long now) {
-            return latencies[index];
-        }
-
-        @Override
-        public Ticker ticker() {
-            return Ticker.system();
-        }
     }
 }

@@ -1,20 +1,10 @@
 package io.lbkit.jmh;
 
-import io.lbkit.Endpoint;
-import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
 import io.lbkit.health.ConcurrencyLimit;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * What an in-flight limit adds to one call's balancing ({@link LoadBalancer#pick()} and
@@ -30,10 +20,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * java -jar jmh/target/benchmarks.jar LimitPickBenchmark -prof gc -t 2
  * }</pre>
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-public class LimitPickBenchmark {
+public class LimitPickBenchmark extends PickAndReportBenchmark {
 
     @Param({"roundRobin", "leastRequest", "peakEwma", "maglev"})
     public String strategy;
@@ -45,16 +32,10 @@ public class LimitPickBenchmark {
     @Param({"none", "fixed", "gradient"})
     public String limit;
 
-    private LoadBalancer lb;
-    private boolean keyed;
-    private long[] keys;
-    private long[] latencies;
-
     @Setup
     public void setUp() {
         Workload w = new Workload(endpoints);
-        LoadBalancer.Builder b = LoadBalancer.builder(EndpointGroup.of(w.lbkitEndpoints()))
-                .strategy(LbkitPickBenchmark.strategy(strategy));
+        LoadBalancer.Builder b = balancer(w, strategy);
         switch (limit) {
             case "none" -> { }
             case "fixed" -> b.maxRequestsPerEndpoint(1_000);
@@ -62,23 +43,6 @@ public class LimitPickBenchmark {
             default -> throw new IllegalArgumentException("limit must be none, fixed or gradient,"
                     + " was " + limit);
         }
-        lb = b.build();
-        keyed = LbkitPickBenchmark.HASHING.contains(strategy);
-        keys = w.keys();
-        latencies = w.latencies();
-    }
-
-    @TearDown
-    public void tearDown() {
-        lb.close();
-    }
-
-    /** pick + onSuccess with the limit in place. */
-    @Benchmark
-    public Endpoint pickAndReport(Cursor cursor) {
-        int i = cursor.next();
-        Pick p = keyed ? lb.pick(keys[i]) : lb.pick();
-        p.onSuccess(latencies[i]);
-        return p.endpoint();
+        measure(b.build(), strategy, w);
     }
 }

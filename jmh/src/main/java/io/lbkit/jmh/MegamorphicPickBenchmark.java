@@ -4,19 +4,10 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.NoEndpointAvailableException;
-import io.lbkit.Pick;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Whether profile pollution costs anything on the pick path: {@code pick()} + {@code onSuccess}
@@ -43,10 +34,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * <p>Compare the two {@code profile} rows of a strategy from the same run: the difference is
  * what a polluted profile costs.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-public class MegamorphicPickBenchmark {
+public class MegamorphicPickBenchmark extends PickAndReportBenchmark {
 
     /** The strategies whose balancers pollute the profile: keyed and unkeyed alike. */
     static final List<String> POLLUTERS = List.of("roundRobin", "weightedRoundRobin", "random",
@@ -67,33 +55,26 @@ public class MegamorphicPickBenchmark {
     @Param({"3", "100"})
     public int endpoints;
 
-    private LoadBalancer lb;
-    private boolean keyed;
-    private long[] keys;
-    private long[] latencies;
-
     /** Keeps the polluting picks' results alive. */
     static volatile long sink;
 
     @Setup
     public void setUp() {
         Workload w = new Workload(endpoints);
-        lb = LoadBalancer.builder(EndpointGroup.of(w.lbkitEndpoints()))
-                .strategy(LbkitPickBenchmark.strategy(strategy))
-                .build();
-        keyed = LbkitPickBenchmark.HASHING.contains(strategy);
-        keys = w.keys();
-        latencies = w.latencies();
+        measure(balancer(w, strategy).build(), strategy, w);
         if (profile.equals("polluted")) {
-            pollute();
+            pollute(w.keys(), w.latencies());
         } else if (!profile.equals("monomorphic")) {
             throw new IllegalArgumentException("profile must be monomorphic or polluted, was "
                     + profile);
         }
     }
 
-    /** Drives every polluting balancer through {@link #call}, round after round. */
-    private void pollute() {
+    /**
+     * Drives every polluting balancer through {@link #call}, round after round, with the measured
+     * workload's inputs.
+     */
+    private static void pollute(long[] keys, long[] latencies) {
         Workload three = new Workload(3);
         List<Endpoint> one = three.lbkitEndpoints().subList(0, 1);
         List<LoadBalancer> polluters = new ArrayList<>();
@@ -116,13 +97,13 @@ public class MegamorphicPickBenchmark {
                     for (int j = 0; j < POLLUTION_PICKS / rounds; j++) {
                         int i = j & Workload.MASK;
                         // Both entry points, so keyed and unkeyed sites see every picker.
-                        result += call(p, k, keys[i], latencies[i]).port();
-                        result += call(p, !k, keys[i], latencies[i]).port();
+                        result += call(p, k, keys, latencies, i).port();
+                        result += call(p, !k, keys, latencies, i).port();
                     }
                 }
                 for (int j = 0; j < 1_000; j++) { // throws: kept short
                     try {
-                        call(empty, (j & 1) == 0, keys[j & Workload.MASK], 0);
+                        call(empty, (j & 1) == 0, keys, latencies, j & Workload.MASK);
                         throw new IllegalStateException("an empty balancer picked");
                     } catch (NoEndpointAvailableException expected) {
                         result++;
@@ -136,24 +117,5 @@ public class MegamorphicPickBenchmark {
             empty.close();
         }
         sink += result;
-    }
-
-    @TearDown
-    public void tearDown() {
-        lb.close();
-    }
-
-    /** pick + onSuccess through the call sites that {@link #pollute} shares. */
-    @Benchmark
-    public Endpoint pickAndReport(Cursor cursor) {
-        int i = cursor.next();
-        return call(lb, keyed, keys[i], latencies[i]);
-    }
-
-    /** The one pick path of this benchmark, for the measured and the polluting balancers. */
-    static Endpoint call(LoadBalancer lb, boolean keyed, long key, long latencyNanos) {
-        Pick p = keyed ? lb.pick(key) : lb.pick();
-        p.onSuccess(latencyNanos);
-        return p.endpoint();
     }
 }

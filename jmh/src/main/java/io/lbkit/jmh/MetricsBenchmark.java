@@ -1,7 +1,6 @@
 package io.lbkit.jmh;
 
 import io.lbkit.Endpoint;
-import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.Pick;
 import io.lbkit.micrometer.LoadBalancerMetrics;
@@ -61,9 +60,7 @@ public class MetricsBenchmark {
     @Setup
     public void setUp() {
         Workload w = new Workload(endpoints);
-        lb = LoadBalancer.builder(EndpointGroup.of(w.lbkitEndpoints()))
-                .strategy(LbkitPickBenchmark.strategy(strategy))
-                .build();
+        lb = PickAndReportBenchmark.balancer(w, strategy).build();
         latencies = w.latencies();
         switch (binder) {
             case "none":

@@ -6,6 +6,7 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
+import io.lbkit.cli.CommandLine;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.strategy.Strategy;
@@ -41,7 +42,7 @@ import java.util.function.Supplier;
  * strategy, and prints what each strategy made of it. Stops by itself.
  */
 /*
- * Why one file of over 400 lines: it is the runnable example a newcomer reads top to bottom: main,
+ * Why one file of about 400 lines: it is the runnable example a newcomer reads top to bottom: main,
  * the backends it starts, the load it sends and the table it prints, kept together so the whole
  * demo is one file to open. Nothing in it is library code.
  */
@@ -68,15 +69,7 @@ public final class Demo {
             System.exit(EtcdDemo.run());
             return;
         }
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("lb-demo: " + e.getMessage());
-            System.err.println("try --help");
-            System.exit(2);
-            return;
-        }
+        Options o = CommandLine.parseOrExit("lb-demo", "try --help", Options::parse, args);
         if (o.help) {
             OUT.print(Options.HELP);
             return;
@@ -370,64 +363,30 @@ public final class Demo {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                if (a.equals("--help") || a.equals("-h")) {
-                    o.help = true;
-                    continue;
-                }
-                if (a.equals("--verbose")) {
-                    o.verbose = true;
-                    continue;
-                }
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("unknown option or missing value: " + a);
-                }
-                String v = args[++i];
-                switch (a) {
-                    case "--strategies":
-                        List<String> list = new ArrayList<>();
-                        for (String s : v.split(",")) {
-                            String k = s.strip().toLowerCase(Locale.ROOT);
-                            if (!STRATEGIES.containsKey(k)) {
-                                throw new IllegalArgumentException("--strategies: unknown '" + s
-                                        + "', choose from " + STRATEGIES.keySet());
-                            }
-                            list.add(k);
-                        }
-                        o.strategies = List.copyOf(list);
-                        break;
-                    case "--requests":
-                        o.requests = intIn(a, v, 100, 1_000_000);
-                        break;
-                    case "--concurrency":
-                        o.concurrency = intIn(a, v, 1, 256);
-                        break;
-                    case "--duration":
-                        o.seconds = intIn(a, v, 1, 600);
-                        break;
-                    case "--slow-ms":
-                        o.slowMillis = intIn(a, v, 0, 10_000);
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown option: " + a);
+            CommandLine cl = new CommandLine(args);
+            while (cl.hasNext()) {
+                switch (cl.next()) {
+                    case "--help", "-h" -> o.help = true;
+                    case "--verbose" -> o.verbose = true;
+                    case "--strategies" -> o.strategies = strategies(cl.value());
+                    case "--requests" -> o.requests = cl.intIn(100, 1_000_000);
+                    case "--concurrency" -> o.concurrency = cl.intIn(1, 256);
+                    case "--duration" -> o.seconds = cl.intIn(1, 600);
+                    case "--slow-ms" -> o.slowMillis = cl.intIn(0, 10_000);
+                    default -> throw cl.unknown();
                 }
             }
             return o;
         }
 
-        private static int intIn(String option, String value, int min, int max) {
-            int n;
-            try {
-                n = Integer.parseInt(value.strip());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " must be a number, was '" + value + "'");
+        private static List<String> strategies(String value) {
+            List<String> list = new ArrayList<>();
+            for (String s : value.split(",")) {
+                list.add(CommandLine.oneOf("--strategies", "strategy",
+                        s.strip().toLowerCase(Locale.ROOT), List.copyOf(STRATEGIES.keySet()),
+                        name -> name));
             }
-            if (n < min || n > max) {
-                throw new IllegalArgumentException(
-                        option + " must be in " + min + ".." + max + ", was " + n);
-            }
-            return n;
+            return List.copyOf(list);
         }
     }
 }

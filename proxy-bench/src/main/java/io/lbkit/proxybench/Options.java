@@ -1,7 +1,9 @@
 package io.lbkit.proxybench;
 
+import io.lbkit.cli.CommandLine;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +13,8 @@ import java.util.Set;
  * The benchmark's command-line options, validated when parsed: a value out of range fails
  * naming the option and its range. Immutable; thread-safe.
  */
-final class Options {
+record Options(boolean help, Duration duration, Duration warmup, int concurrency, int backends,
+        int bodyBytes, Set<Case> cases) {
 
     static final String HELP = String.join("\n",
             "usage: java -jar proxy-bench/target/lb-proxy-bench.jar [options]",
@@ -60,33 +63,12 @@ final class Options {
         }
 
         static Case of(String id) {
-            for (Case c : values()) {
-                if (c.id.equals(id)) {
-                    return c;
-                }
-            }
-            throw new IllegalArgumentException("--cases: unknown case '" + id
-                    + "'; allowed: lbkit-rr, lbkit-lr, haproxy, direct, direct-async");
+            return CommandLine.oneOf("--cases", "case", id, List.of(values()), c -> c.id);
         }
     }
 
-    final boolean help;
-    final Duration duration;
-    final Duration warmup;
-    final int concurrency;
-    final int backends;
-    final int bodyBytes;
-    final Set<Case> cases;
-
-    Options(boolean help, Duration duration, Duration warmup, int concurrency, int backends,
-            int bodyBytes, Set<Case> cases) {
-        this.help = help;
-        this.duration = duration;
-        this.warmup = warmup;
-        this.concurrency = concurrency;
-        this.backends = backends;
-        this.bodyBytes = bodyBytes;
-        this.cases = cases;
+    Options {
+        cases = Collections.unmodifiableSet(EnumSet.copyOf(cases)); // in run order
     }
 
     /**
@@ -102,33 +84,17 @@ final class Options {
         int backends = 3;
         int bodyBytes = 128; // a small JSON-sized answer
         Set<Case> cases = EnumSet.allOf(Case.class);
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--help":
-                case "-h":
-                    help = true;
-                    break;
-                case "--duration":
-                    duration = intValue(a, value(args, ++i, a), 1, 20);
-                    break;
-                case "--warmup":
-                    warmup = intValue(a, value(args, ++i, a), 0, 10);
-                    break;
-                case "--concurrency":
-                    concurrency = intValue(a, value(args, ++i, a), 1, 256);
-                    break;
-                case "--backends":
-                    backends = intValue(a, value(args, ++i, a), 1, 8);
-                    break;
-                case "--body-bytes":
-                    bodyBytes = intValue(a, value(args, ++i, a), 0, 65536);
-                    break;
-                case "--cases":
-                    cases = cases(value(args, ++i, a));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option '" + a + "'");
+        CommandLine cl = new CommandLine(args);
+        while (cl.hasNext()) {
+            switch (cl.next()) {
+                case "--help", "-h" -> help = true;
+                case "--duration" -> duration = cl.intIn(1, 20);
+                case "--warmup" -> warmup = cl.intIn(0, 10);
+                case "--concurrency" -> concurrency = cl.intIn(1, 256);
+                case "--backends" -> backends = cl.intIn(1, 8);
+                case "--body-bytes" -> bodyBytes = cl.intIn(0, 65536);
+                case "--cases" -> cases = cases(cl.value());
+                default -> throw cl.unknown();
             }
         }
         return new Options(help, Duration.ofSeconds(duration), Duration.ofSeconds(warmup),
@@ -147,27 +113,5 @@ final class Options {
             throw new IllegalArgumentException("--cases: must name at least one case");
         }
         return EnumSet.copyOf(parsed);
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + ": missing value");
-        }
-        return args[i];
-    }
-
-    private static int intValue(String option, String s, int min, int max) {
-        int v;
-        try {
-            v = Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + ": must be an integer in [" + min + ", "
-                    + max + "], was '" + s + "'", e);
-        }
-        if (v < min || v > max) {
-            throw new IllegalArgumentException(option + ": must be in [" + min + ", " + max
-                    + "], was " + v);
-        }
-        return v;
     }
 }

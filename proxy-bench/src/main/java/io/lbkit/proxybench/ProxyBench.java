@@ -3,6 +3,7 @@ package io.lbkit.proxybench;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
+import io.lbkit.cli.CommandLine;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.proxybench.Options.Case;
 import io.lbkit.strategy.Strategy;
@@ -43,16 +44,8 @@ public final class ProxyBench {
      * @throws Exception if a backend or HAProxy cannot be started
      */
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("lb-proxy-bench: " + e.getMessage());
-            System.err.println("try --help");
-            System.exit(2);
-            return;
-        }
-        if (o.help) {
+        Options o = CommandLine.parseOrExit("lb-proxy-bench", "try --help", Options::parse, args);
+        if (o.help()) {
             OUT.print(Options.HELP);
             return;
         }
@@ -63,7 +56,7 @@ public final class ProxyBench {
         Logger.getLogger("io.lbkit").setLevel(Level.SEVERE);
 
         Optional<Path> haproxy = Haproxy.find();
-        List<Case> cases = new ArrayList<>(o.cases);
+        List<Case> cases = new ArrayList<>(o.cases());
         if (cases.contains(Case.HAPROXY) && haproxy.isEmpty()) {
             OUT.println("haproxy not found on PATH or in /usr/sbin: skipping the 'haproxy' case.");
             OUT.println("Install it (Debian/Ubuntu: apt-get update && apt-get install -y haproxy) "
@@ -73,24 +66,24 @@ public final class ProxyBench {
         }
         OUT.printf(Locale.ROOT, "lb-proxy-bench: %d backends on 127.0.0.1, %d virtual users "
                         + "(closed loop); per case %d s warm-up, then 1 s + %d s measured, %d-byte responses%n",
-                o.backends, o.concurrency, o.warmup.toSeconds(), o.duration.toSeconds(),
-                o.bodyBytes);
+                o.backends(), o.concurrency(), o.warmup().toSeconds(), o.duration().toSeconds(),
+                o.bodyBytes());
         OUT.printf(Locale.ROOT, "machine: %d CPUs, Java %s (%s)%s%n",
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
                 System.getProperty("java.vm.name"),
                 haproxy.map(p -> ", " + haproxyVersion(p)).orElse(""));
         OUT.println();
 
-        List<Backend> backends = startBackends(o.backends, o.concurrency, o.bodyBytes);
+        List<Backend> backends = startBackends(o.backends(), o.concurrency(), o.bodyBytes());
         List<Row> rows = new ArrayList<>();
         try {
             // Pass 1, discarded: every client's code path gets hot before anything is measured,
             // so the case that happens to run first is not measured on a colder JIT.
-            OUT.printf(Locale.ROOT, "warming up every case for %d s ...", o.warmup.toSeconds());
+            OUT.printf(Locale.ROOT, "warming up every case for %d s ...", o.warmup().toSeconds());
             OUT.flush();
-            if (!o.warmup.isZero()) {
+            if (!o.warmup().isZero()) {
                 for (Case c : cases) {
-                    runCase(c, backends, o.concurrency, Duration.ZERO, o.warmup,
+                    runCase(c, backends, o.concurrency(), Duration.ZERO, o.warmup(),
                             haproxy.orElse(null));
                     OUT.print(" " + c.id);
                     OUT.flush();
@@ -102,7 +95,7 @@ public final class ProxyBench {
             for (Case c : cases) {
                 OUT.printf(Locale.ROOT, "running %-12s ...", c.id);
                 OUT.flush();
-                Row row = runCase(c, backends, o.concurrency, REOPEN, o.duration,
+                Row row = runCase(c, backends, o.concurrency(), REOPEN, o.duration(),
                         haproxy.orElse(null));
                 OUT.printf(Locale.ROOT, " %,.0f req/s%n", row.result.throughput());
                 rows.add(row);

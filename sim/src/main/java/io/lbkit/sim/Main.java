@@ -1,5 +1,6 @@
 package io.lbkit.sim;
 
+import io.lbkit.cli.CommandLine;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,15 +45,7 @@ public final class Main {
             SubsettingMain.main(java.util.Arrays.copyOfRange(args, 1, args.length));
             return;
         }
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(Options.USAGE);
-            System.exit(2);
-            return;
-        }
+        Options o = CommandLine.parseOrExit("lb-sim", Options.USAGE, Options::parse, args);
         if (o.help) {
             System.out.println(Options.USAGE);
             return;
@@ -173,56 +166,33 @@ public final class Main {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--scenario":
-                        for (String name : Args.value(args, ++i, a).split(",")) {
+            CommandLine cl = new CommandLine(args);
+            while (cl.hasNext()) {
+                switch (cl.next()) {
+                    case "--scenario" -> {
+                        for (String name : cl.value().split(",")) {
                             if (Scenario.all().stream().noneMatch(s -> s.name().equals(name))) {
-                                throw new IllegalArgumentException("unknown scenario " + name
-                                        + "; --list shows them");
+                                throw new IllegalArgumentException("unknown scenario "
+                                        + CommandLine.quote(name) + "; --list shows them");
                             }
                             o.scenarios.add(name);
                         }
                         o.balls = false;
-                        break;
-                    case "--seeds":
-                        o.seeds = Args.positive(a, Args.value(args, ++i, a));
-                        break;
-                    case "--seed":
-                        o.seed = Long.parseLong(Args.value(args, ++i, a));
-                        break;
-                    case "--scale":
-                        o.scale = Double.parseDouble(Args.value(args, ++i, a));
-                        if (!(o.scale > 0 && o.scale <= 100)) {
-                            throw new IllegalArgumentException("--scale must be in (0, 100]");
-                        }
-                        break;
-                    case "--threads":
-                        o.threads = Args.positive(a, Args.value(args, ++i, a));
-                        break;
-                    case "--no-balls":
-                        o.balls = false;
-                        break;
-                    case "--balls-only":
+                    }
+                    case "--seeds" -> o.seeds = cl.positive();
+                    case "--seed" -> o.seed = cl.longValue();
+                    case "--scale" -> o.scale = cl.doubleIn(0, 100);
+                    case "--threads" -> o.threads = cl.positive();
+                    case "--no-balls" -> o.balls = false;
+                    case "--balls-only" -> {
                         o.ballsOnly = true;
                         o.balls = true;
-                        break;
-                    case "--balls-n":
-                        o.ballSizes = Args.positives(a, Args.value(args, ++i, a));
-                        break;
-                    case "--balls-runs":
-                        o.ballRuns = Args.positive(a, Args.value(args, ++i, a));
-                        break;
-                    case "--list":
-                        o.list = true;
-                        break;
-                    case "--help":
-                    case "-h":
-                        o.help = true;
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown option " + a);
+                    }
+                    case "--balls-n" -> o.ballSizes = cl.positives();
+                    case "--balls-runs" -> o.ballRuns = cl.positive();
+                    case "--list" -> o.list = true;
+                    case "--help", "-h" -> o.help = true;
+                    default -> throw cl.unknown();
                 }
             }
             return o;

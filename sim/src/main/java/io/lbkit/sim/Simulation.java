@@ -138,7 +138,7 @@ final class Simulation {
     // ---- the call path ------------------------------------------------------------------------
 
     private long gap() {
-        return Math.max(1, Math.round(-Math.log(1 - random.nextDouble()) * meanGapNanos));
+        return Call.gapNanos(random, meanGapNanos);
     }
 
     private void arrive() {
@@ -146,8 +146,7 @@ final class Simulation {
         if (now >= scenario.durationNanos()) {
             return;
         }
-        Call c = new Call(now, -Math.log(1 - random.nextDouble()));
-        c.measured = now >= scenario.warmupNanos();
+        Call c = Call.arriving(now, scenario.warmupNanos(), random);
         clock.after(gap(), this::arrive);
         Server s = router.route(c);
         if (s == null) {

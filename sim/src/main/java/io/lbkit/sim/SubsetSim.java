@@ -150,7 +150,7 @@ final class SubsetSim {
     }
 
     private long gap() {
-        return Math.max(1, Math.round(-Math.log(1 - random.nextDouble()) * meanGapNanos));
+        return Call.gapNanos(random, meanGapNanos);
     }
 
     private void arrive() {
@@ -158,8 +158,7 @@ final class SubsetSim {
         if (now >= config.durationNanos()) {
             return;
         }
-        Call c = new Call(now, -Math.log(1 - random.nextDouble()));
-        c.measured = now >= config.warmupNanos();
+        Call c = Call.arriving(now, config.warmupNanos(), random);
         LoadBalancer lb = balancers[random.nextInt(balancers.length)];
         clock.after(gap(), this::arrive);
         try {

@@ -1,5 +1,6 @@
 package io.lbkit.sim;
 
+import io.lbkit.cli.CommandLine;
 import io.lbkit.sim.SubsetFleet.Mode;
 import io.lbkit.strategy.Strategy;
 import java.util.ArrayList;
@@ -40,15 +41,7 @@ final class SubsettingMain {
             "  --help             this text");
 
     static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.err.println(USAGE);
-            System.exit(2);
-            return;
-        }
+        Options o = CommandLine.parseOrExit("lb-sim --subsetting", USAGE, Options::parse, args);
         if (o.help) {
             System.out.println(USAGE);
             return;
@@ -166,36 +159,18 @@ final class SubsettingMain {
 
         static Options parse(String[] args) {
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--clients":
-                        o.clients = Args.positive(a, Args.value(args, ++i, a));
-                        break;
-                    case "--servers":
-                        o.servers = Args.positive(a, Args.value(args, ++i, a));
-                        break;
-                    case "--sizes":
-                        o.sizes = Args.positives(a, Args.value(args, ++i, a));
-                        break;
-                    case "--seed":
-                        o.seed = Long.parseLong(Args.value(args, ++i, a));
-                        break;
-                    case "--duration-ms":
-                        o.durationMs = Args.positive(a, Args.value(args, ++i, a));
-                        break;
-                    case "--threads":
-                        o.threads = Args.positive(a, Args.value(args, ++i, a));
-                        break;
-                    case "--no-traffic":
-                        o.traffic = false;
-                        break;
-                    case "--help":
-                    case "-h":
-                        o.help = true;
-                        break;
-                    default:
-                        throw new IllegalArgumentException("unknown option " + a);
+            CommandLine cl = new CommandLine(args);
+            while (cl.hasNext()) {
+                switch (cl.next()) {
+                    case "--clients" -> o.clients = cl.positive();
+                    case "--servers" -> o.servers = cl.positive();
+                    case "--sizes" -> o.sizes = cl.positives();
+                    case "--seed" -> o.seed = cl.longValue();
+                    case "--duration-ms" -> o.durationMs = cl.positive();
+                    case "--threads" -> o.threads = cl.positive();
+                    case "--no-traffic" -> o.traffic = false;
+                    case "--help", "-h" -> o.help = true;
+                    default -> throw cl.unknown();
                 }
             }
             return o;

@@ -1,5 +1,6 @@
 package io.lbkit.sim;
 
+import io.lbkit.cli.CommandLine;
 import io.lbkit.health.ConcurrencyLimit;
 import io.lbkit.retry.HedgePolicy;
 import io.lbkit.retry.RetryBudget;
@@ -32,22 +33,19 @@ final class TailMain {
         int seeds = 3;
         long seed = 1;
         double scale = 1;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--seeds" -> seeds = Integer.parseInt(Args.value(args, ++i, a));
-                case "--seed" -> seed = Long.parseLong(Args.value(args, ++i, a));
-                case "--scale" -> scale = Double.parseDouble(Args.value(args, ++i, a));
+        CommandLine cl = new CommandLine(args);
+        while (cl.hasNext()) {
+            switch (cl.next()) {
+                case "--seeds" -> seeds = cl.positive();
+                case "--seed" -> seed = cl.longValue();
+                case "--scale" -> scale = cl.doubleIn(0, 100);
                 case "--help", "-h" -> {
                     System.out.println("usage: java -jar lb-sim.jar --tail [--seeds N (3)]"
                             + " [--seed S (1)] [--scale X (1): run length]");
                     return;
                 }
-                default -> throw new IllegalArgumentException("unknown option " + a);
+                default -> throw cl.unknown();
             }
-        }
-        if (seeds < 1 || !(scale > 0 && scale <= 100)) {
-            throw new IllegalArgumentException("--seeds must be >= 1 and --scale in (0, 100]");
         }
         long t0 = System.nanoTime();
         StringBuilder goals = new StringBuilder();

@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import io.lbkit.cli.CommandLine;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,15 +92,8 @@ public final class GrpcEndToEnd {
      * @param args the options
      */
     public static void main(String[] args) throws Exception {
-        Options o;
-        try {
-            o = Options.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("GrpcEndToEnd: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
-        if (o.help) {
+        Options o = CommandLine.parseOrExit("GrpcEndToEnd", "try --help", Options::parse, args);
+        if (o.help()) {
             System.out.print(Options.HELP);
             return;
         }
@@ -111,11 +105,11 @@ public final class GrpcEndToEnd {
         List<Backend> servers = new ArrayList<>();
         Map<Options.Policy, ManagedChannel> channels = new EnumMap<>(Options.Policy.class);
         try {
-            for (int i = 0; i < o.servers; i++) {
+            for (int i = 0; i < o.servers(); i++) {
                 servers.add(new Backend());
             }
             String target = target(servers);
-            for (Options.Policy p : o.policies) {
+            for (Options.Policy p : o.policies()) {
                 ManagedChannel ch = Grpc.newChannelBuilder(target,
                                 InsecureChannelCredentials.create())
                         .defaultServiceConfig(serviceConfig(p))
@@ -126,20 +120,20 @@ public final class GrpcEndToEnd {
                         .withDeadlineAfter(10, TimeUnit.SECONDS), PAYLOAD);
             }
             System.out.printf("%d servers on 127.0.0.1, %d calls in flight, %d rounds of %d s,"
-                    + " %d s warm-up per policy; policies: %s%n", o.servers, o.inFlight,
-                    o.rounds, o.phase.toSeconds(), o.warmup.toSeconds(), ids(o.policies));
+                    + " %d s warm-up per policy; policies: %s%n", o.servers(), o.inFlight(),
+                    o.rounds(), o.phase().toSeconds(), o.warmup().toSeconds(), ids(o.policies()));
             Map<Options.Policy, Totals> totals = new EnumMap<>(Options.Policy.class);
-            for (Options.Policy p : o.policies) {
-                totals.put(p, new Totals(o.servers));
-                if (!o.warmup.isZero()) {
-                    turn(channels.get(p), o.inFlight, o.warmup.toNanos(), null, servers, null);
+            for (Options.Policy p : o.policies()) {
+                totals.put(p, new Totals(o.servers()));
+                if (!o.warmup().isZero()) {
+                    turn(channels.get(p), o.inFlight(), o.warmup().toNanos(), null, servers, null);
                 }
             }
-            for (int round = 0; round < o.rounds; round++) {
+            for (int round = 0; round < o.rounds(); round++) {
                 StringBuilder line = new StringBuilder("round " + (round + 1) + ":");
                 for (Options.Policy p : o.order(round)) {
                     Totals t = totals.get(p);
-                    double rate = turn(channels.get(p), o.inFlight, o.phase.toNanos(),
+                    double rate = turn(channels.get(p), o.inFlight(), o.phase().toNanos(),
                             t.latencies, servers, t);
                     t.rates.add(rate);
                     line.append(String.format("  %s %.0f/s", p.id, rate));
@@ -270,7 +264,7 @@ public final class GrpcEndToEnd {
         System.out.printf("%n%-11s %10s %19s %8s %8s %7s  %s%n", "policy", "calls/s",
                 "(slowest..fastest)", "p50 us", "p99 us", "errors", "share per server");
         boolean ok = true;
-        for (Options.Policy p : o.policies) {
+        for (Options.Policy p : o.policies()) {
             Totals t = totals.get(p);
             double min = Double.MAX_VALUE;
             double max = 0;
@@ -278,7 +272,7 @@ public final class GrpcEndToEnd {
                 min = Math.min(min, r);
                 max = Math.max(max, r);
             }
-            double rate = t.calls * 1e9 / (o.phase.toNanos() * (double) o.rounds);
+            double rate = t.calls * 1e9 / (o.phase().toNanos() * (double) o.rounds());
             long served = 0;
             for (long c : t.perServer) {
                 served += c;

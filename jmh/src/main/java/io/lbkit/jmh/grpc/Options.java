@@ -1,5 +1,6 @@
 package io.lbkit.jmh.grpc;
 
+import io.lbkit.cli.CommandLine;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.List;
  * {@link GrpcEndToEnd}'s command-line options, validated when parsed: a value out of range fails
  * naming the option and its range. Immutable; thread-safe.
  */
-final class Options {
+record Options(boolean help, int rounds, Duration phase, Duration warmup, int inFlight, int servers,
+        List<Policy> policies) {
 
     static final String HELP = String.join("\n",
             "usage: java -cp jmh/target/benchmarks.jar io.lbkit.jmh.grpc.GrpcEndToEnd [options]",
@@ -58,33 +60,12 @@ final class Options {
         }
 
         static Policy of(String id) {
-            for (Policy p : values()) {
-                if (p.id.equals(id)) {
-                    return p;
-                }
-            }
-            throw new IllegalArgumentException("--policies: unknown policy '" + quote(id)
-                    + "'; allowed: grpc-rr, grpc-pf, lbkit-rr, lbkit-lr, lbkit-ewma");
+            return CommandLine.oneOf("--policies", "policy", id, List.of(values()), p -> p.id);
         }
     }
 
-    final boolean help;
-    final int rounds;
-    final Duration phase;
-    final Duration warmup;
-    final int inFlight;
-    final int servers;
-    final List<Policy> policies;
-
-    private Options(boolean help, int rounds, Duration phase, Duration warmup, int inFlight,
-            int servers, List<Policy> policies) {
-        this.help = help;
-        this.rounds = rounds;
-        this.phase = phase;
-        this.warmup = warmup;
-        this.inFlight = inFlight;
-        this.servers = servers;
-        this.policies = List.copyOf(policies);
+    Options {
+        policies = List.copyOf(policies);
     }
 
     /**
@@ -100,39 +81,22 @@ final class Options {
         int inFlight = 64;
         int servers = 3;
         List<Policy> policies = List.of(Policy.values());
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--help":
-                case "-h":
-                    help = true;
-                    break;
-                case "--quick":
+        CommandLine cl = new CommandLine(args);
+        while (cl.hasNext()) {
+            switch (cl.next()) {
+                case "--help", "-h" -> help = true;
+                case "--quick" -> {
                     rounds = 1;
                     seconds = 1;
                     warmup = 1;
-                    break;
-                case "--rounds":
-                    rounds = intValue(a, value(args, ++i, a), 1, 20);
-                    break;
-                case "--seconds":
-                    seconds = intValue(a, value(args, ++i, a), 1, 20);
-                    break;
-                case "--warmup":
-                    warmup = intValue(a, value(args, ++i, a), 0, 20);
-                    break;
-                case "--in-flight":
-                    inFlight = intValue(a, value(args, ++i, a), 1, 1024);
-                    break;
-                case "--servers":
-                    servers = intValue(a, value(args, ++i, a), 1, 8);
-                    break;
-                case "--policies":
-                    policies = policies(value(args, ++i, a));
-                    break;
-                default:
-                    throw new IllegalArgumentException("unknown option '" + quote(a)
-                            + "'; --help lists them");
+                }
+                case "--rounds" -> rounds = cl.intIn(1, 20);
+                case "--seconds" -> seconds = cl.intIn(1, 20);
+                case "--warmup" -> warmup = cl.intIn(0, 20);
+                case "--in-flight" -> inFlight = cl.intIn(1, 1024);
+                case "--servers" -> servers = cl.intIn(1, 8);
+                case "--policies" -> policies = policies(cl.value());
+                default -> throw cl.unknown();
             }
         }
         return new Options(help, rounds, Duration.ofSeconds(seconds), Duration.ofSeconds(warmup),
@@ -159,42 +123,5 @@ final class Options {
             parsed.add(p);
         }
         return parsed;
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int intValue(String option, String value, int min, int max) {
-        int v;
-        try {
-            v = Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be an integer in " + min + ".."
-                    + max + ", was '" + quote(value) + "'", e);
-        }
-        if (v < min || v > max) {
-            throw new IllegalArgumentException(option + " must be in " + min + ".." + max
-                    + ", was " + v);
-        }
-        return v;
-    }
-
-    /** The input escaped for a message and cut to 40 characters. */
-    static String quote(String s) {
-        StringBuilder sb = new StringBuilder();
-        int i = 0;
-        for (; i < s.length() && sb.length() < 40; i++) {
-            char c = s.charAt(i);
-            if (c < 0x20 || c > 0x7e || c == '\'' || c == '\\') {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return i < s.length() ? sb + "..." : sb.toString();
     }
 }

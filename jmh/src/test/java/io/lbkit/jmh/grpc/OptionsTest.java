@@ -15,21 +15,21 @@ class OptionsTest {
     @Test
     void defaults_runAllPoliciesForAboutSeventySeconds() {
         Options o = Options.parse();
-        assertFalse(o.help);
-        assertEquals(List.of(Policy.values()), o.policies);
-        assertEquals(64, o.inFlight);
-        assertEquals(3, o.servers);
-        long seconds = o.policies.size()
-                * (o.warmup.toSeconds() + o.rounds * o.phase.toSeconds());
+        assertFalse(o.help());
+        assertEquals(List.of(Policy.values()), o.policies());
+        assertEquals(64, o.inFlight());
+        assertEquals(3, o.servers());
+        long seconds = o.policies().size()
+                * (o.warmup().toSeconds() + o.rounds() * o.phase().toSeconds());
         assertTrue(seconds >= 60 && seconds <= 90, () -> seconds + " s");
     }
 
     @Test
     void quick_isOneShortRound_andLaterOptionsWin() {
         Options o = Options.parse("--quick", "--rounds", "2");
-        assertEquals(2, o.rounds);
-        assertEquals(Duration.ofSeconds(1), o.phase);
-        assertEquals(Duration.ofSeconds(1), o.warmup);
+        assertEquals(2, o.rounds());
+        assertEquals(Duration.ofSeconds(1), o.phase());
+        assertEquals(Duration.ofSeconds(1), o.warmup());
     }
 
     @Test

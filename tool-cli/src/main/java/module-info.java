@@ -1,0 +1,4 @@
+/** The command line of lbkit's runnable programs (simulator, benchmark programs, demo). Not published. */
+module io.lbkit.cli {
+    exports io.lbkit.cli;
+}
