@@ -14,6 +14,9 @@ final class LeastRequest implements Strategy {
     /** The largest choice count: 10. Beyond a handful of draws P2C herds onto stale minima. */
     static final int MAX_CHOICES = 10;
 
+    /** {@link #compare} as the order {@link TwoChoices#avoidFailing} ranks further draws by. */
+    private static final TwoChoices.Order ORDER = (c, a, b, now) -> compare(c, a, b);
+
     static final LeastRequest DEFAULT = new LeastRequest(2, RandomSource.threadLocal());
 
     private final int choices;
@@ -42,7 +45,7 @@ final class LeastRequest implements Strategy {
                 int b = TwoChoices.second(pair);
                 int order = compare(c, a, b);
                 int best = order < 0 || order == 0 && TwoChoices.tieToFirst(pair) ? a : b;
-                return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best);
+                return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best, ORDER, 0);
             };
         }
         int d = choices;
@@ -54,7 +57,7 @@ final class LeastRequest implements Strategy {
                     best = i;
                 }
             }
-            return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best);
+            return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best, ORDER, 0);
         };
     }
 

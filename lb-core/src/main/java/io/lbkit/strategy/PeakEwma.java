@@ -63,9 +63,13 @@ final class PeakEwma implements Strategy {
             double ca = cost(c, a, now) * c.weight(b);
             double cb = cost(c, b, now) * c.weight(a);
             int best = ca < cb || ca == cb && TwoChoices.tieToFirst(pair) ? a : b;
-            return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best);
+            return c.failurePenalty(best) == 1 ? best : draws.avoidFailing(c, best, ORDER, now);
         };
     }
+
+    /** Cost per unit of weight as the order {@link TwoChoices#avoidFailing} ranks draws by. */
+    private static final TwoChoices.Order ORDER = (c, a, b, now) ->
+            Double.compare(cost(c, a, now) * c.weight(b), cost(c, b, now) * c.weight(a));
 
     private static double cost(Candidates c, int i, long now) {
         int inFlight = c.inFlight(i);

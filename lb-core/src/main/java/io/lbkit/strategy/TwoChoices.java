@@ -75,17 +75,28 @@ final class TwoChoices {
      */
     static final int EXTRA_DRAWS = 8;
 
+    /** A strategy's order on candidates at time {@code now}: negative when {@code a} is better. */
+    @FunctionalInterface
+    interface Order {
+        int compare(Candidates c, int a, int b, long now);
+    }
+
     /**
      * {@code best}, or when it is {@linkplain Candidates#recentlyFailing known to be failing}
-     * the first of up to {@link #EXTRA_DRAWS} further draws that is not (else {@code best}).
+     * the first of up to {@link #EXTRA_DRAWS} further draws that is not and that {@code order}
+     * ranks better than {@code best} (else {@code best}). The further draw must beat the failing
+     * one on the strategy's own cost, failure penalty included: an idle endpoint whose last few
+     * calls timed out in a burst (a healthy one that was overloaded for a moment) is not passed
+     * over for a working one many times busier, which would pile the load that left the failing
+     * endpoints onto one working endpoint until it times out calls too.
      */
-    int avoidFailing(Candidates c, int best) {
+    int avoidFailing(Candidates c, int best, Order order, long now) {
         if (!c.recentlyFailing(best)) {
             return best;
         }
         for (int k = 0; k < EXTRA_DRAWS; k++) {
             int i = one();
-            if (!c.recentlyFailing(i)) {
+            if (!c.recentlyFailing(i) && order.compare(c, i, best, now) < 0) {
                 return i;
             }
         }

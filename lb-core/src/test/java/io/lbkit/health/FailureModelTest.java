@@ -170,6 +170,53 @@ class FailureModelTest {
         lb.close();
     }
 
+    /**
+     * Regression (issue 13 at 256 concurrent calls): a working endpoint whose calls timed out in a
+     * burst while it was overloaded for a moment is known to be failing for a second or so; the
+     * extra draws that pass over failing candidates used to take any working one instead, however
+     * busy, so the other working endpoint got every call (about 200 of 256 in flight) and timed
+     * out calls in turn. A further draw must now also beat the failing candidate on the
+     * strategy's cost, failure penalty included.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"leastRequest", "peakEwma"})
+    void knownFailingButIdle_isNotPassedOverForAFarBusierWorkingEndpoint(String strategy) {
+        FakeScheduler clock = new FakeScheduler();
+        Endpoint a = Endpoint.of("10.2.0.1", 80);
+        Endpoint b = Endpoint.of("10.2.0.2", 80);
+        LoadBalancer lb = balancer(strategy, false, clock, new ArrayList<>(), List.of(a, b));
+        for (int i = 0; i < 10; i++) {
+            lb.pick().onSuccess(HEALTHY_NANOS);
+        }
+        // a: 50 calls in flight; b: its calls in flight fail, two in a row (known to be
+        // failing), then it is idle.
+        List<Pick> held = new ArrayList<>();
+        List<Pick> onB = new ArrayList<>();
+        for (int i = 0; i < 1_000 && held.size() < 50; i++) {
+            Pick p = lb.pick();
+            (p.endpoint().equals(b) ? onB : held).add(p);
+        }
+        assertEquals(50, held.size(), "a holds 50 calls");
+        assertTrue(onB.size() >= 2, "b had calls in flight too");
+        onB.get(0).onFailure(HEALTHY_NANOS);
+        onB.get(1).onFailure(HEALTHY_NANOS);
+        onB.subList(2, onB.size()).forEach(Pick::release);
+        int toB = 0;
+        for (int i = 0; i < 200; i++) {
+            Pick p = lb.pick();
+            if (p.endpoint().equals(b)) {
+                assertTrue(p.recentlyFailing(), "b is still known to be failing");
+                toB++;
+            }
+            p.release();
+        }
+        int tb = toB;
+        assertTrue(tb > 150, () -> strategy + ": idle b (penalty ~3) got " + tb
+                + " of 200 picks against a with 50 in flight");
+        held.forEach(Pick::release);
+        lb.close();
+    }
+
     @Test
     void recentlyFailing_afterTwoFailuresInARow_andForgottenWithinSeconds() {
         FakeScheduler clock = new FakeScheduler();
