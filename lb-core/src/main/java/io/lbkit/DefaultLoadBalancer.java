@@ -323,10 +323,14 @@ final class DefaultLoadBalancer implements LoadBalancer {
         synchronized (lock) {
             closed = true;
             rebuilds.closedLocked();
+            // Changes recorded before close whose table a build in flight will not publish:
+            // their events still happened.
+            health.flushEvents(Long.MAX_VALUE);
             states = Map.of();
             table = RoutingTable.empty(NoEndpointAvailableException.Reason.CLOSED,
                     "load balancer over " + group + " was closed");
         }
+        health.deliverEvents();
     }
 
     @Override

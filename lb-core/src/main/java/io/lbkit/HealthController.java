@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -194,7 +195,14 @@ final class HealthController implements RuleContext {
     /** Under the lock, from a rebuild that left endpoints ramping: rebuild again soon. */
     void rampPending() {
         if (!closed) {
-            slowStart.rampPending();
+            try {
+                slowStart.rampPending();
+            } catch (RejectedExecutionException e) {
+                // The user's scheduler was shut down before the balancer: the table is
+                // published; only the ramp's next step is lost.
+                LOG.log(Level.WARNING, "lbkit slow start: the scheduler refused the next ramp"
+                        + " step; endpoints stay at their current weight", e);
+            }
         }
     }
 

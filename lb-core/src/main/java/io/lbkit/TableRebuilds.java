@@ -101,7 +101,6 @@ final class TableRebuilds {
      * over as rebuilder.
      */
     void publish(boolean await) {
-        TablePlan plan;
         synchronized (lock) {
             long target = changes;
             if (await) {
@@ -111,37 +110,48 @@ final class TableRebuilds {
                 return;
             }
             rebuilder = Thread.currentThread();
-            plan = planner.apply(changes);
         }
-        for (int builds = 1; ; builds++) {
-            Route route;
-            try {
-                route = plan.build();
-            } catch (RuntimeException | Error e) {
+        TablePlan plan = null;
+        try {
+            for (int builds = 0; ; builds++) {
                 synchronized (lock) {
-                    health.flushEvents(plan.version); // the changes happened; say so
-                    releaseLocked();
+                    if (closed.getAsBoolean() || published >= changes) {
+                        releaseLocked();
+                        return;
+                    }
+                    if (builds >= MAX_BUILDS && handOffLocked()) {
+                        return;
+                    }
+                    plan = planner.apply(changes);
                 }
-                throw e;
-            }
-            synchronized (lock) {
-                if (!closed.getAsBoolean() && plan.version > published) {
-                    install.accept(route);
-                    published = plan.version;
-                    health.flushEvents(published);
-                    if (plan.ramping) {
-                        health.rampPending();
+                Route route = plan.build();
+                synchronized (lock) {
+                    if (!closed.getAsBoolean() && plan.version > published) {
+                        install.accept(route);
+                        published = plan.version;
+                        lock.notifyAll(); // snapshots waiting for this table
+                        health.flushEvents(published);
+                        if (plan.ramping) {
+                            health.rampPending();
+                        }
                     }
                 }
-                if (closed.getAsBoolean() || published >= changes) {
-                    releaseLocked();
-                    return;
-                }
-                if (builds >= MAX_BUILDS && handOffLocked()) {
-                    return;
-                }
-                plan = planner.apply(changes);
             }
+        } catch (RuntimeException | Error e) {
+            // A plan, a build, a ticker or the scheduler threw: give up the rebuilder's place
+            // (else no table would ever be published again and snapshots would wait until
+            // close) and let the scheduler publish the changes other threads recorded meanwhile.
+            synchronized (lock) {
+                if (rebuilder == Thread.currentThread()) {
+                    long reflected = plan == null ? published : plan.version;
+                    health.flushEvents(reflected); // the changes happened; say so
+                    releaseLocked();
+                    if (!closed.getAsBoolean() && changes > reflected) {
+                        scheduleCatchUpLocked();
+                    }
+                }
+            }
+            throw e;
         }
     }
 
@@ -177,11 +187,19 @@ final class TableRebuilds {
      */
     private boolean handOffLocked() {
         releaseLocked();
+        if (scheduleCatchUpLocked()) {
+            return true;
+        }
+        rebuilder = Thread.currentThread();
+        return false;
+    }
+
+    /** Under the lock: asks the scheduler to publish what is left; false if it refused. */
+    private boolean scheduleCatchUpLocked() {
         try {
             scheduler.schedule(this::catchUp, 0, TimeUnit.NANOSECONDS);
             return true;
         } catch (RejectedExecutionException e) {
-            rebuilder = Thread.currentThread();
             return false;
         }
     }

@@ -43,6 +43,8 @@ class ReportRebuildTest {
     /** Round robin whose next picker build, once armed, blocks until released. */
     private static final class GatedStrategy implements Strategy {
         final AtomicBoolean armed = new AtomicBoolean();
+        /** Whether the armed build, once released, throws (a strategy bug, an Error). */
+        final AtomicBoolean failArmed = new AtomicBoolean();
         final CountDownLatch building = new CountDownLatch(1);
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicReference<Thread> concurrent = new AtomicReference<>();
@@ -63,6 +65,9 @@ class ReportRebuildTest {
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
+                    }
+                    if (failArmed.get()) {
+                        throw new IllegalStateException("a strategy bug, in this build only");
                     }
                 }
                 return Strategy.roundRobin().newPicker(candidates);
@@ -293,6 +298,67 @@ class ReportRebuildTest {
             for (String e : expected) {
                 picks.get(e).release();
             }
+        }
+    }
+    /**
+     * A build that threw kept the rebuilder's place, or gave it up without a look at the changes
+     * other threads had recorded meanwhile: B's ejection stayed out of the table until some later
+     * change (seen in review).
+     */
+    @Test
+    void buildThatThrows_stillPublishesTheChangesOtherThreadsRecordedMeanwhile() throws Exception {
+        GatedStrategy strategy = new GatedStrategy();
+        ManualClock clock = new ManualClock();
+        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(endpoints(4)))
+                .strategy(strategy).ticker(clock).scheduler(clock).panicThreshold(0)
+                .outlierDetection(ejectOnFirstFailure()).build()) {
+            Map<String, Pick> picks = onePickEach(lb, 4);
+            strategy.failArmed.set(true);
+            strategy.armed.set(true);
+            Thread a = new Thread(() -> picks.get("10.9.0.1:80").onFailure(1_000), "reporter-a");
+            a.setDaemon(true);
+            a.start();
+            assertTrue(strategy.building.await(DEADLINE.toSeconds(), TimeUnit.SECONDS),
+                    "reporter A never started a build");
+            Thread b = new Thread(() -> picks.get("10.9.0.2:80").onFailure(1_000), "reporter-b");
+            b.setDaemon(true);
+            b.start();
+            b.join(DEADLINE.toMillis());
+            assertFalse(b.isAlive(), "reporter B waited behind A's build");
+            strategy.release.countDown();
+            a.join(DEADLINE.toMillis());
+            assertFalse(a.isAlive(), "reporter A never returned");
+            clock.runDue(); // the catch-up the failed build handed to the scheduler
+            Set<String> served = picked(lb, 100);
+            assertFalse(served.contains("10.9.0.2:80"), () -> "B's ejection lost: " + served);
+            assertFalse(served.contains("10.9.0.1:80"), () -> "A's ejection lost: " + served);
+            assertEquals(Set.of("10.9.0.3:80", "10.9.0.4:80"), served);
+        }
+    }
+
+    /**
+     * The user's scheduler shut down before the balancer: the ramp step that a table with a
+     * slow-starting endpoint schedules was refused, the exception left the rebuilder's place
+     * taken, and the next group edit waited for a table that never came (seen in review).
+     */
+    @Test
+    void schedulerShutDownBeforeTheBalancer_groupEditsStillReturnAndArePublished()
+            throws Exception {
+        ManualClock clock = new ManualClock();
+        DynamicEndpointGroup group = EndpointGroup.dynamic(endpoints(2).toArray(new Endpoint[0]));
+        try (LoadBalancer lb = LoadBalancer.builder(group).strategy(Strategy.roundRobin())
+                .ticker(clock).scheduler(clock)
+                .slowStart(SlowStart.of(Duration.ofSeconds(30))).build()) {
+            clock.shutdown();
+            group.add(Endpoint.of("10.9.0.3", 80)); // ramps; the next ramp step is refused
+            Thread second = new Thread(() -> group.add(Endpoint.of("10.9.0.4", 80)), "editor");
+            second.setDaemon(true);
+            second.start();
+            second.join(DEADLINE.toMillis());
+            assertFalse(second.isAlive(), "a group edit waited for a table that never came");
+            Set<String> served = picked(lb, 4_000);
+            assertTrue(served.contains("10.9.0.4:80"), () -> "the edit is not in the table: "
+                    + served);
         }
     }
 }
