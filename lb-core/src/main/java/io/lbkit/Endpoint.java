@@ -211,8 +211,7 @@ public final class Endpoint {
          * @throws IllegalStateException if the weight was already set
          */
         public Builder weight(int weight) {
-            set.check("weight", this.weight);
-            this.weight = Preconditions.checkRange("weight", weight, MIN_WEIGHT, MAX_WEIGHT);
+            this.weight = set.range("weight", this.weight, weight, MIN_WEIGHT, MAX_WEIGHT);
             return this;
         }
 
@@ -223,8 +222,8 @@ public final class Endpoint {
          */
         public Builder zone(String zone) {
             requireNonNull(zone, "zone");
-            set.check("zone", this.zone);
-            this.zone = checkName("zone", zone);
+            set.checkUnset("zone", this.zone);
+            this.zone = set.value("zone", this.zone, checkName("zone", zone));
             return this;
         }
 
@@ -235,8 +234,8 @@ public final class Endpoint {
          */
         public Builder region(String region) {
             requireNonNull(region, "region");
-            set.check("region", this.region);
-            this.region = checkName("region", region);
+            set.checkUnset("region", this.region);
+            this.region = set.value("region", this.region, checkName("region", region));
             return this;
         }
 
@@ -246,8 +245,7 @@ public final class Endpoint {
          * @throws IllegalStateException if the priority was already set
          */
         public Builder priority(int priority) {
-            set.check("priority", this.priority);
-            this.priority = Preconditions.checkRange("priority", priority, 0, MAX_PRIORITY);
+            this.priority = set.range("priority", this.priority, priority, 0, MAX_PRIORITY);
             return this;
         }
 

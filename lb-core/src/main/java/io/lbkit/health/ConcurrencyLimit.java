@@ -156,7 +156,8 @@ public interface ConcurrencyLimit {
          * @throws IllegalArgumentException if out of range
          */
         public GradientBuilder limitBounds(int min, int max) {
-            set.check("limitBounds", minLimit + ".." + maxLimit);
+            String earlier = minLimit + ".." + maxLimit;
+            set.checkUnset("limitBounds", earlier);
             Preconditions.checkRange("limitBounds max", max, 1, MAX_LIMIT);
             if (min < 1 || min > max) {
                 throw new IllegalArgumentException("limitBounds min must be in 1..max (" + max
@@ -164,6 +165,7 @@ public interface ConcurrencyLimit {
             }
             this.minLimit = min;
             this.maxLimit = max;
+            set.check("limitBounds", earlier); // only once both values passed
             return this;
         }
 
@@ -186,10 +188,11 @@ public interface ConcurrencyLimit {
          * @throws IllegalArgumentException if out of range
          */
         public GradientBuilder smoothing(double smoothing) {
-            set.check("smoothing", this.smoothing);
+            set.checkUnset("smoothing", this.smoothing);
             if (!(smoothing > 0 && smoothing <= 1)) {
                 throw new IllegalArgumentException("smoothing must be in (0, 1], was " + smoothing);
             }
+            set.check("smoothing", this.smoothing);
             this.smoothing = smoothing;
             return this;
         }

@@ -207,7 +207,14 @@ public final class Preconditions {
             return mark(field, earlier, checkRange(field, value, min, max, range));
         }
 
-        private void checkUnset(String field, Object earlier) {
+        /**
+         * Checks that {@code field} was not set, without recording it: for an option of several
+         * values, checked before them and recorded by {@link #check} once they all passed.
+         *
+         * @param earlier its current value, for the message
+         * @throws IllegalStateException if it was set before
+         */
+        public void checkUnset(String field, Object earlier) {
             checkOnce(field, set.contains(field), earlier);
         }
 

@@ -316,7 +316,8 @@ public final class HedgePolicy {
         public Builder delayBounds(Duration min, Duration max) {
             requireNonNull(min, "min");
             requireNonNull(max, "max");
-            set.check("delayBounds", minDelay + ".." + maxDelay);
+            String earlier = minDelay + ".." + maxDelay;
+            set.checkUnset("delayBounds", earlier);
             requirePercentileMode("delayBounds");
             if (max.isNegative() || max.isZero() || max.compareTo(MAX_DELAY) > 0) {
                 throw new IllegalArgumentException(
@@ -325,6 +326,7 @@ public final class HedgePolicy {
             this.minDelay = Preconditions.checkRange("delayBounds min", min, Duration.ZERO, max,
                     "0 ms..max (" + max + ")");
             this.maxDelay = max;
+            set.check("delayBounds", earlier); // only once every value passed
             return this;
         }
 

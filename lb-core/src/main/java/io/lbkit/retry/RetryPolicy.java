@@ -176,11 +176,13 @@ public final class RetryPolicy {
         public Builder backoff(Duration base, Duration max) {
             requireNonNull(base, "base");
             requireNonNull(max, "max");
-            set.check("backoff", baseBackoff + ".." + maxBackoff);
+            String earlier = baseBackoff + ".." + maxBackoff;
+            set.checkUnset("backoff", earlier);
             Preconditions.checkRange("backoff max", max, Duration.ZERO, MAX_BACKOFF, "0 ms..1 min");
             this.baseBackoff = Preconditions.checkRange("backoff base", base, Duration.ZERO, max,
                     "0 ms..max (" + max + ")");
             this.maxBackoff = max;
+            set.check("backoff", earlier); // only once every value passed
             return this;
         }
 
