@@ -275,8 +275,10 @@ class EtcdEndpointGroupTest {
             log.addHandler(capture);
             try {
                 solo.member(0).kill();
+                // The count rises just before each warning is logged: wait for the warnings.
                 await("the group noticing the outage", Duration.ofSeconds(10),
-                        () -> group.consecutiveFailures() >= 3);
+                        () -> group.consecutiveFailures() >= 3 && warnings.stream()
+                                .filter(m -> m.contains("retrying in ")).count() >= 3);
             } finally {
                 log.removeHandler(capture);
                 log.setLevel(level);
