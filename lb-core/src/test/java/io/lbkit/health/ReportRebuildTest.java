@@ -102,6 +102,14 @@ class ReportRebuildTest {
         return picks;
     }
 
+    /** Starts {@code task} on a daemon thread named {@code name}. */
+    private static Thread daemon(String name, Runnable task) {
+        Thread t = new Thread(task, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
     /** The addresses {@code count} picks return, each released at once. */
     private static Set<String> picked(LoadBalancer lb, int count) {
         Set<String> seen = new HashSet<>();
@@ -137,15 +145,11 @@ class ReportRebuildTest {
             lbRef[0] = lb;
             Map<String, Pick> picks = onePickEach(lb, 4);
             strategy.armed.set(true);
-            Thread a = new Thread(() -> picks.get("10.9.0.1:80").onFailure(1_000), "reporter-a");
-            a.setDaemon(true);
-            a.start();
+            Thread a = daemon("reporter-a", () -> picks.get("10.9.0.1:80").onFailure(1_000));
             assertTrue(strategy.building.await(DEADLINE.toSeconds(), TimeUnit.SECONDS),
                     "reporter A never started a build");
 
-            Thread b = new Thread(() -> picks.get("10.9.0.2:80").onFailure(1_000), "reporter-b");
-            b.setDaemon(true);
-            b.start();
+            Thread b = daemon("reporter-b", () -> picks.get("10.9.0.2:80").onFailure(1_000));
             b.join(DEADLINE.toMillis());
             assertFalse(b.isAlive(), "reporter B waited behind A's build: " + b.getState());
             assertTrue(a.isAlive(), "A's build was released early");
@@ -178,9 +182,7 @@ class ReportRebuildTest {
                 .build()) {
             Map<String, Pick> picks = onePickEach(lb, 3);
             strategy.armed.set(true);
-            Thread a = new Thread(() -> picks.get("10.9.0.1:80").onFailure(1_000), "reporter");
-            a.setDaemon(true);
-            a.start();
+            Thread a = daemon("reporter", () -> picks.get("10.9.0.1:80").onFailure(1_000));
             assertTrue(strategy.building.await(DEADLINE.toSeconds(), TimeUnit.SECONDS));
 
             Endpoint added = Endpoint.of("10.9.0.9", 80);
@@ -315,14 +317,10 @@ class ReportRebuildTest {
             Map<String, Pick> picks = onePickEach(lb, 4);
             strategy.failArmed.set(true);
             strategy.armed.set(true);
-            Thread a = new Thread(() -> picks.get("10.9.0.1:80").onFailure(1_000), "reporter-a");
-            a.setDaemon(true);
-            a.start();
+            Thread a = daemon("reporter-a", () -> picks.get("10.9.0.1:80").onFailure(1_000));
             assertTrue(strategy.building.await(DEADLINE.toSeconds(), TimeUnit.SECONDS),
                     "reporter A never started a build");
-            Thread b = new Thread(() -> picks.get("10.9.0.2:80").onFailure(1_000), "reporter-b");
-            b.setDaemon(true);
-            b.start();
+            Thread b = daemon("reporter-b", () -> picks.get("10.9.0.2:80").onFailure(1_000));
             b.join(DEADLINE.toMillis());
             assertFalse(b.isAlive(), "reporter B waited behind A's build");
             strategy.release.countDown();
@@ -351,9 +349,7 @@ class ReportRebuildTest {
                 .slowStart(SlowStart.of(Duration.ofSeconds(30))).build()) {
             clock.shutdown();
             group.add(Endpoint.of("10.9.0.3", 80)); // ramps; the next ramp step is refused
-            Thread second = new Thread(() -> group.add(Endpoint.of("10.9.0.4", 80)), "editor");
-            second.setDaemon(true);
-            second.start();
+            Thread second = daemon("editor", () -> group.add(Endpoint.of("10.9.0.4", 80)));
             second.join(DEADLINE.toMillis());
             assertFalse(second.isAlive(), "a group edit waited for a table that never came");
             Set<String> served = picked(lb, 4_000);
