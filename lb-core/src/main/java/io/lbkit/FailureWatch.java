@@ -29,16 +29,8 @@ final class FailureWatch {
 
     private static final long NONE = Long.MIN_VALUE;
     private static final long GRAIN_NANOS = 1_000_000;
-    private static final VarHandle LAST_FAILURE;
-
-    static {
-        try {
-            LAST_FAILURE = MethodHandles.lookup()
-                    .findVarHandle(FailureWatch.class, "lastFailureNanos", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final VarHandle LAST_FAILURE = VarHandles.field(MethodHandles.lookup(),
+            FailureWatch.class, "lastFailureNanos", long.class);
 
     @SuppressWarnings("unused") // through LAST_FAILURE
     private volatile long lastFailureNanos = NONE;

@@ -9,7 +9,7 @@ package io.lbkit.strategy;
  * failure penalty}, so failing fast does not attract traffic; when the better candidate is
  * still known to be failing, a few more are drawn (see {@link TwoChoices#avoidFailing}).
  */
-final class LeastRequest implements Strategy {
+record LeastRequest(int choices, RandomSource random) implements Strategy {
 
     /** The largest choice count: 10. Beyond a handful of draws P2C herds onto stale minima. */
     static final int MAX_CHOICES = 10;
@@ -19,16 +19,11 @@ final class LeastRequest implements Strategy {
 
     static final LeastRequest DEFAULT = new LeastRequest(2, RandomSource.threadLocal());
 
-    private final int choices;
-    private final RandomSource random;
-
-    LeastRequest(int choices, RandomSource random) {
+    LeastRequest {
         if (choices < 2 || choices > MAX_CHOICES) {
             throw new IllegalArgumentException(
                     "choiceCount must be in 2.." + MAX_CHOICES + ", was " + choices);
         }
-        this.choices = choices;
-        this.random = random;
     }
 
     @Override

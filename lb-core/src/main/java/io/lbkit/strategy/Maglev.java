@@ -25,7 +25,7 @@ import java.util.Arrays;
  * Build: O(M) slot claims plus skipped turns for light endpoints, O(M × n × maxWeight /
  * totalWeight) in the worst case.
  */
-final class Maglev implements Strategy {
+record Maglev(int tableSize, RandomSource random) implements Strategy {
 
     /** Default table size: 65,537, the prime Maglev's paper and Envoy use by default. */
     static final int DEFAULT_TABLE_SIZE = 65_537;
@@ -37,16 +37,11 @@ final class Maglev implements Strategy {
     private static final long OFFSET_SEED = 0x4D41_474C_4556_4F46L;
     private static final long SKIP_SEED = 0x4D41_474C_4556_534BL;
 
-    private final int tableSize;
-    private final RandomSource random;
-
-    Maglev(int tableSize, RandomSource random) {
+    Maglev {
         if (tableSize < 3 || tableSize > MAX_TABLE_SIZE || !isPrime(tableSize)) {
             throw new IllegalArgumentException(
                     "tableSize must be a prime in 3.." + MAX_TABLE_SIZE + ", was " + tableSize);
         }
-        this.tableSize = tableSize;
-        this.random = random;
     }
 
     static boolean isPrime(int m) {

@@ -6,7 +6,7 @@ import java.time.Duration;
  * {@link Strategy#peakEwma()}: power of two choices on latency × (in-flight + 1) × failure
  * penalty.
  */
-final class PeakEwma implements Strategy {
+record PeakEwma(Duration decay, RandomSource random) implements Strategy {
 
     /** 10 s: Finagle's and Linkerd's default decay time. */
     static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
@@ -24,16 +24,11 @@ final class PeakEwma implements Strategy {
 
     static final PeakEwma DEFAULT = new PeakEwma(DEFAULT_DECAY, RandomSource.threadLocal());
 
-    private final Duration decay;
-    private final RandomSource random;
-
-    PeakEwma(Duration decay, RandomSource random) {
+    PeakEwma {
         if (decay.compareTo(MIN_DECAY) < 0 || decay.compareTo(MAX_DECAY) > 0) {
             throw new IllegalArgumentException(
                     "decayTime must be in " + MIN_DECAY + ".." + MAX_DECAY + ", was " + decay);
         }
-        this.decay = decay;
-        this.random = random;
     }
 
     @Override

@@ -1,15 +1,9 @@
 package io.lbkit.strategy;
 
 /** {@link Strategy#random()}. */
-final class RandomStrategy implements Strategy {
+record RandomStrategy(RandomSource random) implements Strategy {
 
     static final RandomStrategy DEFAULT = new RandomStrategy(RandomSource.threadLocal());
-
-    private final RandomSource random;
-
-    RandomStrategy(RandomSource random) {
-        this.random = random;
-    }
 
     @Override
     public Picker newPicker(Candidates candidates) {

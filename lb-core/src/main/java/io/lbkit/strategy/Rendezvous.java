@@ -17,32 +17,23 @@ import java.nio.charset.StandardCharsets;
  * it returns. Cost: one 8-byte hash per candidate per pick (and a logarithm when weighted), so
  * this suits small sets.
  */
-final class Rendezvous implements Strategy {
+record Rendezvous(RandomSource random) implements Strategy {
 
     static final Rendezvous DEFAULT = new Rendezvous(RandomSource.threadLocal());
 
     /** The seed of the address hashes, fixed so that scores are stable across processes. */
     private static final long ADDRESS_SEED = 0x5EED_4E4D_455A_564FL;
 
-    private final RandomSource random;
-
-    Rendezvous(RandomSource random) {
-        this.random = random;
-    }
-
     @Override
     public Picker newPicker(Candidates c) {
         int n = c.size();
         long[] seeds = new long[n];
-        double[] weights = new double[n];
-        boolean equal = true;
         for (int i = 0; i < n; i++) {
             seeds[i] = XxHash64.hash(c.endpoint(i).address().getBytes(StandardCharsets.UTF_8),
                     ADDRESS_SEED);
-            weights[i] = c.weight(i);
-            equal &= c.weight(i) == c.weight(0);
         }
-        if (equal) {
+        int[] weights = Weights.of(c);
+        if (Weights.allEqual(weights)) {
             return new HashPicker(random) {
                 @Override
                 public int pick(long hash) {

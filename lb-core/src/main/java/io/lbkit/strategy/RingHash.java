@@ -1,7 +1,7 @@
 package io.lbkit.strategy;
 
 /** {@link Strategy#ringHash()}: consistent hashing on a ring of weighted virtual nodes. */
-final class RingHash implements Strategy {
+record RingHash(int minSize, int maxSize, RandomSource random) implements Strategy {
 
     /**
      * Default minimum ring size: 131,072 points (1 MiB). Envoy's default, 1,024, leaves the
@@ -15,15 +15,8 @@ final class RingHash implements Strategy {
     static final RingHash DEFAULT =
             new RingHash(DEFAULT_MIN_SIZE, MAX_SIZE, RandomSource.threadLocal());
 
-    private final int minSize;
-    private final int maxSize;
-    private final RandomSource random;
-
-    RingHash(int minSize, int maxSize, RandomSource random) {
+    RingHash {
         checkSizes(minSize, maxSize);
-        this.minSize = minSize;
-        this.maxSize = maxSize;
-        this.random = random;
     }
 
     static void checkSizes(int minSize, int maxSize) {

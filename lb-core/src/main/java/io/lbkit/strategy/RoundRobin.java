@@ -3,17 +3,12 @@ package io.lbkit.strategy;
 /**
  * {@link Strategy#roundRobin()}. Each picker starts its cycle at a random offset, so that many
  * clients (or one client after a rebuild) do not walk the same list in lockstep.
+ *
+ * @param random draws each picker's starting offset; seeded in tests
  */
-final class RoundRobin implements Strategy {
+record RoundRobin(RandomSource random) implements Strategy {
 
     static final RoundRobin DEFAULT = new RoundRobin(RandomSource.threadLocal());
-
-    /** Draws each picker's starting offset; seeded in tests. */
-    private final RandomSource random;
-
-    RoundRobin(RandomSource random) {
-        this.random = random;
-    }
 
     @Override
     public Picker newPicker(Candidates candidates) {

@@ -20,13 +20,8 @@ final class TwoChoices {
     TwoChoices(Candidates c, RandomSource random) {
         this.n = c.size();
         this.random = random;
-        long[] weights = new long[n];
-        boolean equal = true;
-        for (int i = 0; i < n; i++) {
-            weights[i] = c.weight(i);
-            equal &= weights[i] == weights[0];
-        }
-        this.weighted = equal ? null : new WeightedRandom.AliasTable(weights);
+        int[] weights = Weights.of(c);
+        this.weighted = Weights.allEqual(weights) ? null : new WeightedRandom.AliasTable(weights);
     }
 
     /**

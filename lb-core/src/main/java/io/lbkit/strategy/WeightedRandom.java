@@ -9,24 +9,13 @@ package io.lbkit.strategy;
  * draw: the high 32 bits choose the column, the low 32 bits are compared with keep[i] (scaled to
  * 2^32), so there is no floating point and no second draw on the hot path.
  */
-final class WeightedRandom implements Strategy {
+record WeightedRandom(RandomSource random) implements Strategy {
 
     static final WeightedRandom DEFAULT = new WeightedRandom(RandomSource.threadLocal());
 
-    private final RandomSource random;
-
-    WeightedRandom(RandomSource random) {
-        this.random = random;
-    }
-
     @Override
     public Picker newPicker(Candidates candidates) {
-        int n = candidates.size();
-        long[] weights = new long[n];
-        for (int i = 0; i < n; i++) {
-            weights[i] = candidates.weight(i);
-        }
-        AliasTable table = new AliasTable(weights);
+        AliasTable table = new AliasTable(Weights.of(candidates));
         RandomSource r = random;
         return () -> table.pick(r.nextLong());
     }
@@ -37,12 +26,12 @@ final class WeightedRandom implements Strategy {
         private final int[] alias;
         private final int n;
 
-        AliasTable(long[] weights) {
+        AliasTable(int[] weights) {
             n = weights.length;
             keep = new long[n];
             alias = new int[n];
             long total = 0;
-            for (long w : weights) {
+            for (int w : weights) {
                 total += w;
             }
             // Scaled so each column holds 2^32: p_i = w_i * n * 2^32 / total.

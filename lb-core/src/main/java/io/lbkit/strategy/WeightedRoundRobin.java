@@ -5,6 +5,8 @@ import java.util.Arrays;
 /**
  * {@link Strategy#weightedRoundRobin()}: a precomputed smooth schedule walked by a striped
  * counter.
+ *
+ * @param random draws each picker's starting point in the schedule; seeded in tests
  */
 /*
  * Implementation notes.
@@ -47,7 +49,7 @@ import java.util.Arrays;
  * Totals above MAX_SCHEDULE are first scaled to floor(w_i * MAX_SCHEDULE / total), at least 1
  * each; the construction then runs on the scaled weights, and the run bound holds for them.
  */
-final class WeightedRoundRobin implements Strategy {
+record WeightedRoundRobin(RandomSource random) implements Strategy {
 
     static final WeightedRoundRobin DEFAULT = new WeightedRoundRobin(RandomSource.threadLocal());
 
@@ -57,21 +59,9 @@ final class WeightedRoundRobin implements Strategy {
     private static final double GOLDEN = 0.6180339887498949;
     private static final int INDEX_BITS = 24;
 
-    /** Draws each picker's starting point in the schedule; seeded in tests. */
-    private final RandomSource random;
-
-    WeightedRoundRobin(RandomSource random) {
-        this.random = random;
-    }
-
     @Override
     public Picker newPicker(Candidates candidates) {
-        int n = candidates.size();
-        int[] weights = new int[n];
-        for (int i = 0; i < n; i++) {
-            weights[i] = candidates.weight(i);
-        }
-        int[] schedule = schedule(weights);
+        int[] schedule = schedule(Weights.of(candidates));
         int len = schedule.length;
         if (len == 1) {
             return () -> schedule[0];

@@ -162,8 +162,7 @@ public final class OutlierDetectionRule extends Rule<OutlierDetection> {
 
     /** Every interval: the rate detectors; ejection multipliers shrink for healthy endpoints. */
     private boolean onInterval() {
-        List<Member> judged = new ArrayList<>();
-        List<double[]> volumes = new ArrayList<>(); // {calls, successRate}
+        List<Sample> samples = new ArrayList<>();
         for (Member m : ctx.members()) {
             Ejection e = m.ejection;
             long ok = m.successes();
@@ -176,71 +175,71 @@ public final class OutlierDetectionRule extends Rule<OutlierDetection> {
                 e.multiplier--;
             }
             if (!e.ejected && dOk + dBad > 0) {
-                judged.add(m);
-                volumes.add(new double[] {dOk + dBad, (double) dOk / (dOk + dBad)});
+                samples.add(new Sample(m, dOk + dBad, (double) dOk / (dOk + dBad)));
             }
         }
-        boolean changed = successRate(judged, volumes) | failurePercentage(judged, volumes);
+        boolean changed = successRate(samples) | failurePercentage(samples);
         intervalTimer = ctx.schedule(null, this::onInterval, settings.interval().toNanos());
         return changed;
     }
 
-    private boolean successRate(List<Member> judged, List<double[]> v) {
-        double factor = settings.successRateStdevFactor();
-        if (factor == 0) {
-            return false;
-        }
-        int volume = settings.successRateRequestVolume();
-        double sum = 0;
-        double sumSq = 0;
-        int hosts = 0;
-        for (double[] x : v) {
-            if (x[0] >= volume) {
-                sum += x[1];
-                sumSq += x[1] * x[1];
-                hosts++;
+    /** A not-ejected endpoint with calls this interval, for the rate detectors. */
+    private record Sample(Member member, long calls, double successRate) {}
+
+    /**
+     * The samples a rate detector judges: those with at least {@code volume} calls, if the
+     * detector is on and at least {@code minimumHosts} of them have; else none.
+     */
+    private static List<Sample> judged(List<Sample> samples, boolean on, int volume,
+            int minimumHosts) {
+        List<Sample> judged = new ArrayList<>();
+        if (on) {
+            for (Sample x : samples) {
+                if (x.calls() >= volume) {
+                    judged.add(x);
+                }
             }
         }
-        if (hosts < settings.successRateMinimumHosts() || hosts == 0) {
+        return judged.size() < minimumHosts ? List.of() : judged;
+    }
+
+    private boolean successRate(List<Sample> samples) {
+        double factor = settings.successRateStdevFactor();
+        List<Sample> judged = judged(samples, factor != 0, settings.successRateRequestVolume(),
+                settings.successRateMinimumHosts());
+        if (judged.isEmpty()) {
             return false;
         }
+        double sum = 0;
+        double sumSq = 0;
+        for (Sample x : judged) {
+            sum += x.successRate();
+            sumSq += x.successRate() * x.successRate();
+        }
+        int hosts = judged.size();
         double mean = sum / hosts;
         double stdev = Math.sqrt(Math.max(0, sumSq / hosts - mean * mean));
         double threshold = mean - factor * stdev;
         boolean changed = false;
-        for (int i = 0; i < judged.size(); i++) {
-            double[] x = v.get(i);
-            if (x[0] >= volume && x[1] < threshold) {
-                changed |= eject(judged.get(i), String.format(
+        for (Sample x : judged) {
+            if (x.successRate() < threshold) {
+                changed |= eject(x.member(), String.format(
                         "success rate %.1f%% below %.1f%% (mean %.1f%% - %.2f stdev)",
-                        100 * x[1], 100 * threshold, 100 * mean, factor));
+                        100 * x.successRate(), 100 * threshold, 100 * mean, factor));
             }
         }
         return changed;
     }
 
-    private boolean failurePercentage(List<Member> judged, List<double[]> v) {
+    private boolean failurePercentage(List<Sample> samples) {
         int threshold = settings.failurePercentageThreshold();
-        if (threshold == 0) {
-            return false;
-        }
-        int volume = settings.failurePercentageRequestVolume();
-        int hosts = 0;
-        for (double[] x : v) {
-            if (x[0] >= volume) {
-                hosts++;
-            }
-        }
-        if (hosts < settings.failurePercentageMinimumHosts()) {
-            return false;
-        }
         boolean changed = false;
-        for (int i = 0; i < judged.size(); i++) {
-            double[] x = v.get(i);
-            double failedPercent = 100 * (1 - x[1]);
-            if (x[0] >= volume && failedPercent >= threshold) {
-                changed |= eject(judged.get(i), String.format(
-                        "%.1f%% of %d calls failed (threshold %d%%)", failedPercent, (long) x[0],
+        for (Sample x : judged(samples, threshold != 0, settings.failurePercentageRequestVolume(),
+                settings.failurePercentageMinimumHosts())) {
+            double failedPercent = 100 * (1 - x.successRate());
+            if (failedPercent >= threshold) {
+                changed |= eject(x.member(), String.format(
+                        "%.1f%% of %d calls failed (threshold %d%%)", failedPercent, x.calls(),
                         threshold));
             }
         }
