@@ -2,7 +2,6 @@ package io.lbkit.proxybench;
 
 import io.lbkit.cli.LoopbackServer;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,18 +35,10 @@ final class Backend implements AutoCloseable {
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(nameBytes, 0, body, 0, Math.min(nameBytes.length, body.length));
         server = LoopbackServer.start("backend-" + name, threads, 0, exchange -> {
-            try (exchange) {
-                exchange.getRequestBody().readAllBytes();
-                // counted before the response leaves, so a client that has its response sees it
-                served.incrementAndGet();
-                exchange.getResponseHeaders().set("Content-Type", "text/plain");
-                exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
-                if (body.length > 0) {
-                    try (OutputStream out = exchange.getResponseBody()) {
-                        out.write(body);
-                    }
-                }
-            }
+            // counted before the response leaves, so a client that has its response sees it
+            served.incrementAndGet();
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            LoopbackServer.respond(exchange, 200, body);
         });
     }
 
