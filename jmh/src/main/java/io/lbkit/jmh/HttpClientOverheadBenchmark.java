@@ -1,21 +1,16 @@
 package io.lbkit.jmh;
 
-import com.sun.net.httpserver.HttpServer;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
+import io.lbkit.cli.LoopbackServer;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.strategy.Strategy;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -51,8 +46,7 @@ public class HttpClientOverheadBenchmark {
 
     private static final byte[] BODY = "ok".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
-    private HttpServer server;
-    private ExecutorService serverThreads;
+    private LoopbackServer server;
     private HttpClient plain;
     private HttpClient balanced;
     private HttpRequest direct;
@@ -63,18 +57,9 @@ public class HttpClientOverheadBenchmark {
         // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
         // delayed ACK: ~40 ms per call, which would measure the kernel, not the clients.
         System.setProperty("sun.net.httpserver.nodelay", "true");
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 256);
-        serverThreads = Executors.newFixedThreadPool(4);
-        server.setExecutor(serverThreads);
-        server.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(200, BODY.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(BODY);
-            }
-        });
-        server.start();
-        int port = server.getAddress().getPort();
+        server = LoopbackServer.start("backend", 4, 256,
+                exchange -> LoopbackServer.respond(exchange, 200, BODY));
+        int port = server.port();
         plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(Endpoint.of("127.0.0.1", port)))
                 .strategy(Strategy.roundRobin()).build();
@@ -87,8 +72,7 @@ public class HttpClientOverheadBenchmark {
 
     @TearDown
     public void tearDown() {
-        server.stop(0);
-        serverThreads.shutdownNow();
+        server.close();
     }
 
     @Benchmark

@@ -1,20 +1,17 @@
 package io.lbkit.demo;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
 import io.lbkit.cli.CommandLine;
+import io.lbkit.cli.LoopbackServer;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.strategy.Strategy;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -284,33 +281,23 @@ public final class Demo {
     private static final class Backend implements AutoCloseable {
         final String name;
         final long delayMillis;
-        final HttpServer server;
-        final ExecutorService executor;
+        final LoopbackServer server;
         volatile boolean failing;
         final AtomicLong handled = new AtomicLong();
 
         Backend(String name, long delayMillis) throws IOException {
             this.name = name;
             this.delayMillis = delayMillis;
-            this.server = HttpServer.create(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            this.executor = Executors.newCachedThreadPool(r -> {
-                Thread t = new Thread(r, "backend-" + name);
-                t.setDaemon(true);
-                return t;
-            });
-            server.createContext("/", this::handle);
-            server.setExecutor(executor);
-            server.start();
+            // a thread per request in progress: a slow answer never delays another
+            this.server = LoopbackServer.start("backend-" + name, 0, 128, this::handle);
         }
 
         int port() {
-            return server.getAddress().getPort();
+            return server.port();
         }
 
         private void handle(HttpExchange exchange) throws IOException {
             handled.incrementAndGet();
-            exchange.getRequestBody().readAllBytes();
             if (delayMillis > 0) {
                 try {
                     Thread.sleep(delayMillis); // simulated work
@@ -318,18 +305,13 @@ public final class Demo {
                     Thread.currentThread().interrupt();
                 }
             }
-            int status = failing ? 503 : 200;
-            byte[] body = name.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
+            LoopbackServer.respond(exchange, failing ? 503 : 200,
+                    name.getBytes(StandardCharsets.UTF_8));
         }
 
         @Override
         public void close() {
-            server.stop(0);
-            executor.shutdownNow();
+            server.close();
         }
     }
 

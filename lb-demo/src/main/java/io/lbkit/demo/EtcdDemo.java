@@ -1,18 +1,16 @@
 package io.lbkit.demo;
 
-import com.sun.net.httpserver.HttpServer;
 import io.lbkit.Endpoint;
 import io.lbkit.LoadBalancer;
+import io.lbkit.cli.LoopbackServer;
 import io.lbkit.etcd.EtcdClient;
 import io.lbkit.etcd.EtcdEndpointGroup;
 import io.lbkit.etcd.EtcdRegistration;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.strategy.Strategy;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,7 +108,7 @@ final class EtcdDemo {
             OUT.printf("%n%d calls, %d failed. Idempotent GETs: a call that met a dead server was"
                     + " retried on another.%n", load.total.get(), load.failed.get());
             for (Server s : servers) {
-                if (s.http.getAddress() != null && !s.threads.isShutdown()) {
+                if (s.running) {
                     s.leave();
                 }
             }
@@ -207,33 +205,20 @@ final class EtcdDemo {
     /** An HTTP backend that registers itself in etcd. */
     private static final class Server {
         static final Map<Integer, String> NAMES = new ConcurrentHashMap<>();
-        final HttpServer http;
-        final ExecutorService threads;
+        final LoopbackServer http;
         final EtcdClient etcd; // its own connection, as a separate server process would have
         final EtcdRegistration registration;
+        boolean running = true; // until leave() or kill(); both on the timeline's thread
 
         Server(String name, String etcdUrl) throws IOException {
-            http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
-            threads = Executors.newFixedThreadPool(4, r -> {
-                Thread t = new Thread(r, "backend-" + name);
-                t.setDaemon(true);
-                return t;
-            });
-            http.setExecutor(threads);
             byte[] body = name.getBytes(StandardCharsets.UTF_8);
-            http.createContext("/", ex -> {
-                ex.getRequestBody().readAllBytes();
-                ex.sendResponseHeaders(200, body.length);
-                try (OutputStream out = ex.getResponseBody()) {
-                    out.write(body);
-                }
-            });
-            http.start();
-            NAMES.put(http.getAddress().getPort(), name);
+            http = LoopbackServer.start("backend-" + name, 4, 128,
+                    ex -> LoopbackServer.respond(ex, 200, body));
+            NAMES.put(http.port(), name);
             etcd = EtcdClient.builder(etcdUrl).requestTimeout(Duration.ofSeconds(1))
                     .connectTimeout(Duration.ofMillis(300)).build();
             registration = EtcdRegistration.builder(etcd, PREFIX,
-                            Endpoint.of("127.0.0.1", http.getAddress().getPort()))
+                            Endpoint.of("127.0.0.1", http.port()))
                     .ttl(TTL)
                     .drainTime(Duration.ofMillis(500))
                     .build();
@@ -241,9 +226,9 @@ final class EtcdDemo {
 
         /** A graceful exit: drain, deregister, stop. */
         void leave() {
+            running = false;
             registration.close();
-            http.stop(0);
-            threads.shutdownNow();
+            http.close();
             etcd.close();
         }
 
@@ -252,8 +237,8 @@ final class EtcdDemo {
          * no longer renewed and etcd deletes its key when the TTL runs out.
          */
         void kill() {
-            http.stop(0);
-            threads.shutdownNow();
+            running = false;
+            http.close();
             etcd.close();
             registration.close(); // finds etcd unreachable from here: nothing is deregistered
         }

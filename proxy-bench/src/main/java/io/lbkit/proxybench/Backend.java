@@ -1,19 +1,13 @@
 package io.lbkit.proxybench;
 
-import com.sun.net.httpserver.HttpServer;
+import io.lbkit.cli.LoopbackServer;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One JDK {@link HttpServer} on 127.0.0.1 (port chosen by the OS) that answers every request
+ * One JDK HTTP server on 127.0.0.1 (a {@link LoopbackServer}) (port chosen by the OS) that answers every request
  * with the same small 200 response and counts what it served. Thread-safe.
  *
  * <p>The JDK server writes headers and body in separate writes: start the JVM with
@@ -23,8 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class Backend implements AutoCloseable {
 
     private final String name;
-    private final HttpServer server;
-    private final ExecutorService executor;
+    private final LoopbackServer server;
     private final AtomicLong served = new AtomicLong();
 
     /**
@@ -41,28 +34,12 @@ final class Backend implements AutoCloseable {
         Arrays.fill(body, (byte) 'x');
         byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(nameBytes, 0, body, 0, Math.min(nameBytes.length, body.length));
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", exchange -> {
-            try (exchange) {
-                exchange.getRequestBody().readAllBytes();
-                // counted before the response leaves, so a client that has its response sees it
-                served.incrementAndGet();
-                exchange.getResponseHeaders().set("Content-Type", "text/plain");
-                exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
-                if (body.length > 0) {
-                    try (OutputStream out = exchange.getResponseBody()) {
-                        out.write(body);
-                    }
-                }
-            }
+        server = LoopbackServer.start("backend-" + name, threads, 0, exchange -> {
+            // counted before the response leaves, so a client that has its response sees it
+            served.incrementAndGet();
+            exchange.getResponseHeaders().set("Content-Type", "text/plain");
+            LoopbackServer.respond(exchange, 200, body);
         });
-        executor = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "backend-" + name);
-            t.setDaemon(true);
-            return t;
-        });
-        server.setExecutor(executor);
-        server.start();
     }
 
     String name() {
@@ -70,7 +47,7 @@ final class Backend implements AutoCloseable {
     }
 
     int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     /** Responses served so far. */
@@ -80,12 +57,6 @@ final class Backend implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop(0);
-        executor.shutdownNow();
-        try {
-            executor.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        server.close();
     }
 }

@@ -168,82 +168,85 @@ public final class GrpcEndToEnd {
         for (int i = 0; i < before.length; i++) {
             before[i] = servers.get(i).calls.get();
         }
-        CountDownLatch done = new CountDownLatch(inFlight);
-        AtomicLong calls = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
-        long start = System.nanoTime();
-        long end = start + nanos;
+        Turn turn = new Turn(channel, System.nanoTime() + nanos, latencies, inFlight);
         for (int k = 0; k < inFlight; k++) {
-            new Caller(channel, end, latencies, calls, errors, done).next();
+            turn.new Caller().next();
         }
-        if (!done.await(nanos / 1_000_000_000 + DRAIN_SECONDS, TimeUnit.SECONDS)) {
+        if (!turn.done.await(nanos / 1_000_000_000 + DRAIN_SECONDS, TimeUnit.SECONDS)) {
             throw new IllegalStateException("calls still outstanding " + DRAIN_SECONDS
                     + " s after the turn ended");
         }
         if (totals != null) {
-            totals.errors += errors.get();
-            totals.calls += calls.get();
+            totals.errors += turn.errors.get();
+            totals.calls += turn.calls.get();
             for (int i = 0; i < before.length; i++) {
                 totals.perServer[i] += servers.get(i).calls.get() - before[i];
             }
         }
-        return calls.get() * 1e9 / nanos;
+        return turn.calls.get() * 1e9 / nanos;
     }
 
     /**
-     * One of the turn's outstanding calls: when a call completes it starts the next, until the
-     * turn's end. Callbacks arrive on the channel's executor, one call at a time per caller.
+     * One turn's calls: its channel, its end, what they count and the latch each of its
+     * {@link Caller}s counts down when it stops. Thread-safe: the callers' callbacks run on the
+     * channel's executor.
      */
-    private static final class Caller implements StreamObserver<byte[]> {
-        private final ManagedChannel channel;
-        private final long end;
-        private final LatencyHistogram latencies;
-        private final AtomicLong calls;
-        private final AtomicLong errors;
-        private final CountDownLatch done;
-        private long started;
+    private static final class Turn {
+        final ManagedChannel channel;
+        final long end;
+        final LatencyHistogram latencies; // null: latencies not recorded
+        final AtomicLong calls = new AtomicLong();
+        final AtomicLong errors = new AtomicLong();
+        final CountDownLatch done;
 
-        Caller(ManagedChannel channel, long end, LatencyHistogram latencies, AtomicLong calls,
-                AtomicLong errors, CountDownLatch done) {
+        Turn(ManagedChannel channel, long end, LatencyHistogram latencies, int callers) {
             this.channel = channel;
             this.end = end;
             this.latencies = latencies;
-            this.calls = calls;
-            this.errors = errors;
-            this.done = done;
+            this.done = new CountDownLatch(callers);
         }
 
-        void next() {
-            started = System.nanoTime();
-            ClientCalls.asyncUnaryCall(channel.newCall(ECHO, CallOptions.DEFAULT
-                    .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)), PAYLOAD, this);
-        }
+        /**
+         * One of the turn's outstanding calls: when a call completes it starts the next, until
+         * the turn's end. Callbacks arrive on the channel's executor, one call at a time per
+         * caller.
+         */
+        final class Caller implements StreamObserver<byte[]> {
+            private long started;
 
-        @Override
-        public void onNext(byte[] value) {}
-
-        @Override
-        public void onError(Throwable t) {
-            // Counted, reported in the summary, and this caller stops: a broken channel must not
-            // spin through failing calls.
-            if (errors.getAndIncrement() == 0) {
-                System.err.println("call failed: " + t);
+            void next() {
+                started = System.nanoTime();
+                ClientCalls.asyncUnaryCall(channel.newCall(ECHO, CallOptions.DEFAULT
+                        .withDeadlineAfter(CALL_DEADLINE_SECONDS, TimeUnit.SECONDS)), PAYLOAD,
+                        this);
             }
-            done.countDown();
-        }
 
-        @Override
-        public void onCompleted() {
-            long now = System.nanoTime();
-            if (now - end >= 0) {
+            @Override
+            public void onNext(byte[] value) {}
+
+            @Override
+            public void onError(Throwable t) {
+                // Counted, reported in the summary, and this caller stops: a broken channel must
+                // not spin through failing calls.
+                if (errors.getAndIncrement() == 0) {
+                    System.err.println("call failed: " + t);
+                }
                 done.countDown();
-                return;
             }
-            calls.incrementAndGet();
-            if (latencies != null) {
-                latencies.record(now - started);
+
+            @Override
+            public void onCompleted() {
+                long now = System.nanoTime();
+                if (now - end >= 0) {
+                    done.countDown();
+                    return;
+                }
+                calls.incrementAndGet();
+                if (latencies != null) {
+                    latencies.record(now - started);
+                }
+                next();
             }
-            next();
         }
     }
 
