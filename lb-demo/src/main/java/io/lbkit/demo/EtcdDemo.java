@@ -1,6 +1,7 @@
 package io.lbkit.demo;
 
 import io.lbkit.Endpoint;
+import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.cli.LoopbackServer;
 import io.lbkit.etcd.EtcdClient;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,7 +73,19 @@ final class EtcdDemo {
             for (int i = 0; i < 3; i++) {
                 servers.add(new Server("s" + i, etcd.url()));
             }
-            group.whenReady().get(10, TimeUnit.SECONDS);
+            // Ready means etcd answered, possibly before the three registrations landed: wait
+            // until the group lists all three, so the first second's calls have somewhere to go.
+            CompletableFuture<Void> allThree = new CompletableFuture<>();
+            EndpointGroup.Subscription sub = group.subscribe(eps -> {
+                if (eps.size() == servers.size()) {
+                    allThree.complete(null);
+                }
+            });
+            try {
+                allThree.get(10, TimeUnit.SECONDS);
+            } finally {
+                sub.close();
+            }
             HttpClient http = BalancedHttpClient.newBuilder(HttpClient.newBuilder()
                     .connectTimeout(Duration.ofSeconds(1)).build()).service("demo", lb).build();
             Load load = new Load(http, 8);

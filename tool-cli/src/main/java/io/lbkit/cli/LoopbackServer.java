@@ -18,11 +18,19 @@ import java.util.concurrent.TimeUnit;
  * daemon threads of its own: the backend of the programs' loopback runs (the demo's backends,
  * the HTTP benchmarks' servers). {@link #close()} stops the server and its threads. Thread-safe.
  *
- * <p>The JDK server writes a response's headers and body in separate writes: set
- * {@code sun.net.httpserver.nodelay} to {@code true} before the first server is created, or each
- * response waits ~40 ms for the client's delayed ACK.
+ * <p>The JDK server writes a response's headers and body in separate writes, so each response
+ * would wait ~40 ms for the client's delayed ACK: loading this class sets
+ * {@code sun.net.httpserver.nodelay} to {@code true} unless it is set already (the JDK reads it
+ * once, when its first server is created; a program that created one before loading this class
+ * must set it itself).
  */
 public final class LoopbackServer implements AutoCloseable {
+
+    static {
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
+    }
 
     /** How long {@link #close()} waits for running handlers to end: they are daemons anyway. */
     private static final long CLOSE_WAIT_SECONDS = 2;
