@@ -16,6 +16,7 @@ import io.grpc.Status;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.HealthCheck;
 import io.lbkit.health.HealthProbe;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.health.SlowStart;
@@ -248,7 +249,15 @@ final class PolicyConfigParser {
                 "jitterPercent"));
         String service = m.containsKey("serviceName")
                 ? string(at + ".serviceName", m.get("serviceName")) : "";
-        HealthSettings h = new HealthSettings(service, m);
+        HealthSettings h = new HealthSettings(service, probe -> {
+            HealthCheck.Builder b = HealthCheck.builder(probe);
+            durationField(at, m, "interval", b::interval);
+            durationField(at, m, "timeout", b::timeout);
+            intField(at, m, "rise", b::rise);
+            intField(at, m, "fall", b::fall);
+            intField(at, m, "jitterPercent", b::jitterPercent);
+            return checked(at, b::build);
+        });
         h.build(HealthProbe.constant(true)); // validates every field now, at parse time
         return h;
     }
