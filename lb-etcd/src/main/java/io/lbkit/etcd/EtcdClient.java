@@ -264,7 +264,7 @@ public final class EtcdClient implements AutoCloseable {
         if (f.isUnavailable()) {
             throw new Unavailable(f.toString());
         }
-        throw new EtcdException("etcd member " + member + " refused " + path + ": " + f, f.code);
+        throw new EtcdException("etcd member " + member + " refused " + path + ": " + f, f.code());
     }
 
     /**
@@ -294,7 +294,7 @@ public final class EtcdClient implements AutoCloseable {
                     throw new Unavailable("authentication: " + f);
                 }
                 throw new EtcdException("etcd member " + member + " refused the credentials of user "
-                        + Json.quote(user) + ": " + f, f.code);
+                        + Json.quote(user) + ": " + f, f.code());
             }
             String t;
             try {
@@ -357,7 +357,7 @@ public final class EtcdClient implements AutoCloseable {
                         token = null; // authenticate again on the next attempt
                     }
                     w.end(new EtcdException("etcd member " + member + " refused the watch: " + f,
-                            f.code));
+                            f.code()));
                     return null;
                 });
         http.sendAsync(req, handler).whenComplete((r, e) -> {
@@ -417,17 +417,11 @@ public final class EtcdClient implements AutoCloseable {
         }
     }
 
-    /** etcd's error answer: {@code {"error": ..., "message": ..., "code": N}}. */
-    private static final class Failure {
-        final int status;
-        final int code;
-        final String message;
-
-        private Failure(int status, int code, String message) {
-            this.status = status;
-            this.code = code;
-            this.message = message;
-        }
+    /**
+     * etcd's error answer: {@code {"error": ..., "message": ..., "code": N}}, with the HTTP status
+     * it came with; code -1 when the body has none.
+     */
+    private record Failure(int status, int code, String message) {
 
         static Failure of(int status, String body) {
             try {

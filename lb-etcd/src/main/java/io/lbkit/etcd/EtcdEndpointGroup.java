@@ -457,11 +457,6 @@ public final class EtcdEndpointGroup extends AbstractEndpointGroup {
         return reads;
     }
 
-    /** The last revision the group has applied; for tests and the benchmark. */
-    long revision() {
-        return revision;
-    }
-
     /** Stops watching; the client stays open (it may serve other groups). */
     @Override
     public void close() {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lbkit.Endpoint;
 import io.lbkit.LoadBalancer;
+import io.lbkit.NoEndpointAvailableException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,8 +53,11 @@ class DocExampleTest {
                     .build();
             EtcdEndpointGroup group = EtcdEndpointGroup.of(etcd, "/services/orders/");
             LoadBalancer orders = LoadBalancer.of(group);
-            await("the registration reaching the balancer", Duration.ofSeconds(10),
-                    () -> orders.stats().size() == 1);
+            // stats() lists an endpoint as soon as the balancer has taken the snapshot; the
+            // routing table pick() reads is published just after, outside the balancer's lock.
+            await("the registration reaching the balancer's table", Duration.ofSeconds(10),
+                    () -> picks(orders));
+            assertEquals(1, orders.stats().size());
             io.lbkit.Pick pick = orders.pick();
             assertEquals(Endpoint.of("127.0.0.1", 8080), pick.endpoint());
             pick.release();
@@ -64,6 +68,16 @@ class DocExampleTest {
             group.close();
             me.whenRegistered().get(1, TimeUnit.SECONDS);
             etcd.close();
+        }
+    }
+
+    /** Whether {@code lb} picks an endpoint now; the pick is released at once. */
+    private static boolean picks(LoadBalancer lb) {
+        try {
+            lb.pick().release();
+            return true;
+        } catch (NoEndpointAvailableException e) {
+            return false;
         }
     }
 }

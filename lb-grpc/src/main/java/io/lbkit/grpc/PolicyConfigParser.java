@@ -13,8 +13,10 @@ import static io.lbkit.grpc.ConfigJson.string;
 
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.health.CircuitBreaker;
+import io.lbkit.health.HealthCheck;
 import io.lbkit.health.HealthProbe;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.health.SlowStart;
@@ -27,6 +29,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -140,42 +144,45 @@ final class PolicyConfigParser {
             failureCodes = statusCodes(m.get("failureStatusCodes"));
         }
 
-        List<Consumer<LoadBalancer.Builder>> options = new ArrayList<>();
-        // Validates the plain options with the core's own checks (and messages).
-        LoadBalancer.Builder validator = LoadBalancer.builder(io.lbkit.EndpointGroup.of());
-        if (m.containsKey("outlierDetection")) {
-            OutlierDetection od = outlierDetection(m.get("outlierDetection"));
-            options.add(b -> b.outlierDetection(od));
-        }
-        if (m.containsKey("circuitBreaker")) {
-            CircuitBreaker cb = circuitBreaker(m.get("circuitBreaker"));
-            options.add(b -> b.circuitBreaker(cb));
-        }
-        if (m.containsKey("slowStart")) {
-            SlowStart ss = slowStart(m.get("slowStart"));
-            options.add(b -> b.slowStart(ss));
-        }
-        if (m.containsKey("panicThreshold")) {
-            int p = integer("panicThreshold", m.get("panicThreshold"));
-            checked("panicThreshold", () -> validator.panicThreshold(p));
-            options.add(b -> b.panicThreshold(p));
-        }
-        if (m.containsKey("maxRequestsPerEndpoint")) {
-            int n = integer("maxRequestsPerEndpoint", m.get("maxRequestsPerEndpoint"));
-            checked("maxRequestsPerEndpoint", () -> validator.maxRequestsPerEndpoint(n));
-            options.add(b -> b.maxRequestsPerEndpoint(n));
-        }
-        if (m.containsKey("localZone")) {
-            String zone = string("localZone", m.get("localZone"));
-            checked("localZone", () -> validator.localZone(zone));
-            options.add(b -> b.localZone(zone));
-        }
+        BalancerOptions options = new BalancerOptions();
+        options.add(m, "outlierDetection", (path, v) -> outlierDetection(v),
+                LoadBalancer.Builder::outlierDetection);
+        options.add(m, "circuitBreaker", (path, v) -> circuitBreaker(v),
+                LoadBalancer.Builder::circuitBreaker);
+        options.add(m, "slowStart", (path, v) -> slowStart(v), LoadBalancer.Builder::slowStart);
+        options.add(m, "panicThreshold", ConfigJson::integer, LoadBalancer.Builder::panicThreshold);
+        options.add(m, "maxRequestsPerEndpoint", ConfigJson::integer,
+                LoadBalancer.Builder::maxRequestsPerEndpoint);
+        options.add(m, "localZone", ConfigJson::string, LoadBalancer.Builder::localZone);
         HealthSettings health = null;
         if (m.containsKey("healthCheck")) {
             health = healthCheck(m.get("healthCheck"));
         }
-        return new PolicyConfig(m, name, strategy, failureCodes, options, health, hashHeader,
-                split);
+        return new PolicyConfig(m, name, strategy, failureCodes, options.list, health,
+                hashHeader, split);
+    }
+
+    /**
+     * The top-level options that go to the balancer builder as they are, applied in the order
+     * added: each is set at parse time on a builder kept for the purpose, so that the core's own
+     * checks (and messages) reject a bad value now, and later on every policy's builder.
+     */
+    private static final class BalancerOptions {
+        private final LoadBalancer.Builder validator = LoadBalancer.builder(EndpointGroup.of());
+        final List<Consumer<LoadBalancer.Builder>> list = new ArrayList<>();
+
+        /** Field {@code key} of the config, when present, read by {@code read}. */
+        <V> void add(Map<String, ?> m, String key, BiFunction<String, Object, V> read,
+                BiConsumer<LoadBalancer.Builder, V> setter) {
+            if (m.containsKey(key)) {
+                V value = read.apply(key, m.get(key));
+                checked(key, () -> {
+                    setter.accept(validator, value);
+                    return null;
+                });
+                list.add(b -> setter.accept(b, value));
+            }
+        }
     }
 
     // ---- sections ----------------------------------------------------------------------
@@ -242,7 +249,15 @@ final class PolicyConfigParser {
                 "jitterPercent"));
         String service = m.containsKey("serviceName")
                 ? string(at + ".serviceName", m.get("serviceName")) : "";
-        HealthSettings h = new HealthSettings(service, m);
+        HealthSettings h = new HealthSettings(service, probe -> {
+            HealthCheck.Builder b = HealthCheck.builder(probe);
+            durationField(at, m, "interval", b::interval);
+            durationField(at, m, "timeout", b::timeout);
+            intField(at, m, "rise", b::rise);
+            intField(at, m, "fall", b::fall);
+            intField(at, m, "jitterPercent", b::jitterPercent);
+            return checked(at, b::build);
+        });
         h.build(HealthProbe.constant(true)); // validates every field now, at parse time
         return h;
     }
