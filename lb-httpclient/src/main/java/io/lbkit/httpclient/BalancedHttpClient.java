@@ -242,9 +242,7 @@ public final class BalancedHttpClient extends HttpClient {
 
     /** The balancer of a service, if this client routes it. */
     public Optional<LoadBalancer> loadBalancer(String service) {
-        requireNonNull(service, "service");
-        Service s = services.get(service.toLowerCase(Locale.ROOT));
-        return s == null ? Optional.empty() : Optional.of(s.lb);
+        return service(service).map(s -> s.lb);
     }
 
     /**
@@ -252,16 +250,18 @@ public final class BalancedHttpClient extends HttpClient {
      * {@link Builder#retryBudget(RetryBudget)}, shared by all services, or the service's own.
      */
     public Optional<RetryBudget> retryBudget(String service) {
-        requireNonNull(service, "service");
-        Service s = services.get(service.toLowerCase(Locale.ROOT));
-        return s == null ? Optional.empty() : Optional.of(s.budget);
+        return service(service).map(s -> s.budget);
     }
 
     /** The hedge policy of a service, if this client routes it and hedges its calls. */
     public Optional<HedgePolicy> hedgePolicy(String service) {
-        requireNonNull(service, "service");
-        Service s = services.get(service.toLowerCase(Locale.ROOT));
-        return s == null ? Optional.empty() : Optional.ofNullable(s.hedgePolicy);
+        return service(service).map(s -> s.hedgePolicy);
+    }
+
+    /** A configured service by name, matched as the builder matched it: stripped, any case. */
+    private Optional<Service> service(String name) {
+        requireNonNull(name, "service");
+        return Optional.ofNullable(services.get(name.strip().toLowerCase(Locale.ROOT)));
     }
 
     /** Whether a call of {@code request} to {@code service} is hedged. */

@@ -26,6 +26,8 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -425,5 +427,19 @@ class BalancedHttpClientTest {
         assertTrue(limit.getMessage().contains("replayBufferLimit must be in 0.."));
         assertThrows(IllegalStateException.class,
                 () -> BalancedHttpClient.newBuilder(plain).build());
+    }
+
+    @Test
+    void serviceAccessors_matchNamesAsTheBuilderDid_strippedAndInAnyCase() {
+        BalancedHttpClient http = BalancedHttpClient.newBuilder(plain).service(" Orders ", lb)
+                .build();
+        assertEquals(Set.of("orders"), http.services());
+        for (String name : new String[] {"orders", "ORDERS", " orders ", "\torders\n"}) {
+            assertEquals(Optional.of(lb), http.loadBalancer(name), name);
+            assertTrue(http.retryBudget(name).isPresent(), name);
+            assertEquals(Optional.empty(), http.hedgePolicy(name), name);
+        }
+        assertEquals(Optional.empty(), http.loadBalancer("payments"));
+        assertThrows(NullPointerException.class, () -> http.loadBalancer(null));
     }
 }
