@@ -8,8 +8,8 @@ package io.lbkit;
  * <p>Get one with {@link LoadBalancer#counters()} (every call of the balancer, including calls to
  * endpoints that have since left its group) or {@link LoadBalancer#counters(Endpoint)} (one
  * endpoint, since it joined). The balancer keeps these counts whether anyone reads them or not:
- * a report adds to striped cells it already updates, plus one striped adder for the latency
- * total, and takes no lock; a pick counts nothing here.
+ * a report adds to the endpoint's counts it already updates, plus its latency to a total
+ * beside them, and takes no lock; a pick counts nothing here.
  *
  * <p>Every value only grows (counters in the Prometheus and OpenTelemetry sense) as long as the
  * view is read at least once per 2^32 successful calls of an endpoint (about every 70 minutes at

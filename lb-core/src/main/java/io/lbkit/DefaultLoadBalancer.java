@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * Readers never wait; writers copy. pick() does one volatile read of `table`, asks the table's
  * picker for an index (lock-free by the Picker contract), bumps that endpoint's in-flight
- * adder and returns the endpoint's state as the Pick: no lock, no allocation. Only when the
+ * count and returns the endpoint's state as the Pick: no lock, no allocation. Only when the
  * table has in-flight caps (overload guard, half-open circuits) or concurrency limits does it
  * read the chosen endpoint's in-flight sum (and its limiter's limit) and, at its cap, move on to
  * the next candidate.

@@ -10,30 +10,26 @@ import java.util.concurrent.atomic.LongAdder;
  * Implementation notes.
  *
  * The counts are the endpoint state's own: failures and releases are adders of their own, and
- * successes are the high 32 bits of its `calls` adder (see EndpointState), so a successful report
+ * successes are the high 32 bits of its `calls` word (see EndpointState), so a successful report
  * adds nothing for them. Those 32 bits wrap; successes() widens them by remembering the last
  * value read (`successes`, under this object's lock) and adding the distance to the new one
  * modulo 2^32, which is exact while at most 2^32 - 1 successes happen between two reads. Each
- * count is a monotonic adder sum (a sum read later includes every add an earlier one included),
- * so every value read here only grows.
+ * count is an atomic word or a monotonic adder sum (a sum read later includes every add an
+ * earlier one included), so every value read here only grows.
  *
- * The latency totals are LongAdders: a report adds to one, which stripes itself into per-thread
- * cells when reporters contend, so two threads reporting on one endpoint do not share a line.
+ * The successes' latency total is the endpoint state's `successNanos` word, beside `calls` in
+ * its padded hot fields (one line written per success). The failures' total is a LongAdder here:
+ * failures are rare, and a failure's report writes more than this anyway.
  */
 final class EndpointCounters implements CallCounters {
 
     private final EndpointState state;
-    private final LongAdder successNanos = new LongAdder();
     private final LongAdder failureNanos = new LongAdder();
     /** The widened success count as of the last read. Guarded by this. */
     private long successes;
 
     EndpointCounters(EndpointState state) {
         this.state = state;
-    }
-
-    void onSuccess(long latencyNanos) {
-        successNanos.add(Math.max(0, latencyNanos));
     }
 
     void onFailure(long latencyNanos) {
@@ -68,7 +64,7 @@ final class EndpointCounters implements CallCounters {
 
     @Override
     public long successNanos() {
-        return successNanos.sum();
+        return state.successNanos();
     }
 
     @Override

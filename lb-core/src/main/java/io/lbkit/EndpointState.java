@@ -17,21 +17,35 @@ import java.util.concurrent.atomic.LongAdder;
 /*
  * Implementation notes.
  *
- * Counters are LongAdders: an uncontended update is one CAS on the adder's base; when two
- * threads update the same endpoint at once the adder stripes itself into per-thread cells, so
- * two pickers sharing a small endpoint set stop bouncing one cache line between them. The
- * in-flight sum a load-aware strategy reads is therefore not an atomic snapshot: a concurrent
- * pick and report can make it momentarily one off (even -1), which only nudges one comparison.
+ * One call costs two atomic adds on one long, `calls`: a pick adds 1, a success adds 2^32 - 1
+ * (one more success, one fewer in flight), a failure or release subtracts 1. The low 32 bits are
+ * the calls in flight as a signed int, the high 32 the successes modulo 2^32; getAndAdd makes the
+ * arithmetic exact modulo 2^64, and a read is one volatile read of an exact value (an adder's
+ * sum could see a racing report without its pick, a transient -1). A success also adds its
+ * latency to `successNanos`, the long beside it (for metrics; see EndpointCounters, which widens
+ * the successes to 64 bits). Every report updates its counts before it takes the call out of
+ * flight, so an endpoint with nothing in flight has every reported call counted. Failures and
+ * releases, the rare outcomes, are LongAdders of their own (their latency total too, in
+ * EndpointCounters).
  *
- * One call costs two adder updates: a pick adds 1 to `calls`, a success adds 2^32 - 1 (one
- * more success, one fewer in flight), a failure or release subtracts 1. The low 32 bits of the
- * sum are the calls in flight as a signed int, the high 32 the successes modulo 2^32; the
- * arithmetic is exact modulo 2^64, so a transient -1 in flight borrows from the successes and
- * gives it back. Failures and releases, the rare outcomes, have adders of their own. Each count
- * is thus one adder's sum, which only grows between reads (see EndpointCounters, which widens the
- * successes to 64 bits for metrics). A success also adds its latency to one more adder there.
- * Every report updates its counts before it takes the call out of flight, so an endpoint with
- * nothing in flight has every reported call counted.
+ * Both longs sit with the other hot fields between the padding, so a call writes the one line
+ * (two at most: the block is 8-byte, not line, aligned) whose estimate and score the pickers read
+ * anyway, and neighbouring endpoints never share it. Until 2026-12-02 `calls` and `successNanos`
+ * were LongAdders (unpadded objects of their own). An adder stripes into per-thread cells only
+ * after two threads collide on its base, which with 100 endpoints can take long, so its updates
+ * took a line the other core had written; once striped, a pick's read of a candidate sums every
+ * cell, lines the other core writes. Measured with both builds in one JVM, rounds alternating
+ * (BENCHMARKS.md, "In-flight counts as one padded atomic"), p20 ns per pick + report, adders ->
+ * atomics, 3 / 100 endpoints: least request 1 thread 49.5 -> 37.9 / 85.0 -> 47.4, 2 threads
+ * 115 -> 83.7 / 218 -> 72.5; peak EWMA 1 thread 82.4 -> 64.9 / 130 -> 80.8, 2 threads 157 -> 115
+ * / 180 -> 103; round robin 1 thread 28.6 -> 17.4 / 49.7 -> 21.5. Round robin, which reads no
+ * count on the pick, is the one loser: with two threads and adders that have striped, each
+ * thread writes only its own cells, while the atomic is one line both write (2 threads 42.2 ->
+ * 83.6 / 49.4 -> 77.9 in a run where they had striped, 35.2 -> 40.0 / 98.6 -> 35.6 in one where
+ * they had not). At 3 endpoints two load-aware pickers meet on the same lines on most calls with
+ * either layout (true sharing). Memory per endpoint (JOL): 16 bytes in the padded block instead
+ * of two 32-byte adders and, once striped, two cell arrays and four 152-byte @Contended cells
+ * (EndpointState and its adders 552 -> 496 bytes, 1,208 -> 496 once striped).
  *
  * The peak-EWMA latency is two volatile fields (value, time of last update) written by
  * reporters without a lock. Two reports racing can lose one sample or pair one value with the
@@ -81,27 +95,32 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * Concurrency limit: with one configured, `limiter` (its own lock-free object, final, so it
  * lives and survives rebuilds with this state) gets every success and failure with the calls
- * in flight (one more adder sum); the routing table reads its limit() on the pick path.
+ * in flight (one more volatile read); the routing table reads its limit() on the pick path.
  */
 /*
  * Why one file of over 400 lines: one endpoint's lock-free state and the Pick over it; every
  * report method reads and writes the same padded fields (see EndpointStateFields), and the
- * implementation notes above, which say why each one is safe without a lock, are 60 lines.
+ * implementation notes above, which say why each one is safe without a lock, are 80 lines.
  */
 final class EndpointState extends EndpointStateFields implements Pick {
 
     private static final VarHandle FAILURE_STREAK;
+    private static final VarHandle CALLS;
+    private static final VarHandle SUCCESS_NANOS;
 
     static {
         try {
-            FAILURE_STREAK = MethodHandles.lookup()
-                    .findVarHandle(EndpointStateHot.class, "failureStreak", int.class);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            Class<?> hot = EndpointStateHot.class;
+            FAILURE_STREAK = lookup.findVarHandle(hot, "failureStreak", int.class);
+            CALLS = lookup.findVarHandle(hot, "calls", long.class);
+            SUCCESS_NANOS = lookup.findVarHandle(hot, "successNanos", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** What a success adds to {@link #calls}: one more success, one fewer in flight. */
+    /** What a success adds to {@code calls}: one more success, one fewer in flight. */
     private static final long SUCCEEDED = (1L << 32) - 1;
 
     /** {@link #lastSuccessNanos} before the first success. */
@@ -144,8 +163,6 @@ final class EndpointState extends EndpointStateFields implements Pick {
      */
     private static final double MAX_LATENCY_NANOS = 3_600e9;
 
-    /** Calls in flight in the low 32 bits (signed), successes (mod 2^32) above. */
-    private final LongAdder calls = new LongAdder();
     private final LongAdder failures = new LongAdder();
     private final LongAdder releases = new LongAdder();
     /** Second reports and lost picks detected in strictPicks mode. */
@@ -194,13 +211,14 @@ final class EndpointState extends EndpointStateFields implements Pick {
     }
 
     void acquire() {
-        calls.increment();
+        CALLS.getAndAdd(this, 1L);
     }
 
     @Override
     public void onSuccess(long latencyNanos) {
-        counters.onSuccess(latencyNanos); // before the call leaves flight; see BalancerCounters
-        calls.add(SUCCEEDED);
+        // The latency before the call leaves flight (see BalancerCounters), on the same line.
+        SUCCESS_NANOS.getAndAdd(this, Math.max(0, latencyNanos));
+        CALLS.getAndAdd(this, SUCCEEDED);
         if (limiter != null) {
             limiter.onSample(Math.max(0, latencyNanos), inFlight() + 1);
         }
@@ -238,7 +256,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
     public void onFailure(long latencyNanos) {
         failures.increment();
         counters.onFailure(latencyNanos);
-        calls.decrement();
+        CALLS.getAndAdd(this, -1L);
         if (limiter != null) {
             limiter.onFailure(Math.max(0, latencyNanos), inFlight() + 1);
         }
@@ -320,8 +338,13 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     /** Calls reported successful since the endpoint joined, modulo 2^32. */
     long successes() {
-        long v = calls.sum();
+        long v = calls;
         return (v - (int) v) >>> 32;
+    }
+
+    /** The latencies of the successes reported since the endpoint joined, summed (ns). */
+    long successNanos() {
+        return successNanos;
     }
 
     long failures() {
@@ -335,7 +358,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
     @Override
     public void release() {
         releases.increment();
-        calls.decrement();
+        CALLS.getAndAdd(this, -1L);
         observers.onCall(endpoint, LoadBalancerObserver.Outcome.RELEASED, 0);
     }
 
@@ -349,17 +372,17 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     /** The in-flight count as counted: negative if reports outnumbered picks. For tests. */
     long inFlightSum() {
-        return (int) calls.sum();
+        return (int) calls;
     }
 
     int inFlight() {
-        int n = (int) calls.sum();
+        int n = (int) calls;
         return Math.max(n, 0);
     }
 
     /**
      * Whether the endpoint's calls in flight have reached {@code cap} or its concurrency limit:
-     * the pick path's check, lock-free (an adder sum and, with a limit, one volatile read).
+     * the pick path's check, lock-free (one volatile read and, with a limit, one more).
      */
     boolean atCapacity(int cap) {
         int limit = limiter == null ? cap : Math.min(cap, limiter.limit());
@@ -443,6 +466,13 @@ abstract class EndpointStatePadBefore {
 /** Fields written by reporters; see the implementation notes of {@link EndpointState}. */
 abstract class EndpointStateHot extends EndpointStatePadBefore {
     volatile Endpoint endpoint;
+    /**
+     * Calls in flight in the low 32 bits (signed), successes (mod 2^32) above; updated only
+     * with getAndAdd (EndpointState.CALLS).
+     */
+    volatile long calls;
+    /** The successes' latencies, summed (ns); updated only with getAndAdd. */
+    volatile long successNanos;
     volatile double ewmaNanos;
     volatile long stampNanos;
     /**
