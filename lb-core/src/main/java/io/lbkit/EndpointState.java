@@ -104,20 +104,12 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class EndpointState extends EndpointStateFields implements Pick {
 
-    private static final VarHandle FAILURE_STREAK;
-    private static final VarHandle CALLS;
-    private static final VarHandle SUCCESS_NANOS;
+    private static final VarHandle FAILURE_STREAK = hot("failureStreak", int.class);
+    private static final VarHandle CALLS = hot("calls", long.class);
+    private static final VarHandle SUCCESS_NANOS = hot("successNanos", long.class);
 
-    static {
-        try {
-            MethodHandles.Lookup lookup = MethodHandles.lookup();
-            Class<?> hot = EndpointStateHot.class;
-            FAILURE_STREAK = lookup.findVarHandle(hot, "failureStreak", int.class);
-            CALLS = lookup.findVarHandle(hot, "calls", long.class);
-            SUCCESS_NANOS = lookup.findVarHandle(hot, "successNanos", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
+    private static VarHandle hot(String name, Class<?> type) {
+        return VarHandles.field(MethodHandles.lookup(), EndpointStateHot.class, name, type);
     }
 
     /** What a success adds to {@code calls}: one more success, one fewer in flight. */
