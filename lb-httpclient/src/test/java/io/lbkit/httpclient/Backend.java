@@ -12,7 +12,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,12 +39,26 @@ final class Backend implements AutoCloseable {
     private final SSLContext tls; // null: plain HTTP
     private volatile HttpServer server;
     private volatile int port;
-    // 8 handler threads: enough for the tests' concurrency on loopback, few enough not to thrash
-    private final ExecutorService executor = Executors.newFixedThreadPool(8, r -> {
-        Thread t = new Thread(r, "backend");
+    /**
+     * Threads for the responses that {@link #hold} streams (they block until the latch opens);
+     * every other exchange runs on the server's dispatcher thread, as with the JDK's default
+     * executor: a handoff to a pool per request cost a third of the calls a 2-core machine
+     * serves at 256 concurrent calls (MultiFaultTest, 2026-12-02).
+     */
+    private final ExecutorService holding = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "backend-hold");
         t.setDaemon(true);
         return t;
     });
+    private final Executor executor = task -> {
+        if (this.hold != null) {
+            holding.execute(task);
+        } else {
+            task.run();
+        }
+    };
+    /** The exchanges left unanswered while {@link #hang hanging}, closed by {@link #unhang}. */
+    private final Queue<HttpExchange> parked = new ConcurrentLinkedQueue<>();
     final AtomicInteger requests = new AtomicInteger();
     final Map<String, Integer> ids = new ConcurrentHashMap<>();
     final AtomicReference<String> lastHost = new AtomicReference<>();
@@ -49,8 +66,7 @@ final class Backend implements AutoCloseable {
     volatile int status = 200;
     /** When set, responses stream: one byte, then the rest once the latch opens. */
     volatile java.util.concurrent.CountDownLatch hold;
-    /** When set, requests get no answer at all until the latch opens (a hung server). */
-    volatile java.util.concurrent.CountDownLatch hang;
+    private volatile boolean hanging;
 
     private Backend(String name, SSLContext tls) {
         this.name = name;
@@ -88,14 +104,12 @@ final class Backend implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         requests.incrementAndGet();
-        java.util.concurrent.CountDownLatch hung = hang;
-        if (hung != null) {
-            try {
-                hung.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        if (hanging) {
+            parked.add(exchange); // no answer, and no thread held: the dispatcher goes on
+            if (!hanging) {
+                unhang(); // raced with unhang(): do not leave this one behind
             }
+            return;
         }
         String id = exchange.getRequestHeaders().getFirst("x-id");
         if (id != null) {
@@ -125,6 +139,22 @@ final class Backend implements AutoCloseable {
         }
     }
 
+    /**
+     * From now on the server accepts connections and reads requests but never answers them (a
+     * hung server), until {@link #unhang}.
+     */
+    void hang() {
+        hanging = true;
+    }
+
+    /** Answers again; the requests left unanswered get their connections closed. */
+    void unhang() {
+        hanging = false;
+        for (HttpExchange e; (e = parked.poll()) != null; ) {
+            e.close();
+        }
+    }
+
     int port() {
         return port;
     }
@@ -145,7 +175,8 @@ final class Backend implements AutoCloseable {
 
     @Override
     public void close() {
+        unhang();
         server.stop(0);
-        executor.shutdownNow();
+        holding.shutdownNow();
     }
 }
