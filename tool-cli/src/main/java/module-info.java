@@ -1,8 +1,9 @@
 /**
- * What lbkit's runnable programs (simulator, benchmark programs, demo) share: their command line
- * and their loopback HTTP backend. Not published.
+ * What lbkit's runnable programs (simulator, benchmark programs, demo) share: their command line,
+ * their loopback HTTP backend and the level of lbkit's log. Not published.
  */
 module io.lbkit.cli {
+    requires transitive java.logging;
     requires transitive jdk.httpserver;
 
     exports io.lbkit.cli;

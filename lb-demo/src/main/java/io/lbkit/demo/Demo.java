@@ -6,6 +6,7 @@ import io.lbkit.EndpointGroup;
 import io.lbkit.EndpointStats;
 import io.lbkit.LoadBalancer;
 import io.lbkit.cli.CommandLine;
+import io.lbkit.cli.LbkitLog;
 import io.lbkit.cli.LoopbackServer;
 import io.lbkit.health.OutlierDetection;
 import io.lbkit.httpclient.BalancedHttpClient;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.logging.Level;
 
 /**
  * The lbkit demo: starts four HTTP backends on 127.0.0.1 (two fast, one slow, one that fails for
@@ -76,7 +78,7 @@ public final class Demo {
         System.setProperty("sun.net.httpserver.nodelay", "true");
         if (!o.verbose) {
             // Health events (ejections) go to the log; the table counts them instead.
-            java.util.logging.Logger.getLogger("io.lbkit").setLevel(java.util.logging.Level.SEVERE);
+            LbkitLog.only(Level.SEVERE);
         }
 
         List<Backend> backends = List.of(

@@ -3,6 +3,7 @@ package io.lbkit.demo;
 import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
+import io.lbkit.cli.LbkitLog;
 import io.lbkit.cli.LoopbackServer;
 import io.lbkit.etcd.EtcdClient;
 import io.lbkit.etcd.EtcdEndpointGroup;
@@ -35,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
 
 /**
  * {@code lb-demo --etcd}: a real etcd on loopback (temp data dir), HTTP backends that register
@@ -57,7 +59,7 @@ final class EtcdDemo {
                     + " the etcd demo starts a real one on 127.0.0.1");
             return 2;
         }
-        java.util.logging.Logger.getLogger("io.lbkit").setLevel(java.util.logging.Level.SEVERE);
+        LbkitLog.only(Level.SEVERE);
         Path dir = Files.createTempDirectory("lbkit-etcd-demo");
         LocalEtcd etcd = new LocalEtcd(etcdBinary, dir);
         etcd.start();

@@ -4,6 +4,7 @@ import io.lbkit.Endpoint;
 import io.lbkit.EndpointGroup;
 import io.lbkit.LoadBalancer;
 import io.lbkit.cli.CommandLine;
+import io.lbkit.cli.LbkitLog;
 import io.lbkit.httpclient.BalancedHttpClient;
 import io.lbkit.proxybench.Options.Case;
 import io.lbkit.strategy.Strategy;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The proxy benchmark's entry point: lbkit's {@link BalancedHttpClient} against HAProxy and a
@@ -53,7 +53,7 @@ public final class ProxyBench {
         // without TCP_NODELAY each response would wait ~40 ms for a delayed ACK.
         System.setProperty("sun.net.httpserver.nodelay", "true");
         // lbkit's health events would interleave with the table; none are expected here.
-        Logger.getLogger("io.lbkit").setLevel(Level.SEVERE);
+        LbkitLog.only(Level.SEVERE);
 
         Optional<Path> haproxy = Haproxy.find();
         List<Case> cases = new ArrayList<>(o.cases());

@@ -1,6 +1,7 @@
 package io.lbkit.sim;
 
 import io.lbkit.cli.CommandLine;
+import io.lbkit.cli.LbkitLog;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * Runs the balancing-quality simulator and prints Markdown tables to standard output (progress
@@ -24,9 +24,6 @@ import java.util.logging.Logger;
  * </pre>
  */
 public final class Main {
-
-    /** Kept so the level set on it is not lost to garbage collection. */
-    private static final Logger LBKIT_LOG = Logger.getLogger("io.lbkit");
 
     private Main() {}
 
@@ -57,7 +54,7 @@ public final class Main {
             return;
         }
         // lbkit logs every ejection at WARNING; the tables count them instead.
-        LBKIT_LOG.setLevel(Level.OFF);
+        LbkitLog.only(Level.OFF);
         long start = System.nanoTime();
         StringBuilder summary = new StringBuilder();
         if (!o.ballsOnly) {

@@ -1,6 +1,7 @@
 package io.lbkit.sim;
 
 import io.lbkit.cli.CommandLine;
+import io.lbkit.cli.LbkitLog;
 import io.lbkit.sim.SubsetFleet.Mode;
 import io.lbkit.strategy.Strategy;
 import java.util.ArrayList;
@@ -10,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The subsetting simulation: connections, churn, request load and latency for a fleet of
@@ -23,9 +23,6 @@ import java.util.logging.Logger;
  * </pre>
  */
 final class SubsettingMain {
-
-    /** Kept so the level set on it is not lost to garbage collection. */
-    private static final Logger LBKIT_LOG = Logger.getLogger("io.lbkit");
 
     private SubsettingMain() {}
 
@@ -46,7 +43,7 @@ final class SubsettingMain {
             System.out.println(USAGE);
             return;
         }
-        LBKIT_LOG.setLevel(Level.OFF);
+        LbkitLog.only(Level.OFF);
         long start = System.nanoTime();
         System.out.print(run(o));
         System.err.printf(Locale.ROOT, "subsetting: total %.1f s%n",
