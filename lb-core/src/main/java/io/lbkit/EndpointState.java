@@ -161,9 +161,6 @@ final class EndpointState extends EndpointStateFields implements Pick {
     private final java.util.concurrent.atomic.AtomicLong misuses =
             new java.util.concurrent.atomic.AtomicLong();
     private final Ticker ticker;
-    private final long decayNanos; // 0: latency not tracked
-    /** Samples faster than the estimate closer than this to its last update are skipped. */
-    private final long skipNanos;
     /** Receives failure streaks and trial outcomes; null when no passive health rule is on. */
     private final HealthController health;
     /** The balancer's observers, told of every report. */
@@ -183,10 +180,9 @@ final class EndpointState extends EndpointStateFields implements Pick {
 
     EndpointState(Endpoint endpoint, Ticker ticker, long decayNanos, HealthController health,
             Observers observers, ConcurrencyLimit.Limiter limiter, FailureWatch watch) {
+        super(decayNanos, Math.min(decayNanos >> SKIP_SHIFT, MAX_SKIP_NANOS));
         this.endpoint = endpoint;
         this.ticker = ticker;
-        this.decayNanos = decayNanos;
-        this.skipNanos = Math.min(decayNanos >> SKIP_SHIFT, MAX_SKIP_NANOS);
         this.health = health;
         this.watch = watch;
         this.observers = observers;
@@ -218,7 +214,7 @@ final class EndpointState extends EndpointStateFields implements Pick {
         double rtt = Math.min(Math.max(0, latencyNanos), MAX_LATENCY_NANOS);
         // A sample is applied only when it is slower than the estimate (the peak) or a pick has
         // seen the estimate due for one; otherwise it would be skipped anyway, without a clock.
-        boolean sample = decayNanos != 0 && (rtt >= ewmaNanos || sampleDue);
+        boolean sample = decayNanos != 0 && (rtt >= ewmaNanos || sampleDue != 0);
         if (sample || failureScore != 0 || watching) {
             long now = ticker.read();
             if (sample) {
@@ -393,8 +389,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
             return 0;
         }
         long age = now - stampNanos;
-        if (age >= skipNanos && !sampleDue) {
-            sampleDue = true; // once per update: the next faster sample is applied
+        if (age >= skipNanos && sampleDue == 0) {
+            sampleDue = 1; // once per update: the next faster sample is applied
         }
         if (age <= decayNanos >> FRESH_SHIFT) {
             return e;
@@ -426,8 +422,8 @@ final class EndpointState extends EndpointStateFields implements Pick {
             return;
         }
         stampNanos = now;
-        if (sampleDue) {
-            sampleDue = false;
+        if (sampleDue != 0) {
+            sampleDue = 0;
         }
     }
 
@@ -455,40 +451,59 @@ abstract class EndpointStatePadBefore {
     long p08, p09, p10, p11, p12, p13, p14, p15;
 }
 
-/** Fields written by reporters; see the implementation notes of {@link EndpointState}. */
+/**
+ * Fields written by reporters; see the implementation notes of {@link EndpointState}. The JVM
+ * lays out 8-byte fields first, in the order declared, so the ones the load-aware picks read
+ * (calls, the failure score, the latency estimate and its constants) come first: a candidate
+ * costs one cache line, two at most, instead of three (BENCHMARKS.md, "Peak EWMA at 10,000
+ * endpoints").
+ */
 abstract class EndpointStateHot extends EndpointStatePadBefore {
-    volatile Endpoint endpoint;
     /**
      * Calls in flight in the low 32 bits (signed), successes (mod 2^32) above; updated only
      * with getAndAdd (EndpointState.CALLS).
      */
     volatile long calls;
-    /** The successes' latencies, summed (ns); updated only with getAndAdd. */
-    volatile long successNanos;
-    volatile double ewmaNanos;
-    volatile long stampNanos;
-    /**
-     * Whether a pick has seen the estimate at least skipNanos old since its last update: the
-     * next sample faster than it is applied. Set by picks, cleared by the update.
-     */
-    volatile boolean sampleDue;
-    /** Failures reported in a row; reset by a success. */
-    volatile int failureStreak;
-    /** When the current failure streak began (its first failure's report). */
-    volatile long streakStart;
-    /** Whether the circuit is half-open, so successes must be reported to the health controller. */
-    volatile boolean trial;
     /** The failure score as of {@link #failureStamp}; exactly 0 for a working endpoint. */
     volatile double failureScore;
+    volatile double ewmaNanos;
+    volatile long stampNanos;
+    final long decayNanos; // 0: latency not tracked
+    /** Samples faster than the estimate closer than this to its last update are skipped. */
+    final long skipNanos;
+    /**
+     * Whether a pick has seen the estimate at least skipNanos old since its last update: the
+     * next sample faster than it is applied. Set by picks (1), cleared by the update (0). A long,
+     * not a boolean, so that it is laid out with the fields above.
+     */
+    volatile long sampleDue;
+    /** The successes' latencies, summed (ns); updated only with getAndAdd. */
+    volatile long successNanos;
     volatile long failureStamp;
-    /** Whether the outcome recorded in the failure score at {@link #failureStamp} was a failure. */
-    volatile boolean failedLast;
+    /** When the current failure streak began (its first failure's report). */
+    volatile long streakStart;
     /** When a success was last reported (to within 1 ms), or {@code Long.MIN_VALUE}: none yet. */
     volatile long lastSuccessNanos = Long.MIN_VALUE;
+    volatile Endpoint endpoint;
+    /** Failures reported in a row; reset by a success. */
+    volatile int failureStreak;
+    /** Whether the circuit is half-open, so successes must be reported to the health controller. */
+    volatile boolean trial;
+    /** Whether the outcome recorded in the failure score at {@link #failureStamp} was a failure. */
+    volatile boolean failedLast;
+
+    EndpointStateHot(long decayNanos, long skipNanos) {
+        this.decayNanos = decayNanos;
+        this.skipNanos = skipNanos;
+    }
 }
 
 /** 128 bytes of padding after the hot fields. */
 abstract class EndpointStateFields extends EndpointStateHot {
     long q00, q01, q02, q03, q04, q05, q06, q07;
     long q08, q09, q10, q11, q12, q13, q14, q15;
+
+    EndpointStateFields(long decayNanos, long skipNanos) {
+        super(decayNanos, skipNanos);
+    }
 }
