@@ -2,8 +2,8 @@ package io.lbkit;
 
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.internal.SerialQueue;
 import java.lang.System.Logger.Level;
-import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * releasing the lock; if another thread is delivering at that moment, that thread delivers the
  * new snapshot next. So a listener registered while a delivery is under way on another thread
  * receives the current snapshot from that thread, just after this {@link #subscribe} returns,
- * rather than before.
+ * rather than before. A listener that throws, even an {@link Error}, is logged and stops nothing.
  *
  * <p>{@link #stats()} shows the subset's size and members: with subsetting, the connections a
  * client holds are its subset, not the pool.
@@ -37,14 +37,15 @@ import java.util.function.Consumer;
  *
  * onSource computes the subset with no lock held (Subsetting.select is a pure function), then
  * takes `lock` to compare it with the current one, publish it to the volatile `current` and
- * append a delivery task to `tasks`. Deliveries run outside the lock: whichever thread finds
- * `delivering` false drains the queue, taking the lock only to poll. Tasks are run one at a time
- * in queue order, so every listener sees snapshots in order, once each.
+ * queue a delivery task on `deliveries`. Deliveries run outside the lock, on whichever thread
+ * drains the queue (SerialQueue, as AbstractEndpointGroup's): one task at a time in queue order,
+ * so every listener sees snapshots in order, once each.
  *
  * A subscription is a task too: it adds the listener and hands it `delivered`, the last
  * snapshot the queue delivered (not `current`, which a queued broadcast may not have delivered
  * yet: the listener would then see that snapshot twice). `delivered` is only touched by the
- * draining thread; the `delivering` hand-off under the lock orders those accesses.
+ * draining thread; the queue's hand-off from one draining thread to the next orders those
+ * accesses.
  *
  * The source's deliveries to onSource are serialised by the source, so two subsets are never
  * computed for one source at once; if a source delivered concurrently anyway, the lock still
@@ -62,12 +63,10 @@ public final class SubsetEndpointGroup implements EndpointGroup {
     private final CompletableFuture<List<Endpoint>> ready = new CompletableFuture<>();
     private volatile List<Endpoint> current = List.of();
     private volatile Stats stats;
-    /** Guarded by lock. */
-    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-    /** Guarded by lock: a thread is draining {@link #tasks}. */
-    private boolean delivering;
-    /** Guarded by lock. */
-    private boolean closed;
+    /** Queued under lock, drained outside it. */
+    private final SerialQueue deliveries = new SerialQueue(LOG, "endpoint listener");
+    /** Written under lock; read by deliveries, which deliver nothing once it is set. */
+    private volatile boolean closed;
     /** Guarded by lock: a first subset was published. */
     private boolean published;
     /** The last snapshot delivered; confined to the draining thread. */
@@ -114,14 +113,14 @@ public final class SubsetEndpointGroup implements EndpointGroup {
             if (closed) {
                 return () -> { }; // a closed group publishes nothing more
             }
-            tasks.add(() -> {
+            deliveries.enqueue(() -> {
                 listeners.add(listener);
                 if (delivered != null) {
                     deliver(listener, delivered);
                 }
             });
         }
-        drain();
+        deliveries.drain();
         return () -> listeners.remove(listener);
     }
 
@@ -176,7 +175,7 @@ public final class SubsetEndpointGroup implements EndpointGroup {
             stats = new Stats(subsetting.size(), snapshot.size(), subset,
                     before.changes() + (membershipChanged ? 1 : 0), before.added() + added,
                     before.removed() + removed);
-            tasks.add(() -> {
+            deliveries.enqueue(() -> {
                 delivered = subset;
                 for (Consumer<? super List<Endpoint>> l : listeners) {
                     deliver(l, subset);
@@ -186,33 +185,16 @@ public final class SubsetEndpointGroup implements EndpointGroup {
         if (first) {
             ready.complete(subset); // outside the lock: it runs whenReady() dependants
         }
-        drain();
-    }
-
-    private void drain() {
-        synchronized (lock) {
-            if (delivering) {
-                return;
-            }
-            delivering = true;
-        }
-        while (true) {
-            Runnable task;
-            synchronized (lock) {
-                task = tasks.poll();
-                if (task == null) {
-                    delivering = false;
-                    return;
-                }
-            }
-            task.run();
-        }
+        deliveries.drain();
     }
 
     private void deliver(Consumer<? super List<Endpoint>> listener, List<Endpoint> snapshot) {
+        if (closed) {
+            return; // nothing after close(), even what was queued before it
+        }
         try {
             listener.accept(snapshot);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // even an Error: the next listener still runs
             LOG.log(Level.WARNING, "endpoint listener " + listener + " of " + this + " failed", e);
         }
     }
@@ -236,7 +218,6 @@ public final class SubsetEndpointGroup implements EndpointGroup {
                 return;
             }
             closed = true;
-            tasks.clear();
             listeners.clear();
         }
         subscription.close();

@@ -97,12 +97,16 @@ class SubsetEndpointGroupTest {
     }
 
     @Test
-    void listeners_receiveEverySnapshotInOrder_andAThrowingOneStopsNothing() {
+    void listeners_receiveEverySnapshotInOrder_andAThrowingOneStopsNothing_evenWithAnError() {
         DynamicEndpointGroup source = EndpointGroup.dynamic(POOL.get(0));
         try (SubsetEndpointGroup g = EndpointGroup.subset(source,
                 Subsetting.deterministic(0, 1, 2))) {
             g.subscribe(s -> {
                 throw new IllegalStateException("listener bug (expected by this test)");
+            });
+            // An Error used to escape the delivery loop and leave it marked busy for good.
+            g.subscribe(s -> {
+                throw new Error("listener bug (expected by this test)");
             });
             List<List<Endpoint>> seen = new ArrayList<>();
             EndpointGroup.Subscription sub = g.subscribe(seen::add);

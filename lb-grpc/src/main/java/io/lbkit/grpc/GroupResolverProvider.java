@@ -1,6 +1,5 @@
 package io.lbkit.grpc;
 
-import io.grpc.NameResolver;
 import io.lbkit.EndpointGroup;
 import java.net.URI;
 
@@ -14,19 +13,15 @@ final class GroupResolverProvider extends SchemeResolverProvider {
     private final EndpointGroup group;
 
     GroupResolverProvider(String scheme, EndpointGroup group) {
-        super(scheme);
+        super(scheme, (target, args) -> new GroupNameResolver(group, false,
+                authority(scheme, target), args.getSynchronizationContext(),
+                args.getScheduledExecutorService()));
         this.scheme = scheme;
         this.group = group;
     }
 
-    @Override
-    NameResolver resolve(URI target, NameResolver.Args args) {
-        return new GroupNameResolver(group, false, authority(target), args.getSynchronizationContext(),
-                    args.getScheduledExecutorService());
-    }
-
     /** The target's authority, else its path without the leading slash, else the scheme. */
-    private String authority(URI target) {
+    private static String authority(String scheme, URI target) {
         if (target.getAuthority() != null && !target.getAuthority().isEmpty()) {
             return target.getAuthority();
         }

@@ -57,22 +57,7 @@ final class Providers {
 
         /** For ServiceLoader. */
         public StaticResolver() {
-            super(LbkitGrpc.STATIC_SCHEME);
-        }
-
-        /**
-         * @throws IllegalArgumentException if the target lists no endpoint or a malformed one;
-         *     grpc's channel builder then fails with this message
-         */
-        @Override
-        NameResolver resolve(URI target, NameResolver.Args args) {
-            List<Endpoint> endpoints = parseStaticTarget(target, args.getDefaultPort());
-            String authority = target.getAuthority() != null && !target.getAuthority().isEmpty()
-                    ? target.getAuthority()
-                    : endpoints.get(0).address();
-            return new GroupNameResolver(EndpointGroup.of(endpoints), true, authority,
-                    args.getSynchronizationContext(),
-                    args.getScheduledExecutorService());
+            super(LbkitGrpc.STATIC_SCHEME, Providers::staticResolver);
         }
     }
 
@@ -81,12 +66,7 @@ final class Providers {
 
         /** For ServiceLoader. */
         public DnsResolver() {
-            super(DnsTargets.DNS_SCHEME);
-        }
-
-        @Override
-        NameResolver resolve(URI target, NameResolver.Args args) {
-            return DnsTargets.dns(target, args);
+            super(DnsTargets.DNS_SCHEME, DnsTargets::dns);
         }
     }
 
@@ -95,13 +75,23 @@ final class Providers {
 
         /** For ServiceLoader. */
         public SrvResolver() {
-            super(DnsTargets.SRV_SCHEME);
+            super(DnsTargets.SRV_SCHEME, DnsTargets::srv);
         }
+    }
 
-        @Override
-        NameResolver resolve(URI target, NameResolver.Args args) {
-            return DnsTargets.srv(target, args);
-        }
+    /**
+     * The resolver of an {@code lbkit:} static target.
+     *
+     * @throws IllegalArgumentException if the target lists no endpoint or a malformed one;
+     *     grpc's channel builder then fails with this message
+     */
+    private static NameResolver staticResolver(URI target, NameResolver.Args args) {
+        List<Endpoint> endpoints = parseStaticTarget(target, args.getDefaultPort());
+        String authority = target.getAuthority() != null && !target.getAuthority().isEmpty()
+                ? target.getAuthority()
+                : endpoints.get(0).address();
+        return new GroupNameResolver(EndpointGroup.of(endpoints), true, authority,
+                args.getSynchronizationContext(), args.getScheduledExecutorService());
     }
 
     /**

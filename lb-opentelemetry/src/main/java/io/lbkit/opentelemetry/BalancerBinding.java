@@ -18,6 +18,7 @@ import io.lbkit.LoadBalancerObserver;
 import io.lbkit.NoEndpointAvailableException;
 import io.lbkit.health.HealthEvent;
 import io.lbkit.health.HealthStatus;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.metrics.BatchCallback;
 import io.opentelemetry.api.metrics.Meter;
@@ -40,10 +41,10 @@ final class BalancerBinding implements LoadBalancerObserver {
     final LoadBalancer lb;
     final Attributes base;
     final EndpointAttributes all;
-    final Attributes[] rejectedAttributes =
-            new Attributes[NoEndpointAvailableException.Reason.values().length];
-    final Attributes[] transitionAttributes = new Attributes[HealthEvent.Type.values().length];
-    final Attributes[] stateAttributes = new Attributes[HealthStatus.values().length];
+    /** By ordinal of the enum: the base attributes plus the constant's lower-case name. */
+    final Attributes[] rejectedAttributes;
+    final Attributes[] transitionAttributes;
+    final Attributes[] stateAttributes;
     final ConcurrentHashMap<String, EndpointAttributes> byEndpoint = new ConcurrentHashMap<>();
     /** When the last snapshot arrived (or the binding was made), by the telemetry's ticker. */
     volatile long lastUpdateNanos;
@@ -56,16 +57,20 @@ final class BalancerBinding implements LoadBalancerObserver {
         this.lb = lb;
         this.base = Attributes.of(SERVICE, service);
         this.all = new EndpointAttributes(base);
-        for (NoEndpointAvailableException.Reason r : NoEndpointAvailableException.Reason.values()) {
-            rejectedAttributes[r.ordinal()] = base.toBuilder().put(REASON, lower(r)).build();
+        this.rejectedAttributes = byOrdinal(base, REASON,
+                NoEndpointAvailableException.Reason.values());
+        this.transitionAttributes = byOrdinal(base, TRANSITION, HealthEvent.Type.values());
+        this.stateAttributes = byOrdinal(base, STATE, HealthStatus.values());
+    }
+
+    /** {@code base} plus {@code key} set to each constant's lower-case name, by ordinal. */
+    private static Attributes[] byOrdinal(Attributes base, AttributeKey<String> key,
+            Enum<?>[] constants) {
+        Attributes[] byOrdinal = new Attributes[constants.length];
+        for (Enum<?> c : constants) {
+            byOrdinal[c.ordinal()] = base.toBuilder().put(key, lower(c)).build();
         }
-        for (HealthEvent.Type t : HealthEvent.Type.values()) {
-            transitionAttributes[t.ordinal()] =
-                    base.toBuilder().put(TRANSITION, lower(t)).build();
-        }
-        for (HealthStatus s : HealthStatus.values()) {
-            stateAttributes[s.ordinal()] = base.toBuilder().put(STATE, lower(s)).build();
-        }
+        return byOrdinal;
     }
 
     void start() {
