@@ -170,8 +170,8 @@ public class FakeScheduler extends AbstractExecutorService
 
         @Override
         public boolean cancel(boolean mayInterrupt) {
-            if (done) {
-                return false;
+            if (done || cancelled) {
+                return false; // Future's contract: only the call that cancels returns true
             }
             cancelled = true;
             return true;
