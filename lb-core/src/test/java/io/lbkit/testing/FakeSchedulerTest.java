@@ -11,7 +11,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The fake keeps {@link java.util.concurrent.Future}'s contract where the code under test reads it. */
+/** The fake's tasks keep {@link java.util.concurrent.Future}'s contract for cancel. */
 class FakeSchedulerTest {
 
     @Test
