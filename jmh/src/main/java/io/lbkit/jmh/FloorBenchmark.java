@@ -91,6 +91,11 @@ public class FloorBenchmark {
      */
     @Benchmark
     public Endpoint twoRandomChoicesAdders() {
+        return twoChoicesOnAdders(array, adders);
+    }
+
+    /** The least-loaded of two random endpoints by their adders' sums, counted and released. */
+    static Endpoint twoChoicesOnAdders(Endpoint[] array, LongAdder[] adders) {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         int a = r.nextInt(array.length);
         int b = r.nextInt(array.length);

@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Threads;
  * from one run:
  * <ul>
  * <li>{@code adders}: one {@link LongAdder} per endpoint, its sum read (lbkit's
- *     {@code EndpointState} today);
+ *     {@code EndpointState} before its counts became one padded atomic);
  * <li>{@code atomics}: one {@code long} per endpoint, 128 bytes apart (a padded
  *     {@code AtomicLong} each), read with one volatile read, updated with
  *     {@code getAndAdd};
@@ -83,14 +83,7 @@ public class InFlightCounterBenchmark {
     }
 
     private Endpoint adders() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        int a = r.nextInt(array.length);
-        int b = r.nextInt(array.length);
-        int chosen = adders[a].sum() <= adders[b].sum() ? a : b;
-        adders[chosen].increment();
-        Endpoint e = array[chosen];
-        adders[chosen].decrement();
-        return e;
+        return FloorBenchmark.twoChoicesOnAdders(array, adders);
     }
 
     private Endpoint atomics() {
