@@ -8,10 +8,10 @@ import java.util.Arrays;
  * addresses, as a stable many-to-many assignment. Stateless and thread-safe.
  */
 /*
- * Why one file of over 400 lines: one algorithm (capacities, then a stable many-to-many
+ * Why one file of about 400 lines: one algorithm (capacities, then a stable many-to-many
  * assignment), about 40 lines of implementation notes on why it is exact and minimally disruptive,
- * and the array heaps it needs; the heap helpers are specialised to its packed (score, client)
- * longs and have no other user.
+ * and the one array heap it needs (max-heaps of (score, client) in parallel arrays, which refill
+ * also uses for its scores alone); it has no other user.
  */
 /*
  * Implementation notes.
@@ -119,6 +119,7 @@ final class StableSubsets {
         int bits = 32 - Integer.numberOfLeadingZeros(Math.max(1, n - 1));
         long indexMask = (1L << bits) - 1;
         long[] heap = new long[batch];
+        int[] scratch = new int[batch]; // refill's heap has no clients: the unused half
 
         // Clients that hold fewer than s servers, each at most once: a ring of clientCount.
         int[] queue = new int[clientCount];
@@ -141,7 +142,7 @@ final class StableSubsets {
             long mc = mix(c * CLIENT + CLIENT);
             while (holding[c] < s) {
                 if (next[c] == null || cursor[c] == next[c].length) {
-                    next[c] = refill(h, mc, lastTaken[c], bits, indexMask, heap, batch);
+                    next[c] = refill(h, mc, lastTaken[c], bits, indexMask, heap, scratch, batch);
                     cursor[c] = 0;
                     if (next[c].length == 0) {
                         stuck++; // proposed to every server; repaired below
@@ -332,7 +333,7 @@ final class StableSubsets {
      * server index in the low bits, smallest first), fewer if the list runs out.
      */
     private static long[] refill(long[] h, long mc, long after, int bits, long indexMask,
-            long[] heap, int batch) {
+            long[] heap, int[] scratch, int batch) {
         int size = 0;
         for (int j = 0; j < h.length; j++) {
             long p = (mix(h[j] ^ mc) & ~indexMask) | j;
@@ -340,43 +341,14 @@ final class StableSubsets {
                 continue;
             }
             if (size < batch) {
-                // max-heap: the largest kept preference on top
-                int i = size++;
-                while (i > 0) {
-                    int parent = (i - 1) >>> 1;
-                    if (heap[parent] >= p) {
-                        break;
-                    }
-                    heap[i] = heap[parent];
-                    i = parent;
-                }
-                heap[i] = p;
+                siftUp(heap, scratch, 0, size++, p, 0); // max-heap: the largest kept on top
             } else if (p < heap[0]) {
-                siftDownMax(heap, size, p);
+                replaceTop(heap, scratch, 0, size, p, 0);
             }
         }
         long[] out = Arrays.copyOf(heap, size);
         Arrays.sort(out);
         return out;
-    }
-
-    private static void siftDownMax(long[] heap, int size, long p) {
-        int i = 0;
-        while (true) {
-            int child = 2 * i + 1;
-            if (child >= size) {
-                break;
-            }
-            if (child + 1 < size && heap[child + 1] > heap[child]) {
-                child++;
-            }
-            if (heap[child] <= p) {
-                break;
-            }
-            heap[i] = heap[child];
-            i = child;
-        }
-        heap[i] = p;
     }
 
     private static void siftUp(long[] key, int[] client, int base, int i, long k, int c) {
