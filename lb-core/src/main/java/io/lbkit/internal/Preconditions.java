@@ -208,6 +208,27 @@ public final class Preconditions {
         }
 
         /**
+         * Two durations set together as one option ({@code backoff(base, max)}): not null, the
+         * option not set before, {@code max} in {@code maxFloor..maxCeiling} (the message quotes
+         * {@code maxRange}), then the lower bound in 0..max; recorded as set once both passed.
+         *
+         * @param field the option, "backoff"; the messages name "backoff max" and
+         *     "backoff {@code lowName}"
+         * @param earlier the option's current value, for the message
+         * @return {@code low}
+         */
+        public Duration bounds(String field, Object earlier, String lowName, Duration low,
+                Duration max, Duration maxFloor, Duration maxCeiling, String maxRange) {
+            requireNonNull(low, lowName);
+            requireNonNull(max, "max");
+            checkUnset(field, earlier);
+            checkRange(field + " max", max, maxFloor, maxCeiling, maxRange);
+            checkRange(field + " " + lowName, low, Duration.ZERO, max, "0 ms..max (" + max + ")");
+            check(field, earlier);
+            return low;
+        }
+
+        /**
          * Checks that {@code field} was not set, without recording it: for an option of several
          * values, checked before them and recorded by {@link #check} once they all passed.
          *

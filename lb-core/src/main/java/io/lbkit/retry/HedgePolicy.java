@@ -314,19 +314,10 @@ public final class HedgePolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder delayBounds(Duration min, Duration max) {
-            requireNonNull(min, "min");
-            requireNonNull(max, "max");
-            String earlier = minDelay + ".." + maxDelay;
-            set.checkUnset("delayBounds", earlier);
             requirePercentileMode("delayBounds");
-            if (max.isNegative() || max.isZero() || max.compareTo(MAX_DELAY) > 0) {
-                throw new IllegalArgumentException(
-                        "delayBounds max must be in (0 ms, 1 min], was " + max);
-            }
-            this.minDelay = Preconditions.checkRange("delayBounds min", min, Duration.ZERO, max,
-                    "0 ms..max (" + max + ")");
+            this.minDelay = set.bounds("delayBounds", minDelay + ".." + maxDelay, "min", min, max,
+                    Duration.ofNanos(1), MAX_DELAY, "(0 ms, 1 min]");
             this.maxDelay = max;
-            set.check("delayBounds", earlier); // only once every value passed
             return this;
         }
 

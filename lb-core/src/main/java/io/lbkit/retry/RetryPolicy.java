@@ -1,7 +1,5 @@
 package io.lbkit.retry;
 
-import static java.util.Objects.requireNonNull;
-
 import io.lbkit.internal.Preconditions;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
@@ -174,15 +172,9 @@ public final class RetryPolicy {
          * @throws IllegalArgumentException if out of range
          */
         public Builder backoff(Duration base, Duration max) {
-            requireNonNull(base, "base");
-            requireNonNull(max, "max");
-            String earlier = baseBackoff + ".." + maxBackoff;
-            set.checkUnset("backoff", earlier);
-            Preconditions.checkRange("backoff max", max, Duration.ZERO, MAX_BACKOFF, "0 ms..1 min");
-            this.baseBackoff = Preconditions.checkRange("backoff base", base, Duration.ZERO, max,
-                    "0 ms..max (" + max + ")");
+            this.baseBackoff = set.bounds("backoff", baseBackoff + ".." + maxBackoff, "base", base,
+                    max, Duration.ZERO, MAX_BACKOFF, "0 ms..1 min");
             this.maxBackoff = max;
-            set.check("backoff", earlier); // only once every value passed
             return this;
         }
 

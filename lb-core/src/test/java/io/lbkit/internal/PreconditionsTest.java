@@ -73,4 +73,29 @@ class PreconditionsTest {
         assertEquals("minTtl must be in 1 ms..1 h (PT0.001S..PT1H), was PT24H",
                 range.getMessage());
     }
+
+    @Test
+    void bounds_checkMaxThenTheLowBoundAgainstIt_andCountAsSetOnlyWhenBothPass() {
+        Preconditions.SetOnce set = new Preconditions.SetOnce();
+        Duration min = Duration.ofNanos(1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> set.bounds("delayBounds", "1 ms..1 s", "min", MS, Duration.ZERO, min,
+                        HOUR, "(0 ms, 1 h]"));
+        assertEquals("delayBounds max must be in (0 ms, 1 h], was PT0S", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> set.bounds("backoff", "x", "base", Duration.ofSeconds(2),
+                        Duration.ofSeconds(1), Duration.ZERO, HOUR, "0 ms..1 h"));
+        assertEquals("backoff base must be in 0 ms..max (PT1S), was PT2S", e.getMessage());
+        assertFalse(set.isSet("backoff"), "a rejected pair does not count as set");
+        NullPointerException npe = assertThrows(NullPointerException.class,
+                () -> set.bounds("backoff", "x", "base", null, HOUR, Duration.ZERO, HOUR, "r"));
+        assertEquals("base", npe.getMessage());
+
+        assertEquals(MS, set.bounds("backoff", "25 ms..250 ms", "base", MS, HOUR, Duration.ZERO,
+                HOUR, "0 ms..1 h"));
+        IllegalStateException again = assertThrows(IllegalStateException.class,
+                () -> set.bounds("backoff", "PT0.001S..PT1H", "base", MS, HOUR, Duration.ZERO,
+                        HOUR, "0 ms..1 h"));
+        assertEquals("backoff was already set to PT0.001S..PT1H", again.getMessage());
+    }
 }
