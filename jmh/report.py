@@ -23,7 +23,8 @@ FLOORS = {
 PEERS = [
     ("grpc-java", "GrpcPickBenchmark", "policy",
      ["round_robin", "weighted_round_robin", "least_request_experimental",
-      "ring_hash_experimental"]),
+      "ring_hash_experimental", "outlier_detection_round_robin",
+      "outlier_detection_least_request"]),
     ("Armeria", "ArmeriaPickBenchmark", "balancer",
      ["roundRobin", "weightedRoundRobin", "weightedRandom", "sticky"]),
     ("Dubbo", "DubboPickBenchmark", "balancer",
@@ -31,7 +32,10 @@ PEERS = [
 ]
 # lbkit strategy -> comparable peer balancers (peer, benchmark, param value).
 PAIRS = [
+    # lbkit's rows run with its default outlier detection on: the outlier_detection_* peers
+    # count outcomes too (round_robin and least_request_experimental alone count none).
     ("roundRobin", [("grpc-java", "GrpcPickBenchmark", "round_robin"),
+                    ("grpc-java", "GrpcPickBenchmark", "outlier_detection_round_robin"),
                     ("Armeria", "ArmeriaPickBenchmark", "roundRobin")]),
     ("weightedRoundRobin", [("grpc-java", "GrpcPickBenchmark", "weighted_round_robin"),
                             ("Armeria", "ArmeriaPickBenchmark", "weightedRoundRobin"),
@@ -39,6 +43,7 @@ PAIRS = [
     ("weightedRandom", [("Armeria", "ArmeriaPickBenchmark", "weightedRandom"),
                         ("Dubbo", "DubboPickBenchmark", "random")]),
     ("leastRequest", [("grpc-java", "GrpcPickBenchmark", "least_request_experimental"),
+                      ("grpc-java", "GrpcPickBenchmark", "outlier_detection_least_request"),
                       ("Dubbo", "DubboPickBenchmark", "leastActive")]),
 ] + [(h, [("grpc-java", "GrpcPickBenchmark", "ring_hash_experimental"),
            ("Armeria", "ArmeriaPickBenchmark", "sticky"),

@@ -67,6 +67,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       {@code OK}, which the policy's result-counting tracer adds to the endpoint's call
  *       counters; the detection timer runs on the helper's scheduler thread as it would in a
  *       channel.
+ *   <li>{@code outlier_detection_least_request} is the same wrapping
+ *       {@code least_request_experimental} (choice count 2): the peer of lbkit's least request
+ *       with outlier detection on. The one stream tracer is outlier detection's, which delegates
+ *       to the child's, so each op also opens and closes the child's in-flight count.
  * </ul>
  *
  * <pre>{@code
@@ -88,12 +92,15 @@ public class GrpcPickBenchmark {
     static final String LEAST_REQUEST = "least_request_experimental";
     /** Not a registry name: outlier_detection_experimental with a round_robin child. */
     static final String OUTLIER_DETECTION_RR = "outlier_detection_round_robin";
+    /** Not a registry name: outlier_detection_experimental with a least_request child. */
+    static final String OUTLIER_DETECTION_LR = "outlier_detection_least_request";
     static final String OUTLIER_DETECTION = "outlier_detection_experimental";
     static final Metadata.Key<String> HASH_HEADER =
             Metadata.Key.of("x-lb-key", Metadata.ASCII_STRING_MARSHALLER);
 
     @Param({"round_robin", "least_request_experimental", "weighted_round_robin",
-            "ring_hash_experimental", "outlier_detection_round_robin"})
+            "ring_hash_experimental", "outlier_detection_round_robin",
+            "outlier_detection_least_request"})
     public String policy;
 
     @Param({"3", "100", "10000"})
@@ -109,7 +116,9 @@ public class GrpcPickBenchmark {
     @Setup
     public void setUp() throws Exception {
         Workload w = new Workload(endpoints);
-        String registered = policy.equals(OUTLIER_DETECTION_RR) ? OUTLIER_DETECTION : policy;
+        boolean outlierDetection =
+                policy.equals(OUTLIER_DETECTION_RR) || policy.equals(OUTLIER_DETECTION_LR);
+        String registered = outlierDetection ? OUTLIER_DETECTION : policy;
         LoadBalancerProvider provider =
                 LoadBalancerRegistry.getDefaultRegistry().getProvider(registered);
         if (provider == null) {
@@ -124,10 +133,13 @@ public class GrpcPickBenchmark {
                     "requestHashHeader", HASH_HEADER.name());
         } else if (policy.equals(LEAST_REQUEST)) {
             rawConfig = Map.of("choiceCount", 2.0);
-        } else if (policy.equals(OUTLIER_DETECTION_RR)) {
+        } else if (outlierDetection) {
+            Map<String, ?> child = policy.equals(OUTLIER_DETECTION_RR)
+                    ? Map.of("round_robin", Map.of())
+                    : Map.of(LEAST_REQUEST, Map.of("choiceCount", 2.0));
             rawConfig = Map.of("interval", "10s",
                     "failurePercentageEjection", Map.of(),
-                    "childPolicy", List.of(Map.of("round_robin", Map.of())));
+                    "childPolicy", List.of(child));
         }
         NameResolver.ConfigOrError parsed = provider.parseLoadBalancingPolicyConfig(rawConfig);
         if (parsed.getError() != null) {
@@ -158,7 +170,7 @@ public class GrpcPickBenchmark {
             headers.put(HASH_HEADER, Long.toHexString(keys[i]));
             args[i] = new Args(method, headers);
         }
-        traced = policy.equals(LEAST_REQUEST) || policy.equals(OUTLIER_DETECTION_RR);
+        traced = policy.equals(LEAST_REQUEST) || outlierDetection;
         streamInfo = ClientStreamTracer.StreamInfo.newBuilder()
                 .setCallOptions(CallOptions.DEFAULT).build();
         if (policy.equals(RING_HASH)) {
