@@ -54,9 +54,6 @@ public class HttpClientOverheadBenchmark {
 
     @Setup
     public void setUp() throws IOException {
-        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
-        // delayed ACK: ~40 ms per call, which would measure the kernel, not the clients.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         server = LoopbackServer.start("backend", 4, 256,
                 exchange -> LoopbackServer.respond(exchange, 200, BODY));
         int port = server.port();

@@ -73,9 +73,6 @@ public final class Demo {
             OUT.print(Options.HELP);
             return;
         }
-        // The JDK server writes headers and body separately: without TCP_NODELAY each response
-        // would wait ~40 ms for a delayed ACK.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         if (!o.verbose) {
             // Health events (ejections) go to the log; the table counts them instead.
             LbkitLog.only(Level.SEVERE);

@@ -10,9 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * One JDK HTTP server on 127.0.0.1 (a {@link LoopbackServer}) (port chosen by the OS) that answers every request
  * with the same small 200 response and counts what it served. Thread-safe.
  *
- * <p>The JDK server writes headers and body in separate writes: start the JVM with
- * {@code -Dsun.net.httpserver.nodelay=true} (or set it before the first server is created, as
- * {@link ProxyBench} does), or each response waits ~40 ms for a delayed ACK.
+ * <p>The JDK server writes headers and body in separate writes; {@link LoopbackServer} turns on
+ * {@code sun.net.httpserver.nodelay} so that no response waits ~40 ms for a delayed ACK.
  */
 final class Backend implements AutoCloseable {
 

@@ -49,9 +49,6 @@ public final class ProxyBench {
             OUT.print(Options.HELP);
             return;
         }
-        // Before the first HttpServer: the JDK server writes headers and body separately, and
-        // without TCP_NODELAY each response would wait ~40 ms for a delayed ACK.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
         // lbkit's health events would interleave with the table; none are expected here.
         LbkitLog.only(Level.SEVERE);
 
