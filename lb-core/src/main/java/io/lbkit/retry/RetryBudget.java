@@ -30,7 +30,9 @@ import java.util.concurrent.atomic.LongAdder;
  * LongAdders (requests and retries) and lives in an AtomicReferenceArray indexed by epoch modulo
  * BUCKETS. A thread that finds a stale bucket in its slot CASes a fresh one in; the loser of that
  * race uses the winner's bucket. An increment that lands in a bucket just being replaced is lost,
- * which only errs towards fewer counted calls for an instant.
+ * which only errs towards fewer counted calls for an instant. Epochs count slots from the
+ * budget's creation, a difference of two ticker readings (all the Ticker contract promises), so
+ * a ticker that passes Long.MAX_VALUE and wraps keeps its epochs in order.
  *
  * tryAcquireRetry() increments first and checks afterwards, undoing its increment when the sum is
  * over the limit. Racing retries may thus refuse each other near the limit but cannot both pass
@@ -62,6 +64,8 @@ public final class RetryBudget {
     private final Duration window;
     private final Ticker ticker;
     private final long bucketNanos;
+    /** The ticker's reading at creation: epochs are slots elapsed since. */
+    private final long origin;
     private final double floor;
     private final AtomicReferenceArray<Bucket> buckets = new AtomicReferenceArray<>(BUCKETS);
     // Cumulative counts since the budget was built, for metrics; never reset.
@@ -76,11 +80,11 @@ public final class RetryBudget {
         this.ticker = ticker;
         this.bucketNanos = window.toNanos() / BUCKETS;
         this.floor = minRetriesPerSecond * (window.toNanos() / 1e9);
-        long epoch = Math.floorDiv(ticker.read(), bucketNanos);
+        this.origin = ticker.read();
         for (int i = 0; i < BUCKETS; i++) {
             buckets.set(i, new Bucket(Long.MIN_VALUE));
         }
-        bucket(epoch);
+        bucket(0);
     }
 
     /** A budget with the defaults: 20% of calls plus 10 retries per second, over 10 s. */
@@ -100,7 +104,7 @@ public final class RetryBudget {
 
     /** Counts one call (its first attempt). */
     public void onRequest() {
-        bucket(Math.floorDiv(ticker.read(), bucketNanos)).requests.increment();
+        bucket(epoch()).requests.increment();
         totalRequests.increment();
     }
 
@@ -109,7 +113,7 @@ public final class RetryBudget {
      * the budget, refuses it otherwise.
      */
     public boolean tryAcquireRetry() {
-        long epoch = Math.floorDiv(ticker.read(), bucketNanos);
+        long epoch = epoch();
         Bucket current = bucket(epoch);
         current.retries.increment();
         long requests = 0;
@@ -161,6 +165,11 @@ public final class RetryBudget {
     /** The sliding window over which calls and retries are counted. */
     public Duration window() {
         return window;
+    }
+
+    /** The current slot's number, counted from the budget's creation. */
+    private long epoch() {
+        return Math.floorDiv(ticker.read() - origin, bucketNanos);
     }
 
     private Bucket bucket(long epoch) {

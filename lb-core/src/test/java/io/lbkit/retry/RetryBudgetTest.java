@@ -149,4 +149,35 @@ class RetryBudgetTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.retryRatio(0.1));
         assertTrue(e.getMessage().contains("0.5"), e.getMessage());
     }
+
+    /**
+     * A ticker promises differences only, and its readings may wrap past Long.MAX_VALUE. The
+     * budget keyed its slots on the absolute reading: after the wrap, a slot from before it
+     * looked newer than every later one, and the retries counted in the slot that shared its
+     * place were never summed (1,000 of 1,000 granted where 5 were due).
+     */
+    @Test
+    void tickerWrappingPastLongMaxValue_stillLimitsRetries() {
+        for (int k = 0; k < 10; k++) { // every place of the wrap among the window's 10 slots
+            AtomicLong clock = new AtomicLong(Long.MAX_VALUE - 500_000_000L);
+            RetryBudget budget = RetryBudget.builder().retryRatio(0).minRetriesPerSecond(5)
+                    .window(Duration.ofSeconds(1)).ticker(clock::get).build();
+            assertEquals(5, grantedOf(budget, 1_000), "before the wrap");
+            long advance = 3_000_000_000L + 100_000_000L * k;
+            clock.addAndGet(advance); // wraps to a negative reading
+            assertTrue(clock.get() < 0);
+            assertEquals(5, grantedOf(budget, 1_000), "after the wrap, +" + advance / 1_000_000
+                    + " ms: 5 retries per 1 s window");
+        }
+    }
+
+    private static int grantedOf(RetryBudget budget, int asks) {
+        int granted = 0;
+        for (int i = 0; i < asks; i++) {
+            if (budget.tryAcquireRetry()) {
+                granted++;
+            }
+        }
+        return granted;
+    }
 }
