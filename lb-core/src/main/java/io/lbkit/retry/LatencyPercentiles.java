@@ -18,8 +18,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * percentile() answers a bucket's upper edge: never below the true sample quantile, at most 6.25 %
  * above it (plus 1 ns).
  *
- * Time decay. Two slots, each an AtomicLongArray of counts and the window epoch (time / window)
- * it holds in epochs[slot]. record() finds the slot of the current epoch; when it holds an older
+ * Time decay. Two slots, each an AtomicLongArray of counts and the window epoch it holds in
+ * epochs[slot]: windows elapsed since construction, from a difference of ticker readings (all the
+ * Ticker contract promises), so a ticker that passes Long.MAX_VALUE and wraps keeps epochs in
+ * order. record() finds the slot of the current epoch; when it holds an older
  * epoch, the thread that wins the CAS on epochs[slot] zeroes the counts (the losers go on and
  * count into it). The percentile is read over the slots of the current and the previous epoch,
  * so it always covers between one and two windows of samples and forgets older ones.
@@ -39,6 +41,8 @@ final class LatencyPercentiles {
 
     private final Ticker ticker;
     private final long windowNanos;
+    /** The ticker's reading at construction: epochs are windows elapsed since. */
+    private final long origin;
     private final AtomicLongArray[] counts = {new AtomicLongArray(BUCKETS),
         new AtomicLongArray(BUCKETS)};
     private final AtomicLongArray epochs = new AtomicLongArray(2);
@@ -47,10 +51,15 @@ final class LatencyPercentiles {
     LatencyPercentiles(Ticker ticker, long windowNanos) {
         this.ticker = ticker;
         this.windowNanos = windowNanos;
-        long epoch = Math.floorDiv(ticker.read(), windowNanos);
+        this.origin = ticker.read();
         epochs.set(0, Long.MIN_VALUE);
         epochs.set(1, Long.MIN_VALUE);
-        epochs.set(slot(epoch), epoch);
+        epochs.set(slot(0), 0);
+    }
+
+    /** The current window's number, counted from construction. */
+    private long epoch() {
+        return Math.floorDiv(ticker.read() - origin, windowNanos);
     }
 
     /** The bucket of a value, 0..BUCKETS-1. */
@@ -76,7 +85,7 @@ final class LatencyPercentiles {
 
     /** Counts one latency, in nanoseconds (negative counts as 0). */
     void record(long nanos) {
-        long epoch = Math.floorDiv(ticker.read(), windowNanos);
+        long epoch = epoch();
         int slot = slot(epoch);
         long held = epochs.get(slot);
         if (held < epoch && epochs.compareAndSet(slot, held, epoch)) {
@@ -94,7 +103,7 @@ final class LatencyPercentiles {
 
     /** Samples in the current and the previous window. */
     long count() {
-        long epoch = Math.floorDiv(ticker.read(), windowNanos);
+        long epoch = epoch();
         long n = 0;
         for (int s = 0; s < 2; s++) {
             if (live(s, epoch)) {
@@ -111,7 +120,7 @@ final class LatencyPercentiles {
      * @param q in (0, 1]
      */
     long percentile(double q, long minSamples) {
-        long epoch = Math.floorDiv(ticker.read(), windowNanos);
+        long epoch = epoch();
         boolean live0 = live(0, epoch);
         boolean live1 = live(1, epoch);
         long n = (live0 ? totals[0].get() : 0) + (live1 ? totals[1].get() : 0);

@@ -243,4 +243,31 @@ class HedgePolicyTest {
         RuntimeException e = assertThrows(type, body);
         assertTrue(e.getMessage().contains(part), e.getMessage());
     }
+
+    /**
+     * A ticker promises differences only, and its readings may wrap past Long.MAX_VALUE. The
+     * percentile windows were keyed on the absolute reading: after the wrap the slot holding a
+     * window from before it looked newer than every later one, so each new sample landing there
+     * was dropped and the delay stayed at the cap.
+     */
+    @Test
+    void percentileDelay_followsLatencyAfterTheTickerWrapsPastLongMaxValue() {
+        for (int k = 0; k < 2; k++) { // both slots: one of them holds the window before the wrap
+            AtomicLong clock = new AtomicLong(Long.MAX_VALUE - 1_500_000_000L); // 10 s windows
+            HedgePolicy p = HedgePolicy.builder().percentile(50).ticker(clock::get).build();
+            for (int i = 0; i < 200; i++) {
+                p.recordLatency(400 * MS);
+            }
+            long before = p.delayNanos();
+            assertTrue(before >= 400 * MS && before <= 400 * MS * 17 / 16 + 1, "before " + before);
+            clock.addAndGet((3 + k) * 10_000 * MS); // past the wrap, no samples in between
+            assertTrue(clock.get() < 0, "the clock wrapped");
+            for (int i = 0; i < 200; i++) {
+                p.recordLatency(20 * MS);
+            }
+            long after = p.delayNanos();
+            assertTrue(after >= 20 * MS && after <= 20 * MS * 17 / 16 + 1,
+                    "after the wrap (+" + (3 + k) + " windows): " + after);
+        }
+    }
 }
