@@ -3,6 +3,7 @@ package io.lbkit;
 import static io.lbkit.internal.Quote.quote;
 import static java.util.Objects.requireNonNull;
 
+import io.lbkit.internal.Quote;
 import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -383,9 +384,12 @@ public final class Subsetting {
             requireNonNull(clientKey, "clientKey");
             onceMode();
             if (clientKey.isBlank() || clientKey.length() > MAX_KEY_LENGTH) {
+                int n = clientKey.length();
+                // a quote cut short names the length itself
+                String length = n > Quote.MAX_CHARS ? "" : n == 1 ? " (1 character)"
+                        : " (" + n + " characters)";
                 throw new IllegalArgumentException("clientKey must be 1.." + MAX_KEY_LENGTH
-                        + " characters, not blank, was " + quote(clientKey) + " ("
-                        + clientKey.length() + " characters)");
+                        + " characters, not blank, was " + quote(clientKey) + length);
             }
             this.mode = Mode.RENDEZVOUS;
             this.clientKey = clientKey;

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.lbkit.Ticker;
 import io.lbkit.internal.Preconditions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -283,9 +284,11 @@ public final class HedgePolicy {
         public Builder delay(Duration delay) {
             requireNonNull(delay, "delay");
             Preconditions.checkOnce("delay", this.delay);
-            if (set.isSet("percentile") || set.isSet("delayBounds") || set.isSet("window")) {
-                throw new IllegalStateException("delay excludes percentile, delayBounds and "
-                        + "window, and one of them was set");
+            for (String option : List.of("percentile", "delayBounds", "window")) {
+                if (set.isSet(option)) {
+                    throw new IllegalStateException("delay excludes the percentile options, and "
+                            + option + " was already set");
+                }
             }
             this.delay = Preconditions.checkRange("delay", delay, Duration.ZERO, MAX_DELAY,
                     "0 ms..1 min");

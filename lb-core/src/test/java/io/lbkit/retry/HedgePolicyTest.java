@@ -234,8 +234,12 @@ class HedgePolicyTest {
                 () -> HedgePolicy.builder().maxHedges(2).maxHedges(3));
         assertMessage(IllegalStateException.class, "percentile excludes the fixed delay",
                 () -> HedgePolicy.builder().delay(Duration.ofMillis(5)).percentile(90));
-        assertMessage(IllegalStateException.class, "delay excludes percentile",
+        assertMessage(IllegalStateException.class,
+                "delay excludes the percentile options, and percentile was already set",
                 () -> HedgePolicy.builder().percentile(90).delay(Duration.ofMillis(5)));
+        assertMessage(IllegalStateException.class, "and window was already set",
+                () -> HedgePolicy.builder().window(Duration.ofSeconds(5))
+                        .delay(Duration.ofMillis(5)));
     }
 
     private static void assertMessage(Class<? extends RuntimeException> type, String part,
