@@ -209,7 +209,8 @@ final class BalancerBinding implements LoadBalancerObserver {
     /**
      * Records each reported call of this binding in the {@code lbkit.call.duration} histogram:
      * registered only with {@link LbkitTelemetry.Builder#durationHistogram(boolean)}, the one
-     * per-call cost an operator opts into.
+     * per-call cost an operator opts into. The service's series always; with endpoint attributes
+     * also the endpoint's (a second recording), as the counters carry both.
      */
     private final class CallRecorder implements LoadBalancerObserver {
         @Override
@@ -217,9 +218,13 @@ final class BalancerBinding implements LoadBalancerObserver {
             if (outcome == Outcome.RELEASED) {
                 return;
             }
-            EndpointAttributes a = telemetry.endpointAttributes ? attributes(endpoint) : all;
-            telemetry.duration.record(latencyNanos / 1e9,
-                    outcome == Outcome.SUCCESS ? a.success : a.failure);
+            double seconds = latencyNanos / 1e9;
+            boolean success = outcome == Outcome.SUCCESS;
+            telemetry.duration.record(seconds, success ? all.success : all.failure);
+            if (telemetry.endpointAttributes) { // beside the aggregate, as the counters are
+                EndpointAttributes a = attributes(endpoint);
+                telemetry.duration.record(seconds, success ? a.success : a.failure);
+            }
         }
     }
 }

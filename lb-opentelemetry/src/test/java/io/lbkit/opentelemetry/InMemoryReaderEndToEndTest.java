@@ -22,6 +22,7 @@ import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.metrics.SdkMeterProvider;
 import io.opentelemetry.sdk.metrics.data.HistogramPointData;
+import io.opentelemetry.sdk.metrics.data.LongPointData;
 import io.opentelemetry.sdk.metrics.data.MetricData;
 import io.opentelemetry.sdk.metrics.data.MetricDataType;
 import io.opentelemetry.sdk.testing.exporter.InMemoryMetricReader;
@@ -210,6 +211,16 @@ class InMemoryReaderEndToEndTest {
             HistogramPointData h = e.histogram("lbkit.call.duration", at);
             assertEquals(b.served(), h.getCount());
             assertEquals(LbkitTelemetry.DURATION_BUCKETS, h.getBoundaries());
+        }
+        // The aggregate series stay beside the per-endpoint ones (docs/metrics.md); the
+        // histogram's went missing once endpoint attributes were on.
+        for (String outcome : List.of("success", "failure")) {
+            Attributes aggregate = orders("lbkit.call.outcome", outcome);
+            long served = outcome.equals("success") ? good.served() : bad1.served() + bad2.served();
+            assertEquals(served, e.<LongPointData>exactPoint("lbkit.call.count", aggregate)
+                    .getValue(), outcome);
+            assertEquals(served, e.<HistogramPointData>exactPoint("lbkit.call.duration", aggregate)
+                    .getCount(), outcome);
         }
         MetricData duration = e.metric("lbkit.call.duration");
         assertEquals(MetricDataType.HISTOGRAM, duration.getType());

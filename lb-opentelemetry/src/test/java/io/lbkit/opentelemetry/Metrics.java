@@ -58,6 +58,21 @@ final class Metrics {
         return point(name, attributes);
     }
 
+    /** The one point of {@code name} whose attributes are exactly {@code attributes}. */
+    <P extends PointData> P exactPoint(String name, Attributes attributes) {
+        List<PointData> found = new ArrayList<>();
+        for (PointData p : metric(name).getData().getPoints()) {
+            if (p.getAttributes().equals(attributes)) {
+                found.add(p);
+            }
+        }
+        assertEquals(1, found.size(), "points of " + name + " with exactly " + attributes + " in "
+                + metric(name).getData().getPoints());
+        @SuppressWarnings("unchecked")
+        P p = (P) found.get(0);
+        return p;
+    }
+
     private static boolean includes(Attributes all, Attributes some) {
         for (var e : some.asMap().entrySet()) {
             @SuppressWarnings("unchecked")
