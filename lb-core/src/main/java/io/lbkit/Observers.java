@@ -20,7 +20,9 @@ import java.util.List;
  * whose class overrides onCall, the only callback on the report path: with none (no observer,
  * or metrics binders that read LoadBalancer.counters() instead) a report pays that read and a
  * length check. Callbacks never run under `this`: add and remove only swap the array. An
- * observer removed while a callback is under way may still receive that one callback.
+ * observer removed while a callback is under way may still receive that one callback. A callback
+ * that throws, even an Error, is logged and skipped: the report, the timers that deliver events
+ * and the other observers go on.
  */
 final class Observers implements HealthListener {
 
@@ -85,7 +87,7 @@ final class Observers implements HealthListener {
         for (int i = 0; i < a.length; i++) {
             try {
                 a[i].onCall(endpoint, outcome, latencyNanos);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // even an Error: the others still run
                 failed(a[i], e);
             }
         }
@@ -96,7 +98,7 @@ final class Observers implements HealthListener {
         for (LoadBalancerObserver o : a) {
             try {
                 o.onRejected(reason);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 failed(o, e);
             }
         }
@@ -106,7 +108,7 @@ final class Observers implements HealthListener {
         for (LoadBalancerObserver o : observers) {
             try {
                 o.onEndpoints(endpoints);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 failed(o, e);
             }
         }
@@ -117,20 +119,20 @@ final class Observers implements HealthListener {
         if (listener != null) {
             try {
                 listener.onEvent(event);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.log(Level.WARNING, "health listener " + listener + " failed", e);
             }
         }
         for (LoadBalancerObserver o : observers) {
             try {
                 o.onHealthEvent(event);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 failed(o, e);
             }
         }
     }
 
-    private static void failed(LoadBalancerObserver o, RuntimeException e) {
+    private static void failed(LoadBalancerObserver o, Throwable e) {
         LOG.log(Level.WARNING, "load balancer observer " + o + " failed", e);
     }
 

@@ -96,6 +96,48 @@ class LoadBalancerObserverTest {
         }
     }
 
+    /** An Error is a throw too: it escaped Pick.onSuccess and the later observers missed the call. */
+    @Test
+    void observerThrowingAnError_doesNotStopTheReportOrTheOthers() {
+        final class ObserverBug extends Error {
+            ObserverBug() {
+                super("observer bug");
+            }
+        }
+        List<String> listened = Collections.synchronizedList(new ArrayList<>());
+        try (LoadBalancer lb = LoadBalancer.builder(EndpointGroup.of(A))
+                .outlierDetection(OutlierDetection.builder().consecutiveFailures(1)
+                        .maxEjectionPercent(100).build())
+                .healthListener(e -> {
+                    listened.add(e.type().name());
+                    throw new ObserverBug();
+                })
+                .build()) {
+            lb.observe(new LoadBalancerObserver() {
+                @Override
+                public void onCall(Endpoint endpoint, Outcome outcome, long latencyNanos) {
+                    throw new ObserverBug();
+                }
+
+                @Override
+                public void onHealthEvent(HealthEvent event) {
+                    throw new ObserverBug();
+                }
+            });
+            Recorder r = new Recorder();
+            lb.observe(r);
+            for (int i = 0; i < 10; i++) {
+                lb.pick().onSuccess(i);
+            }
+            lb.pick().onFailure(7); // ejects A: the listener and the first observer throw
+            assertEquals(11, r.seen.stream().filter(s -> s.startsWith("call ")).count(), r.seen.toString());
+            assertTrue(r.seen.contains("event EJECTED 10.0.0.1:80"), r.seen.toString());
+            assertEquals(List.of("EJECTED", "PANIC_ENTERED"), listened);
+            assertEquals(10, lb.stats().get(0).successes());
+            assertEquals(0, lb.stats().get(0).inFlight());
+        }
+    }
+
     @Test
     void healthEvents_reachTheBuilderListenerAndEveryObserver_ejectionsAndPanic() {
         List<String> listened = Collections.synchronizedList(new ArrayList<>());
