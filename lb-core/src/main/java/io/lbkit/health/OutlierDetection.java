@@ -20,7 +20,7 @@ import java.time.Duration;
  *     {@link #failurePercentageThreshold()} percent failed is ejected.
  * </ul>
  * An ejected endpoint returns after {@code baseEjectionTime × n}, where n counts its recent
- * ejections (n grows by one per ejection and shrinks by one per interval spent healthy), capped at
+ * ejections (n grows by one per ejection and shrinks by one per whole interval spent healthy), capped at
  * {@link #maxEjectionTime()}.
  *
  * <p>At most {@link #maxEjectionPercent()} of the endpoints (but at least one) are ejected on a

@@ -94,6 +94,41 @@ class OutlierDetectionTest extends HealthRuleFixture {
         assertEquals(HealthStatus.HEALTHY, status(lb, bad));
     }
 
+    /**
+     * The multiplier shrank at the first interval tick after a restore, however short the
+     * healthy time before it: restored 0.1 s before a tick, or on the tick itself, and ejected
+     * again at once, the endpoint was out for 30 s instead of 60.
+     */
+    @Test
+    void ejectionMultiplier_shrinksOnlyAfterAWholeIntervalHealthy() {
+        for (long ejectAtMillis : new long[] {0, 9_900}) { // restored on a tick, 0.1 s before one
+            List<Endpoint> eps = endpoints(2);
+            Endpoint bad = eps.get(0);
+            LoadBalancer lb = builder(EndpointGroup.of(eps))
+                    .outlierDetection(OutlierDetection.builder()
+                            .baseEjectionTime(Duration.ofSeconds(30))
+                            .interval(Duration.ofSeconds(10)).successRateStdevFactor(0).build())
+                    .build();
+            clock.advance(Duration.ofMillis(ejectAtMillis));
+            for (int i = 0; i < 5; i++) {
+                failOn(lb, bad);
+            }
+            clock.advance(Duration.ofSeconds(30));
+            assertEquals(HealthStatus.HEALTHY, status(lb, bad), "restored after 30 s");
+            clock.advance(Duration.ofMillis(500)); // past the next tick, 0.5 s healthy
+            for (int i = 0; i < 5; i++) {
+                failOn(lb, bad);
+            }
+            assertEquals(HealthStatus.EJECTED, status(lb, bad));
+            clock.advance(Duration.ofSeconds(60).minusMillis(1));
+            assertEquals(HealthStatus.EJECTED, status(lb, bad),
+                    "ejected at " + ejectAtMillis + " ms: the second ejection lasts 60 s");
+            clock.advance(Duration.ofMillis(1));
+            assertEquals(HealthStatus.HEALTHY, status(lb, bad));
+            lb.close();
+        }
+    }
+
     @Test
     void maxEjectionPercent_capsTheShareEjected() {
         List<Endpoint> eps = endpoints(20);

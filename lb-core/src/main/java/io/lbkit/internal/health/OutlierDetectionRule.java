@@ -33,8 +33,13 @@ public final class OutlierDetectionRule extends Rule<OutlierDetection> {
     /** One endpoint's ejection state. Guarded by the balancer's lock. */
     static final class Ejection {
         boolean ejected;
-        /** Grows by one per ejection, shrinks by one per interval spent healthy. */
+        /**
+         * Grows by one per ejection, shrinks by one per whole interval spent healthy: at an
+         * interval tick at least one interval after the restore or the last step down.
+         */
         int multiplier;
+        /** When the endpoint was last restored, or its multiplier last shrank (ticker nanos). */
+        long healthySince;
         /** Ejections since the endpoint joined, for stats. */
         long count;
         ScheduledFuture<?> restoreTimer;
@@ -154,6 +159,7 @@ public final class OutlierDetectionRule extends Rule<OutlierDetection> {
             return false;
         }
         e.ejected = false;
+        e.healthySince = ctx.now();
         m.resetFailureStreak();
         ctx.returned(m);
         ctx.emit(HealthEvent.Type.RESTORED, m, "ejection time passed");
@@ -163,6 +169,8 @@ public final class OutlierDetectionRule extends Rule<OutlierDetection> {
     /** Every interval: the rate detectors; ejection multipliers shrink for healthy endpoints. */
     private boolean onInterval() {
         List<Sample> samples = new ArrayList<>();
+        long now = ctx.now();
+        long interval = settings.interval().toNanos();
         for (Member m : ctx.members()) {
             Ejection e = m.ejection;
             long ok = m.successes();
@@ -171,15 +179,18 @@ public final class OutlierDetectionRule extends Rule<OutlierDetection> {
             long dBad = bad - e.intervalFailures;
             e.intervalSuccesses = ok;
             e.intervalFailures = bad;
-            if (!e.ejected && e.multiplier > 0) {
+            // A restore just before a tick is not an interval spent healthy: a flapping endpoint
+            // keeps its growing ejection time.
+            if (!e.ejected && e.multiplier > 0 && now - e.healthySince >= interval) {
                 e.multiplier--;
+                e.healthySince = now;
             }
             if (!e.ejected && dOk + dBad > 0) {
                 samples.add(new Sample(m, dOk + dBad, (double) dOk / (dOk + dBad)));
             }
         }
         boolean changed = successRate(samples) | failurePercentage(samples);
-        intervalTimer = ctx.schedule(null, this::onInterval, settings.interval().toNanos());
+        intervalTimer = ctx.schedule(null, this::onInterval, interval);
         return changed;
     }
 
