@@ -20,8 +20,8 @@ import java.time.Duration;
  *     {@link #failurePercentageThreshold()} percent failed is ejected.
  * </ul>
  * An ejected endpoint returns after {@code baseEjectionTime × n}, where n counts its recent
- * ejections (n grows by one per ejection and shrinks by one per whole interval spent healthy), capped at
- * {@link #maxEjectionTime()}.
+ * ejections (n grows by one per ejection and shrinks by one per whole interval spent healthy),
+ * capped at {@link #maxEjectionTime()}.
  *
  * <p>At most {@link #maxEjectionPercent()} of the endpoints (but at least one) are ejected on a
  * detector's word alone. Beyond that share an endpoint is ejected only when it has failed every
