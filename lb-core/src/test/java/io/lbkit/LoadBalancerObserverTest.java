@@ -96,7 +96,7 @@ class LoadBalancerObserverTest {
         }
     }
 
-    /** An Error is a throw too: it escaped Pick.onSuccess and the later observers missed the call. */
+    /** An Error is a throw too: it escaped Pick.onSuccess, and the later observers missed calls. */
     @Test
     void observerThrowingAnError_doesNotStopTheReportOrTheOthers() {
         final class ObserverBug extends Error {
@@ -130,7 +130,8 @@ class LoadBalancerObserverTest {
                 lb.pick().onSuccess(i);
             }
             lb.pick().onFailure(7); // ejects A: the listener and the first observer throw
-            assertEquals(11, r.seen.stream().filter(s -> s.startsWith("call ")).count(), r.seen.toString());
+            assertEquals(11, r.seen.stream().filter(s -> s.startsWith("call ")).count(),
+                    r.seen.toString());
             assertTrue(r.seen.contains("event EJECTED 10.0.0.1:80"), r.seen.toString());
             assertEquals(List.of("EJECTED", "PANIC_ENTERED"), listened);
             assertEquals(10, lb.stats().get(0).successes());
