@@ -41,6 +41,11 @@ import java.util.function.Consumer;
  */
 final class PolicyConfigParser {
 
+    /** {@code Strategy.ringHash()}'s bounds, for a config that gives only one of them. */
+    private static final int DEFAULT_MIN_RING_SIZE = 131_072;
+    private static final int MAX_RING_SIZE = 8_388_608;
+
+
     private static final List<String> FIELDS = List.of("strategy", "choiceCount", "decayTime",
             "minRingSize", "maxRingSize", "tableSize", "balanceFactor", "hashHeader",
             "failureStatusCodes", "outlierDetection", "circuitBreaker", "slowStart",
@@ -103,10 +108,12 @@ final class PolicyConfigParser {
             // A bound left out keeps the core's default (Strategy.ringHash()): 131,072 points
             // minimum for balance, 8,388,608 maximum.
             int min = m.containsKey("minRingSize") ? integer("minRingSize", m.get("minRingSize"))
-                    : 131_072;
+                    : DEFAULT_MIN_RING_SIZE;
             int max = m.containsKey("maxRingSize") ? integer("maxRingSize", m.get("maxRingSize"))
-                    : 8_388_608;
-            strategy = checked("minRingSize/maxRingSize", () -> Strategy.ringHash(min, max));
+                    : MAX_RING_SIZE;
+            // the path of the bound at fault: the core checks the minimum first
+            String at = min < 1 || min > MAX_RING_SIZE ? "minRingSize" : "maxRingSize";
+            strategy = checked(at, () -> Strategy.ringHash(min, max));
         }
         if (m.containsKey("tableSize")) {
             requireStrategy(name, "tableSize", "maglev");

@@ -127,8 +127,15 @@ class PolicyConfigTest {
                 .toString().contains("1.5"));
         String msg = error(Map.of("strategy", "maglev", "tableSize", 100.0));
         assertTrue(msg.contains("tableSize") && msg.contains("prime"), msg);
+        // each error names the one field at fault as its JSON path, not "minRingSize/maxRingSize"
         msg = error(Map.of("strategy", "ring_hash", "minRingSize", 0.0));
-        assertTrue(msg.contains("minRingSize"), msg);
+        assertTrue(msg.contains("\"minRingSize\": minRingSize must be in 1..8388608, was 0"), msg);
+        msg = error(Map.of("strategy", "ring_hash", "maxRingSize", 1024.0));
+        assertTrue(msg.contains("\"maxRingSize\": maxRingSize must be in minRingSize (131072)"),
+                msg);
+        msg = error(Map.of("strategy", "ring_hash", "minRingSize", 4096.0, "maxRingSize", 1024.0));
+        assertTrue(msg.contains("\"maxRingSize\": maxRingSize must be in minRingSize (4096)"),
+                msg);
     }
 
     @Test
