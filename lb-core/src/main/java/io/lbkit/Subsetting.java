@@ -3,7 +3,6 @@ package io.lbkit;
 import static io.lbkit.internal.Quote.quote;
 import static java.util.Objects.requireNonNull;
 
-import io.lbkit.internal.Quote;
 import io.lbkit.internal.XxHash64;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -385,11 +384,12 @@ public final class Subsetting {
             onceMode();
             if (clientKey.isBlank() || clientKey.length() > MAX_KEY_LENGTH) {
                 int n = clientKey.length();
-                // a quote cut short names the length itself
-                String length = n > Quote.MAX_CHARS ? "" : n == 1 ? " (1 character)"
+                String quoted = quote(clientKey);
+                // a quote cut short (escapes count too) ends with the length itself
+                String length = !quoted.endsWith("'") ? "" : n == 1 ? " (1 character)"
                         : " (" + n + " characters)";
                 throw new IllegalArgumentException("clientKey must be 1.." + MAX_KEY_LENGTH
-                        + " characters, not blank, was " + quote(clientKey) + length);
+                        + " characters, not blank, was " + quoted + length);
             }
             this.mode = Mode.RENDEZVOUS;
             this.clientKey = clientKey;

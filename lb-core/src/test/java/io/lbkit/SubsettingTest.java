@@ -55,6 +55,9 @@ class SubsettingTest {
         assertEquals("clientKey must be 1..256 characters, not blank, was '\\t\\t' (2 characters)",
                 assertThrows(IllegalArgumentException.class,
                         () -> Subsetting.rendezvous("\t\t", 5)).getMessage());
+        String tabs = assertThrows(IllegalArgumentException.class,
+                () -> Subsetting.rendezvous("\t".repeat(60), 5)).getMessage();
+        assertTrue(tabs.endsWith("...(60 chars)"), tabs); // cut by its escapes: the length once
         assertThrows(NullPointerException.class, () -> Subsetting.rendezvous(null, 5));
     }
 

@@ -180,8 +180,10 @@ public final class OutlierDetectionRule extends Rule<OutlierDetection> {
             e.intervalSuccesses = ok;
             e.intervalFailures = bad;
             // A restore just before a tick is not an interval spent healthy: a flapping endpoint
-            // keeps its growing ejection time.
-            if (!e.ejected && e.multiplier > 0 && now - e.healthySince >= interval) {
+            // keeps its growing ejection time. An eighth of slack, so that a ticker a little
+            // behind the scheduler's clock (coarse or cached) still steps down once per tick.
+            if (!e.ejected && e.multiplier > 0
+                    && now - e.healthySince >= interval - interval / 8) {
                 e.multiplier--;
                 e.healthySince = now;
             }
